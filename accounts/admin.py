@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.utils import timezone
+
+from accounts.models import ApiToken
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "name", "prefix"]
+    readonly_fields = ["prefix", "created_at"]
+    raw_id_fields = ["user"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        # Tokens are shown once at creation: `manage.py create_token`.
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset) -> None:
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())

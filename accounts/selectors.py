@@ -1,0 +1,17 @@
+from django.contrib.auth.models import AbstractBaseUser
+
+from accounts.models import ApiToken, hash_token
+
+
+def user_for_token(raw: str) -> AbstractBaseUser | None:
+    """The active user behind an active token, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    return token.user

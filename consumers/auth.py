@@ -1,0 +1,35 @@
+from typing import Any
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.selectors import user_for_token
+
+
+def _bearer(scope: dict[str, Any]) -> str | None:
+    """The bearer token from the Authorization header; "" for another scheme; None if absent."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            scheme, _, credentials = value.decode("latin1").partition(" ")
+            return credentials.strip() if scheme.lower() == "bearer" else ""
+    return None
+
+
+class TokenOrSessionAuthMiddleware:
+    """Sets scope["user"] from a bearer token when one is sent, else from the session.
+
+    A token that is sent but invalid gives AnonymousUser: it never falls back to cookies.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.session_auth = AuthMiddlewareStack(inner)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        raw = _bearer(scope)
+        if raw is None:
+            return await self.session_auth(scope, receive, send)
+        user = await database_sync_to_async(user_for_token)(raw) if raw else None
+        scope = dict(scope, user=user or AnonymousUser())
+        return await self.inner(scope, receive, send)

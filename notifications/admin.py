@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from notifications.models import Message
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "recipient", "level", "text", "created_at", "read_at"]
+    list_filter = ["level", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["text", "recipient__username", "source_id"]
+    raw_id_fields = ["recipient"]
+    readonly_fields = ["created_at", "updated_at"]

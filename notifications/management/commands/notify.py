@@ -1,0 +1,34 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from notifications import services
+from notifications.models import Level
+
+
+class Command(BaseCommand):
+    help = "Send one notification to a user, as any producer would."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("text")
+        parser.add_argument("--level", default=Level.INFO, choices=Level.values)
+        parser.add_argument("--link", default="")
+        parser.add_argument("--source-id", default=None, help="idempotency key")
+
+    def handle(self, *args: object, **options: object) -> None:
+        User = get_user_model()
+        try:
+            user = User.objects.get(username=options["username"])
+        except User.DoesNotExist:
+            raise CommandError(f"no user named {options['username']!r}") from None
+        try:
+            message = services.notify(
+                user,
+                options["text"],
+                level=options["level"],
+                link=options["link"],
+                source_id=options["source_id"],
+            )
+        except services.InvalidNotification as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(str(message.pk))

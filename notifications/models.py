@@ -1,0 +1,75 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class Level(models.TextChoices):
+    INFO = "info", "Info"
+    SUCCESS = "success", "Success"
+    WARNING = "warning", "Warning"
+    ERROR = "error", "Error"
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def for_user(self, user_id: int) -> "MessageQuerySet":
+        return self.filter(recipient_id=user_id)
+
+    def unread(self) -> "MessageQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Message(models.Model):
+    """One notification for one user. The database is the truth; pushes are hints."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(max_length=1000)
+    level = models.CharField(max_length=7, choices=Level.choices, default=Level.INFO)
+    link = models.CharField(max_length=500, blank=True, default="")
+    # Producers that may deliver twice (SNS is at-least-once) pass their own id here.
+    source_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # A later notification with the same key replaces this one in place (e.g. one per job).
+    collapse_key = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # "This user's unread, newest first", and the unread count, from the index alone.
+            models.Index(
+                fields=["recipient", "-id"],
+                condition=models.Q(read_at__isnull=True),
+                name="message_unread_idx",
+            ),
+            models.Index(fields=["recipient", "-id"], name="message_recipient_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "collapse_key"],
+                condition=~models.Q(collapse_key=""),
+                name="message_unique_collapse_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.text[:50]}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    def to_payload(self) -> dict[str, Any]:
+        """The protocol's `msg` object: JSON types only (it crosses Redis)."""
+        return {
+            "id": self.pk,
+            "text": self.text,
+            "level": self.level,
+            "link": self.link,
+            "created_at": self.created_at.isoformat(),
+        }

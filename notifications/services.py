@@ -1,0 +1,151 @@
+"""The only writers of Message. Every push to users starts here, after commit."""
+
+import logging
+from collections.abc import Iterable
+from functools import partial
+from urllib.parse import urlsplit
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications import events, selectors
+from notifications.models import Level, Message
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 1000
+MAX_LINK = 500
+
+
+class InvalidNotification(ValueError):
+    """The producer asked for a message we will not store (bad level, text or link)."""
+
+
+def _clean(text: str, level: str, link: str) -> tuple[str, str, str]:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidNotification("text must not be empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidNotification(f"text is longer than {MAX_TEXT} characters")
+    if level not in Level.values:
+        raise InvalidNotification(f"level must be one of {', '.join(Level.values)}")
+    link = (link or "").strip()
+    if link:
+        parts = urlsplit(link)
+        local = link.startswith("/") and not link.startswith("//") and not parts.scheme
+        web = parts.scheme in {"http", "https"} and bool(parts.netloc)
+        # Anything else (javascript:, data:, //host) could run script when clicked.
+        if not (local or web) or len(link) > MAX_LINK or "\\" in link:
+            raise InvalidNotification("link must be a path on this site or an http(s) URL")
+    return text, level, link
+
+
+def notify(
+    user: AbstractBaseUser,
+    text: str,
+    *,
+    level: str = Level.INFO,
+    link: str = "",
+    source_id: str | None = None,
+    collapse_key: str = "",
+) -> Message:
+    """Store one message for `user` (once per source_id) and push it after commit.
+
+    With a collapse_key, the user's message with that key is updated in place (unread
+    again) and pushed under the same id; clients replace rather than add it.
+    """
+    text, level, link = _clean(text, level, link)
+    with transaction.atomic():
+        if source_id:
+            existing = Message.objects.filter(source_id=source_id).first()
+            if existing is not None:
+                return existing
+        message = None
+        if collapse_key:
+            message = (
+                Message.objects.select_for_update()
+                .filter(recipient_id=user.pk, collapse_key=collapse_key)
+                .first()
+            )
+        if message is not None:
+            message.text, message.level, message.link = text, level, link
+            message.read_at = None
+            if source_id:
+                message.source_id = source_id
+            message.save(
+                update_fields=["text", "level", "link", "read_at", "source_id", "updated_at"]
+            )
+        else:
+            try:
+                # A savepoint: a concurrent delivery of the same source_id loses the race
+                # here and returns the winner's row instead of failing the transaction.
+                with transaction.atomic():
+                    message = Message.objects.create(
+                        recipient_id=user.pk,
+                        text=text,
+                        level=level,
+                        link=link,
+                        source_id=source_id or None,
+                        collapse_key=collapse_key,
+                    )
+            except IntegrityError:
+                if source_id:
+                    existing = Message.objects.filter(source_id=source_id).first()
+                    if existing is not None:
+                        return existing
+                raise
+        transaction.on_commit(partial(_push_message, message.pk), robust=True)
+    return message
+
+
+def mark_read(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
+    """Mark the user's own unread messages among `ids` read; returns the ids changed.
+
+    Ids of other users' messages, unknown ids and already-read ids are silently ignored.
+    """
+    wanted = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+    if not wanted:
+        return []
+    return _mark(user, Message.objects.for_user(user.pk).unread().filter(id__in=wanted))
+
+
+def mark_all_read(*, user: AbstractBaseUser) -> list[int]:
+    """Mark every unread message of the user read; returns the ids changed."""
+    return _mark(user, Message.objects.for_user(user.pk).unread())
+
+
+def _mark(user: AbstractBaseUser, queryset) -> list[int]:
+    with transaction.atomic():
+        changed = list(queryset.select_for_update().values_list("id", flat=True))
+        if changed:
+            Message.objects.filter(id__in=changed, read_at__isnull=True).update(
+                read_at=timezone.now()
+            )
+            transaction.on_commit(partial(_push_read, user.pk, changed), robust=True)
+    return sorted(changed)
+
+
+def _push_message(message_id: int) -> None:
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None:
+        return
+    events.push_to_user(
+        message.recipient_id,
+        {
+            "type": "notification",
+            "message": message.to_payload(),
+            "unread_count": selectors.unread_count(user_id=message.recipient_id),
+        },
+    )
+
+
+def _push_read(user_id: int, ids: list[int]) -> None:
+    events.push_to_user(
+        user_id,
+        {
+            "type": "read",
+            "ids": sorted(ids),
+            "unread_count": selectors.unread_count(user_id=user_id),
+        },
+    )

@@ -1,0 +1,24 @@
+"""ASGI entry point: HTTP to Django; WebSocket through origin check and auth to consumers."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+# Django must be set up before anything imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
+from consumers.routing import websocket_urlpatterns  # noqa: E402
+from consumers.security import OriginValidator  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": OriginValidator(
+            TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)
