@@ -163,6 +163,10 @@ NOTIFICATIONS_PUSH_TIMEOUT = env_float("NOTIFICATIONS_PUSH_TIMEOUT", 2.0)
 NOTIFICATIONS_MAX_FRAME_BYTES = env_int("NOTIFICATIONS_MAX_FRAME_BYTES", 8192)
 NOTIFICATIONS_MAX_ACK_IDS = env_int("NOTIFICATIONS_MAX_ACK_IDS", 500)
 
+# --- Uploads and transcoding (uploads/) ---
+
+# --- SNS webhook (webhooks/) ---
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

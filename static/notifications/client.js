@@ -81,6 +81,8 @@
 
   // --- frames from the server -------------------------------------------------
   function onFrame(frame) {
+    // Pages with live parts of their own (e.g. "my files") listen for this.
+    document.dispatchEvent(new CustomEvent("notifications:frame", { detail: frame }));
     switch (frame.type) {
       case "sync": {
         pending.clear();
