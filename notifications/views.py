@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
@@ -28,6 +29,15 @@ def mark_all_read(request: HttpRequest) -> JsonResponse:
             "unread_count": 0 if changed else selectors.unread_count(user_id=request.user.pk),
         }
     )
+
+
+@require_POST
+@login_required
+def send_test(request: HttpRequest) -> JsonResponse:
+    """Send the signed-in user a notification, to try the live path from the browser."""
+    now = timezone.localtime().strftime("%H:%M:%S")
+    message = services.notify(request.user, f"Test notification sent at {now}")
+    return JsonResponse({"id": message.pk}, status=201)
 
 
 def _owns(request: HttpRequest, message_id: int) -> bool:

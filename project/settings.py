@@ -147,7 +147,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Only for deployments that run collectstatic; the finders serve everything otherwise.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
 # Serve straight from the finders: no collectstatic step to forget on a fresh clone.
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"

@@ -1,0 +1,43 @@
+# Set-up is part of every target: a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: install run test test-fast test-reliability lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is required (set PYTHON=python3.12 for example)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+# The app on the embedded default: SQLite, in-memory channel layer, local files and
+# transcoder. DEBUG defaults to on here only, for the development SECRET_KEY.
+run: install
+	DEBUG=$${DEBUG-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG-1} $(BIN)/daphne -b 127.0.0.1 -p $(PORT) project.asgi:application
+
+# Everything but the slow soak tests; uses DATABASE_URL / REDIS_URL when set.
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+# Unit, service and consumer tests only: no server processes, no browser.
+test-fast: install
+	$(BIN)/pytest --ignore=tests/e2e --ignore=tests/reliability
+
+test-reliability: install
+	$(BIN)/pytest -m slow tests/reliability
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,213 @@
+"""The notification socket through the real ASGI stack (origin check, auth, routing)."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from accounts.services import token_create
+from notifications import services
+from notifications.models import Message
+from project.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost:8000")
+TIMEOUT = 3
+
+
+async def session_cookie(user) -> bytes:
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def open_socket(user=None, *, headers=None) -> WebsocketCommunicator:
+    all_headers = [ORIGIN, *(headers or [])]
+    if user is not None:
+        all_headers.append((b"cookie", await session_cookie(user)))
+    socket = WebsocketCommunicator(application, "/ws/notifications/", headers=all_headers)
+    connected, _ = await socket.connect(timeout=TIMEOUT)
+    assert connected
+    return socket
+
+
+async def receive(socket: WebsocketCommunicator) -> dict:
+    return json.loads(await socket.receive_from(timeout=TIMEOUT))
+
+
+async def assert_quiet(socket: WebsocketCommunicator) -> None:
+    """Nothing is queued for this socket: a ping's pong is the next frame."""
+    await socket.send_to(text_data='{"type":"ping"}')
+    assert await receive(socket) == {"type": "pong"}
+
+
+notify = database_sync_to_async(services.notify)
+
+
+@pytest.fixture(autouse=True)
+async def close_layer():
+    yield
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        await layer.flush()
+
+
+async def test_anonymous_socket_is_closed_with_4401(layer):
+    socket = await open_socket()
+    assert await socket.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_invalid_bearer_token_is_closed_with_4401(layer, alice):
+    socket = await open_socket(headers=[(b"authorization", b"Bearer not-a-token")])
+    assert await socket.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_revoked_token_is_refused_and_a_bad_token_never_falls_back_to_the_session(
+    layer, alice
+):
+    token, raw = await database_sync_to_async(token_create)(user=alice)
+    await database_sync_to_async(
+        lambda: token.__class__.objects.update(revoked_at=token.created_at)
+    )()
+    socket = await open_socket(alice, headers=[(b"authorization", f"Bearer {raw}".encode())])
+    assert await socket.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_bearer_token_without_origin_gets_sync(layer, alice):
+    await notify(alice, "hello")
+    _, raw = await database_sync_to_async(token_create)(user=alice, name="script")
+    socket = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"authorization", f"Bearer {raw}".encode())]
+    )
+    assert (await socket.connect(timeout=TIMEOUT))[0]
+    frame = await receive(socket)
+    assert frame["type"] == "sync"
+    assert [m["text"] for m in frame["unread"]] == ["hello"]
+    await socket.disconnect()
+
+
+async def test_foreign_origin_is_refused(alice):
+    socket = WebsocketCommunicator(
+        application,
+        "/ws/notifications/",
+        headers=[(b"origin", b"https://evil.example"), (b"cookie", await session_cookie(alice))],
+    )
+    connected, _ = await socket.connect(timeout=TIMEOUT)
+    assert not connected
+
+
+async def test_sync_first_oldest_first_capped_with_true_count(alice, bob, settings):
+    settings.NOTIFICATIONS_SYNC_LIMIT = 2
+    for text in ("one", "two", "three"):
+        await notify(alice, text)
+    await notify(bob, "not yours")
+    socket = await open_socket(alice)
+    frame = await receive(socket)
+    assert frame["type"] == "sync"
+    assert [m["text"] for m in frame["unread"]] == ["two", "three"]
+    assert frame["unread_count"] == 3
+    assert set(frame["unread"][0]) == {"id", "text", "level", "link", "created_at"}
+    await socket.disconnect()
+
+
+async def test_notification_reaches_every_tab_of_the_user_only(layer, alice, bob):
+    tab1, tab2, other = await open_socket(alice), await open_socket(alice), await open_socket(bob)
+    for socket in (tab1, tab2, other):
+        assert (await receive(socket))["type"] == "sync"
+    message = await notify(alice, "Your file is ready", level="success", link="/uploads/1/")
+    for tab in (tab1, tab2):
+        frame = await receive(tab)
+        assert frame == {
+            "type": "notification",
+            "message": {
+                "id": message.pk,
+                "text": "Your file is ready",
+                "level": "success",
+                "link": "/uploads/1/",
+                "created_at": message.created_at.isoformat(),
+            },
+            "unread_count": 1,
+        }
+    await assert_quiet(other)
+    for socket in (tab1, tab2, other):
+        await socket.disconnect()
+
+
+async def test_ack_marks_read_and_tells_every_tab(layer, alice):
+    first = await notify(alice, "first")
+    second = await notify(alice, "second")
+    tab1, tab2 = await open_socket(alice), await open_socket(alice)
+    await receive(tab1), await receive(tab2)
+    await tab1.send_to(text_data=json.dumps({"type": "ack", "ids": [first.pk]}))
+    for tab in (tab1, tab2):
+        assert await receive(tab) == {"type": "read", "ids": [first.pk], "unread_count": 1}
+    read_at = await database_sync_to_async(
+        lambda: list(Message.objects.order_by("id").values_list("read_at", flat=True))
+    )()
+    assert read_at[0] is not None and read_at[1] is None
+    # A fresh sync agrees.
+    await tab2.send_to(text_data='{"type":"sync"}')
+    frame = await receive(tab2)
+    assert [m["id"] for m in frame["unread"]] == [second.pk]
+    assert frame["unread_count"] == 1
+    await tab1.disconnect()
+    await tab2.disconnect()
+
+
+async def test_acking_another_users_message_changes_and_reveals_nothing(layer, alice, bob):
+    theirs = await notify(bob, "bob's")
+    mallory, victim = await open_socket(alice), await open_socket(bob)
+    await receive(mallory), await receive(victim)
+    for ids in ([theirs.pk], [987654]):
+        await mallory.send_to(text_data=json.dumps({"type": "ack", "ids": ids}))
+        await assert_quiet(mallory)
+    await assert_quiet(victim)
+    await theirs.arefresh_from_db()
+    assert theirs.read_at is None
+    await mallory.disconnect()
+    await victim.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("not json", "invalid_json"),
+        ("[1, 2]", "invalid_frame"),
+        ('"ack"', "invalid_frame"),
+        ("{}", "invalid_frame"),
+        ('{"type": 5}', "invalid_frame"),
+        ('{"type": "explode"}', "unknown_type"),
+        ('{"type": "ack"}', "invalid_ids"),
+        ('{"type": "ack", "ids": []}', "invalid_ids"),
+        ('{"type": "ack", "ids": "1"}', "invalid_ids"),
+        ('{"type": "ack", "ids": ["1"]}', "invalid_ids"),
+        ('{"type": "ack", "ids": [true]}', "invalid_ids"),
+        ('{"type": "ack", "ids": [1.5]}', "invalid_ids"),
+        ('{"type": "ack", "ids": [' + ",".join(["1"] * 501) + "]}", "invalid_ids"),
+        ('{"type": "ping", "pad": "' + "x" * 9000 + '"}', "too_large"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_socket_stays_open(alice, raw, code):
+    socket = await open_socket(alice)
+    await receive(socket)
+    await socket.send_to(text_data=raw)
+    frame = await receive(socket)
+    assert frame["type"] == "error"
+    assert frame["code"] == code
+    assert frame["detail"]
+    await assert_quiet(socket)
+    await socket.disconnect()
+
+
+async def test_binary_frames_get_an_error(alice):
+    socket = await open_socket(alice)
+    await receive(socket)
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await receive(socket))["code"] == "binary_not_supported"
+    await assert_quiet(socket)
+    await socket.disconnect()

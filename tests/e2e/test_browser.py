@@ -1,0 +1,97 @@
+"""The product as a person uses it: Chromium, real pages, a real server process."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD, REPO
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def log_in(browser, base_url: str, username: str):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=f"Hello, {username}")).to_be_visible()
+    return context, page
+
+
+def live(page: Page) -> Page:
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    return page
+
+
+def test_toasts_across_tabs_and_users(browser, make_stack):
+    stack = make_stack()
+    stack.create_user("alice", PASSWORD)
+    stack.create_user("bob", PASSWORD)
+    base_url = f"http://127.0.0.1:{stack.start_server()}"
+
+    alice, tab1 = log_in(browser, base_url, "alice")
+    tab2 = alice.new_page()
+    tab2.goto(base_url + "/")
+    bob, bob_tab = log_in(browser, base_url, "bob")
+    for page in (tab1, tab2, bob_tab):
+        live(page)
+
+    tab1.get_by_role("button", name="Send me a test notification").click()
+    for page in (tab1, tab2):
+        toast = page.locator(".toast")
+        expect(toast).to_have_count(1)
+        expect(toast).to_contain_text("Test notification sent at")
+        expect(page.locator("#unread-badge")).to_have_text("1")
+        expect(page).to_have_title("(1) Audio")
+    expect(bob_tab.locator(".toast")).to_have_count(0)
+    expect(bob_tab.locator("#unread-badge")).to_have_text("0")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    tab2.screenshot(path=str(Path(ARTIFACTS, "toast.png")))
+
+    # Dismissing is keyboard-reachable: a real button with a label.
+    dismiss = tab1.get_by_role("button", name="Dismiss notification")
+    dismiss.focus()
+    tab1.keyboard.press("Enter")
+    for page in (tab1, tab2):
+        expect(page.locator(".toast")).to_have_count(0)
+        expect(page.locator("#unread-badge")).to_have_text("0")
+
+    tab2.reload()
+    live(tab2)
+    expect(tab2.locator(".toast")).to_have_count(0)
+    alice.close()
+    bob.close()
+
+
+def test_unread_messages_render_on_page_load_and_dismiss_over_http_when_offline(
+    browser, make_stack
+):
+    stack = make_stack()
+    stack.create_user("alice", PASSWORD)
+    stack.manage("notify", "alice", "<b>not bold</b>", "--level", "warning")
+    base_url = f"http://127.0.0.1:{stack.start_server()}"
+    context, page = log_in(browser, base_url, "alice")
+    toast = page.locator(".toast")
+    expect(toast).to_have_count(1)
+    expect(toast.locator(".toast-text")).to_have_text("<b>not bold</b>")  # text, never markup
+    expect(toast.locator("b")).to_have_count(0)
+    expect(toast).to_have_class("toast toast-warning")
+    live(page)
+
+    # WebSockets blocked (say, a proxy that drops upgrades): dismiss falls back to a
+    # CSRF-protected POST.
+    context.route_web_socket("**/ws/notifications/", lambda ws: ws.close(code=1011))
+    page.reload()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
+    toast = page.locator(".toast")
+    page.get_by_role("button", name="Dismiss notification").click()
+    expect(toast).to_have_count(0)
+    expect(page.locator("#unread-badge")).to_have_text("0")
+    page.reload()
+    expect(page.locator(".toast")).to_have_count(0)
+    context.close()

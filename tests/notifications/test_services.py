@@ -1,0 +1,162 @@
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications import events, services
+from notifications.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pushed(monkeypatch):
+    """Frames pushed through the one pusher, after a JSON round trip as Redis would do."""
+    sent: list[tuple[int, dict]] = []
+
+    def fake_push(user_id: int, frame: dict) -> bool:
+        sent.append((user_id, json.loads(events.encode(frame))))
+        return True
+
+    monkeypatch.setattr(events, "push_to_user", fake_push)
+    return sent
+
+
+def test_notify_saves_and_pushes_after_commit(alice, pushed, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message = services.notify(alice, "Hello", level="success", link="/uploads/1/")
+    assert pushed == []  # nothing leaves before commit
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert Message.objects.get().text == "Hello"
+    [(user_id, frame)] = pushed
+    assert user_id == alice.pk
+    assert frame == {
+        "type": "notification",
+        "message": {
+            "id": message.pk,
+            "text": "Hello",
+            "level": "success",
+            "link": "/uploads/1/",
+            "created_at": message.created_at.isoformat(),
+        },
+        "unread_count": 1,
+    }
+
+
+def test_repeated_source_id_returns_existing_and_pushes_nothing(
+    alice, pushed, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.notify(alice, "Once", source_id="sns-1")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = services.notify(alice, "Once", source_id="sns-1")
+    assert again.pk == first.pk
+    assert Message.objects.count() == 1
+    assert callbacks == []
+    assert len(pushed) == 1
+
+
+def test_collapse_key_updates_in_place_and_marks_unread(
+    alice, pushed, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.notify(alice, "Transcoding a.wav", collapse_key="file:1")
+        services.mark_read(user=alice, ids=[first.pk])
+        second = services.notify(alice, "a.wav is ready", level="success", collapse_key="file:1")
+    assert second.pk == first.pk
+    row = Message.objects.get()
+    assert (row.text, row.level, row.read_at) == ("a.wav is ready", "success", None)
+    frames = [f for _, f in pushed]
+    assert [f["type"] for f in frames] == ["notification", "read", "notification"]
+    assert frames[2]["message"]["id"] == first.pk
+    assert frames[2]["unread_count"] == 1
+
+
+def test_collapse_keys_are_per_user(alice, bob, pushed):
+    a = services.notify(alice, "job", collapse_key="job")
+    b = services.notify(bob, "job", collapse_key="job")
+    assert a.pk != b.pk
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"text": ""}, "empty"),
+        ({"text": "x" * 1001}, "longer"),
+        ({"level": "fatal"}, "level"),
+        ({"link": "javascript:alert(1)"}, "link"),
+        ({"link": "//evil.example/"}, "link"),
+        ({"link": "data:text/html,hi"}, "link"),
+    ],
+)
+def test_invalid_notifications_are_refused(alice, pushed, kwargs, error):
+    args = {"text": "ok", **kwargs}
+    with pytest.raises(services.InvalidNotification, match=error):
+        services.notify(alice, args.pop("text"), **args)
+    assert Message.objects.count() == 0
+
+
+def test_mark_read_touches_only_own_unread(alice, bob, pushed, django_capture_on_commit_callbacks):
+    mine = services.notify(alice, "mine")
+    theirs = services.notify(bob, "theirs")
+    pushed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = services.mark_read(user=alice, ids=[mine.pk, theirs.pk, 999_999])
+    assert changed == [mine.pk]
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    assert pushed == [(alice.pk, {"type": "read", "ids": [mine.pk], "unread_count": 0})]
+
+    # Already read: nothing changes, nothing is pushed.
+    pushed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.mark_read(user=alice, ids=[mine.pk]) == []
+        assert services.mark_read(user=bob, ids=[mine.pk]) == []
+    assert pushed == []
+
+
+def test_mark_read_ignores_non_integer_ids(alice, pushed):
+    message = services.notify(alice, "x")
+    assert services.mark_read(user=alice, ids=["1", True, None, 1.5]) == []
+    message.refresh_from_db()
+    assert message.read_at is None
+
+
+def test_mark_all_read(alice, bob, pushed, django_capture_on_commit_callbacks):
+    ids = [services.notify(alice, f"m{i}").pk for i in range(3)]
+    services.notify(bob, "b")
+    pushed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.mark_all_read(user=alice) == sorted(ids)
+    assert Message.objects.for_user(alice.pk).unread().count() == 0
+    assert Message.objects.for_user(bob.pk).unread().count() == 1
+    assert pushed == [(alice.pk, {"type": "read", "ids": sorted(ids), "unread_count": 0})]
+
+
+def test_push_failure_never_reaches_the_producer(
+    alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    async def broken(*args, **kwargs):
+        raise ConnectionError("layer down")
+
+    monkeypatch.setattr(events, "_group_send", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.notify(alice, "saved anyway")
+    assert Message.objects.filter(pk=message.pk).exists()
+
+
+def test_unread_count_uses_the_partial_index(alice):
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are checked on PostgreSQL")
+    with CaptureQueriesContext(connection):
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute(
+                "EXPLAIN SELECT COUNT(*) FROM notifications_message "
+                "WHERE recipient_id = %s AND read_at IS NULL",
+                [alice.pk],
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "message_unread_idx" in plan
