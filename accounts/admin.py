@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.utils import timezone
 
+from accounts import services
 from accounts.models import ApiToken
 
 
@@ -17,6 +17,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         # Tokens are shown once at creation: `manage.py create_token`.
         return False
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens (closes their sockets)")
     def revoke(self, request, queryset) -> None:
-        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        services.tokens_revoke(tokens=list(queryset))

@@ -3,8 +3,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from accounts.models import ApiToken, hash_token
 
 
-def user_for_token(raw: str) -> AbstractBaseUser | None:
-    """The active user behind an active token, or None."""
+def token_for_raw(raw: str) -> ApiToken | None:
+    """The active token with this value, of an active user, or None."""
     if not raw or len(raw) > 200:
         return None
     token = (
@@ -14,4 +14,10 @@ def user_for_token(raw: str) -> AbstractBaseUser | None:
     )
     if token is None or not token.user.is_active:
         return None
-    return token.user
+    return token
+
+
+def user_for_token(raw: str) -> AbstractBaseUser | None:
+    """The active user behind an active token, or None."""
+    token = token_for_raw(raw)
+    return token.user if token else None

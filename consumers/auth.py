@@ -4,7 +4,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.selectors import user_for_token
+from accounts.selectors import token_for_raw
 
 
 def _bearer(scope: dict[str, Any]) -> str | None:
@@ -30,6 +30,10 @@ class TokenOrSessionAuthMiddleware:
         raw = _bearer(scope)
         if raw is None:
             return await self.session_auth(scope, receive, send)
-        user = await database_sync_to_async(user_for_token)(raw) if raw else None
-        scope = dict(scope, user=user or AnonymousUser())
+        token = await database_sync_to_async(token_for_raw)(raw) if raw else None
+        scope = dict(
+            scope,
+            user=token.user if token else AnonymousUser(),
+            auth_token_id=token.pk if token else None,
+        )
         return await self.inner(scope, receive, send)

@@ -4,19 +4,28 @@ Protocol: docs/protocol.md. The consumer adapts frames to services and never die
 client input: a bad frame gets an `error` frame and the socket stays open.
 """
 
+import asyncio
 import json
 import logging
-from typing import Any
+import time
+from collections import Counter
+from importlib import import_module
+from typing import Any, ClassVar
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from accounts.services import session_fingerprint
+from consumers.watch import watch
 from notifications import events, selectors, services
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHORIZED = 4401
+CLOSE_UNAUTHORIZED = 4401  # not authenticated, or the credential ended: log in again
+CLOSE_RATE_LIMITED = 4429  # flooding, or too many sockets for this user
+CLOSE_TRY_AGAIN = 4503  # the server could not set the socket up; reconnect later
 
 
 class FrameError(Exception):
@@ -26,34 +35,93 @@ class FrameError(Exception):
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):
+    # Open sockets per user in this process, for the per-user cap.
+    open_per_user: ClassVar[Counter[int]] = Counter()
     group: str | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
+        # Accept before closing: a close before accept is an HTTP 403 and the code is lost.
+        await self.accept()
         if user is None or not user.is_authenticated:
-            # Accept first: a close before accept is an HTTP 403 and the code is lost.
-            await self.accept()
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
+        if self.open_per_user[user.pk] >= settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER:
+            await self.send_frame(
+                {
+                    "type": "error",
+                    "code": "too_many_sockets",
+                    "detail": "close another tab or client first",
+                }
+            )
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
         self.user = user
+        self.session = session_fingerprint(getattr(self.scope.get("session"), "session_key", None))
+        self.tokens = float(settings.NOTIFICATIONS_RATE_BURST)
+        self.refilled = time.monotonic()
+        self.strikes = 0
         # Join before reading the unread set, so nothing created meanwhile is missed.
         self.group = events.user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
+        try:
+            await self.join_group()
+        except Exception:
+            logger.warning("socket for user %s: group join failed", user.pk, exc_info=True)
+            self.group = None
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
+        self.open_per_user[user.pk] += 1
+        watch.register(self)
         await self.send_sync()
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.group is None:
+            return
+        watch.unregister(self)
+        self.open_per_user[self.user.pk] -= 1
+        if self.open_per_user[self.user.pk] <= 0:
+            del self.open_per_user[self.user.pk]
+        try:
+            await asyncio.wait_for(
+                self.channel_layer.group_discard(self.group, self.channel_name),
+                settings.NOTIFICATIONS_PUSH_TIMEOUT,
+            )
+        except Exception:
+            logger.info("group discard failed for user %s", self.user.pk, exc_info=True)
+        self.group = None
 
+    async def join_group(self) -> None:
+        await asyncio.wait_for(
+            self.channel_layer.group_add(self.group, self.channel_name),
+            settings.NOTIFICATIONS_PUSH_TIMEOUT,
+        )
+
+    # --- client frames ----------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.group is None:
             return
         try:
+            self.take_token()
             frame = self.parse(text_data, bytes_data)
             await self.handle(frame)
         except FrameError as exc:
             await self.send_frame({"type": "error", "code": exc.code, "detail": exc.detail})
+            if self.strikes > settings.NOTIFICATIONS_RATE_BURST:
+                await self.close(code=CLOSE_RATE_LIMITED)
+
+    def take_token(self) -> None:
+        """A token bucket: RATE frames a second on average, bursts up to RATE_BURST."""
+        now = time.monotonic()
+        self.tokens = min(
+            float(settings.NOTIFICATIONS_RATE_BURST),
+            self.tokens + (now - self.refilled) * settings.NOTIFICATIONS_RATE,
+        )
+        self.refilled = now
+        if self.tokens < 1:
+            self.strikes += 1
+            raise FrameError("rate_limited", "too many frames; slow down")
+        self.tokens -= 1
+        self.strikes = 0
 
     def parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
         if text_data is None:
@@ -102,6 +170,38 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: dict[str, Any]) -> None:
         await self.send(text_data=events.encode(frame))
 
+    # --- channel layer events ---------------------------------------------------
     async def frame_relay(self, event: dict[str, Any]) -> None:
         """A push from notifications.events, already serialised once for all sockets."""
         await self.send(text_data=event["text"])
+
+    async def layer_recovered(self, event: dict[str, Any]) -> None:
+        """The layer lost pushes during an outage: rejoin and send the truth again."""
+        if self.group is None:
+            return
+        try:
+            await self.join_group()
+        except Exception:
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
+        await self.send_sync()
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        if self.scope.get("auth_token_id") is None and event.get("session") == self.session:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def token_revoked(self, event: dict[str, Any]) -> None:
+        if event.get("token_id") == self.scope.get("auth_token_id"):
+            await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def credentials_changed(self, event: dict[str, Any]) -> None:
+        """A password change ends the user's other sessions: re-check this one."""
+        if self.scope.get("auth_token_id") is not None or self.scope.get("session") is None:
+            return
+        # The changing request updates its own session's hash right after saving the user.
+        await asyncio.sleep(0.5)
+        store = import_module(settings.SESSION_ENGINE).SessionStore
+        fresh = store(session_key=self.scope["session"].session_key)
+        user = await get_user({"session": fresh})
+        if not user.is_authenticated or user.pk != self.user.pk:
+            await self.close(code=CLOSE_UNAUTHORIZED)

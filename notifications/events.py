@@ -40,6 +40,19 @@ def push_to_user(user_id: int, frame: dict[str, Any]) -> bool:
     return True
 
 
+def signal_user(user_id: int, event: dict[str, Any]) -> bool:
+    """Send a control event (not a frame) to every socket of the user now; never raises.
+
+    For on_commit hooks in services, like push_to_user. The consumer handles `event["type"]`.
+    """
+    try:
+        async_to_sync(_group_send)(user_group(user_id), event)
+    except Exception:
+        logger.warning("signal %s to user %s failed", event.get("type"), user_id, exc_info=True)
+        return False
+    return True
+
+
 async def _group_send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     await asyncio.wait_for(

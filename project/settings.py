@@ -163,6 +163,13 @@ NOTIFICATIONS_SYNC_LIMIT = env_int("NOTIFICATIONS_SYNC_LIMIT", 100)
 NOTIFICATIONS_PUSH_TIMEOUT = env_float("NOTIFICATIONS_PUSH_TIMEOUT", 2.0)
 NOTIFICATIONS_MAX_FRAME_BYTES = env_int("NOTIFICATIONS_MAX_FRAME_BYTES", 8192)
 NOTIFICATIONS_MAX_ACK_IDS = env_int("NOTIFICATIONS_MAX_ACK_IDS", 500)
+# Client frames per second per socket, and the burst allowed above that.
+NOTIFICATIONS_RATE = env_float("NOTIFICATIONS_RATE", 10.0)
+NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
+# Sockets one user may hold open on one server process.
+NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER", 20)
+# How often each process probes the channel layer end to end (consumers/watch.py).
+NOTIFICATIONS_LAYER_CHECK_INTERVAL = env_float("NOTIFICATIONS_LAYER_CHECK_INTERVAL", 1.0)
 
 # --- Uploads and transcoding (uploads/) ---
 

@@ -1,0 +1,84 @@
+"""Watches the channel layer end to end, once per process.
+
+The Redis pub/sub layer keeps sockets open through a Redis outage and silently loses
+what is published meanwhile. A probe sent through the layer to this process tells when
+that happens; once a probe gets through again, every local socket is told to rejoin its
+group and resync from the database, so clients converge without a reload.
+"""
+
+import asyncio
+import contextlib
+import logging
+import uuid
+import weakref
+from typing import Any, Protocol
+
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+RECOVERED = "layer.recovered"
+
+
+class Watched(Protocol):
+    channel_name: str
+
+
+class LayerWatch:
+    def __init__(self) -> None:
+        self.sockets: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.healthy = True
+        self._task: asyncio.Task | None = None
+        self._probe_channel: str | None = None
+
+    def register(self, consumer: Watched) -> None:
+        layer = get_channel_layer()
+        if isinstance(layer, InMemoryChannelLayer):
+            return  # nothing outside this process can fail
+        self.sockets.add(consumer)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(layer))
+
+    def unregister(self, consumer: Watched) -> None:
+        self.sockets.discard(consumer)
+        if not self.sockets and self._task is not None:
+            # No sockets, nothing to heal: stop probing until the next connect.
+            self._task.cancel()
+            self._task = None
+            self._probe_channel = None
+
+    async def _run(self, layer: Any) -> None:
+        interval = settings.NOTIFICATIONS_LAYER_CHECK_INTERVAL
+        while True:
+            await asyncio.sleep(interval)
+            ok = await self._probe(layer, within=interval)
+            if ok and not self.healthy:
+                logger.warning("channel layer is back; resyncing %d sockets", len(self.sockets))
+                await self._resync_all(layer)
+            elif not ok and self.healthy:
+                logger.error("channel layer unreachable: pushes are lost until it returns")
+            self.healthy = ok
+
+    async def _probe(self, layer: Any, *, within: float) -> bool:
+        token = uuid.uuid4().hex
+        try:
+            async with asyncio.timeout(within):
+                if self._probe_channel is None:
+                    self._probe_channel = await layer.new_channel("watch.")
+                await layer.send(self._probe_channel, {"type": "watch.probe", "token": token})
+                while (await layer.receive(self._probe_channel)).get("token") != token:
+                    pass  # a late answer to an earlier probe
+            return True
+        except Exception:  # any failure means the layer is not usable
+            # A cancelled receive drops the channel's subscription: start afresh next time.
+            self._probe_channel = None
+            return False
+
+    async def _resync_all(self, layer: Any) -> None:
+        for consumer in list(self.sockets):
+            with contextlib.suppress(Exception):
+                await layer.send(consumer.channel_name, {"type": RECOVERED})
+
+
+watch = LayerWatch()

@@ -1,0 +1,114 @@
+"""A socket never outlives its credential, and one client cannot flood the server."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from accounts.models import ApiToken
+from accounts.services import token_create, tokens_revoke
+from project.asgi import application
+from tests.consumers.test_notifications import ORIGIN, TIMEOUT, assert_quiet, receive
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def logged_in(user) -> Client:
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    return client
+
+
+async def socket_for(client: Client | None = None, token: str | None = None):
+    headers = [ORIGIN]
+    if client is not None:
+        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
+    if token is not None:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    socket = WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
+    assert (await socket.connect(timeout=TIMEOUT))[0]
+    return socket
+
+
+async def closed_with(socket: WebsocketCommunicator) -> int:
+    while True:
+        output = await socket.receive_output(timeout=TIMEOUT)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+async def test_logout_closes_that_sessions_sockets_only(layer, alice):
+    laptop, phone = await logged_in(alice), await logged_in(alice)
+    on_laptop, on_phone = await socket_for(laptop), await socket_for(phone)
+    await receive(on_laptop), await receive(on_phone)
+    await sync_to_async(laptop.logout)()
+    assert await closed_with(on_laptop) == 4401
+    await assert_quiet(on_phone)
+    await on_phone.disconnect()
+
+
+async def test_revoking_a_token_closes_its_sockets(layer, alice):
+    token, raw = await database_sync_to_async(token_create)(user=alice)
+    _, other_raw = await database_sync_to_async(token_create)(user=alice)
+    revoked, kept = await socket_for(token=raw), await socket_for(token=other_raw)
+    await receive(revoked), await receive(kept)
+    await database_sync_to_async(tokens_revoke)(tokens=[token])
+    assert await closed_with(revoked) == 4401
+    await assert_quiet(kept)
+    assert (
+        await database_sync_to_async(ApiToken.objects.filter(revoked_at__isnull=True).count)() == 1
+    )
+    await kept.disconnect()
+
+
+async def test_password_change_closes_sessions_it_invalidates(alice):
+    other_session = await socket_for(await logged_in(alice))
+    _, raw = await database_sync_to_async(token_create)(user=alice)
+    by_token = await socket_for(token=raw)
+    await receive(other_session), await receive(by_token)
+
+    def change_password() -> None:
+        alice.set_password("a-new-long-password-42")
+        alice.save()
+
+    await database_sync_to_async(change_password)()
+    assert await closed_with(other_session) == 4401
+    await assert_quiet(by_token)  # tokens are independent of the password
+    await by_token.disconnect()
+
+
+async def test_flooding_client_gets_errors_then_is_closed(alice, settings):
+    settings.NOTIFICATIONS_RATE = 0.001
+    settings.NOTIFICATIONS_RATE_BURST = 3
+    socket = await socket_for(await logged_in(alice))
+    await receive(socket)
+    for _ in range(3):
+        await socket.send_to(text_data='{"type":"ping"}')
+        assert await receive(socket) == {"type": "pong"}
+    codes = []
+    for _ in range(4):
+        await socket.send_to(text_data='{"type":"ping"}')
+        codes.append((await receive(socket))["code"])
+    assert codes == ["rate_limited"] * 4
+    assert await closed_with(socket) == 4429
+
+
+async def test_sockets_per_user_are_capped(alice, bob, settings):
+    settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER = 2
+    client = await logged_in(alice)
+    first, second = await socket_for(client), await socket_for(client)
+    await receive(first), await receive(second)
+    third = await socket_for(client)
+    assert json.loads(await third.receive_from(timeout=TIMEOUT))["code"] == "too_many_sockets"
+    assert await closed_with(third) == 4429
+    # Others are not affected, and closing one frees a place.
+    bobs = await socket_for(await logged_in(bob))
+    assert (await receive(bobs))["type"] == "sync"
+    await first.disconnect()
+    fourth = await socket_for(client)
+    assert (await receive(fourth))["type"] == "sync"
+    for socket in (second, bobs, fourth):
+        await socket.disconnect()
