@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.services import session_fingerprint
+from consumers import shutdown
 from consumers.watch import watch
 from notifications import events, selectors, services
 
@@ -72,12 +73,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         self.open_per_user[user.pk] += 1
         watch.register(self)
+        shutdown.track(self)
         await self.send_sync()
 
     async def disconnect(self, code: int) -> None:
         if self.group is None:
             return
         watch.unregister(self)
+        shutdown.untrack(self)
         self.open_per_user[self.user.pk] -= 1
         if self.open_per_user[self.user.pk] <= 0:
             del self.open_per_user[self.user.pk]
