@@ -33,7 +33,7 @@ test-fast: install
 	$(BIN)/pytest --ignore=tests/e2e --ignore=tests/reliability
 
 test-reliability: install
-	$(BIN)/pytest -m slow tests/reliability
+	$(BIN)/pytest -m "slow or not slow" tests/reliability
 
 lint: install
 	$(BIN)/ruff check .

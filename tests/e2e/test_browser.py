@@ -95,3 +95,41 @@ def test_unread_messages_render_on_page_load_and_dismiss_over_http_when_offline(
     page.reload()
     expect(page.locator(".toast")).to_have_count(0)
     context.close()
+
+
+def test_a_dropped_push_heals_from_the_unread_count(browser, make_stack):
+    """Pushes are at most once: a tab that misses one notices from the next count."""
+    stack = make_stack()
+    stack.create_user("alice", PASSWORD)
+    base_url = f"http://127.0.0.1:{stack.start_server()}"
+    context, page = log_in(browser, base_url, "alice")
+    dropped = []
+
+    def lossy(ws) -> None:
+        server = ws.connect_to_server()
+
+        def from_server(message: str) -> None:
+            if '"type":"notification"' in message and not dropped:
+                dropped.append(message)  # lost on the way, as a pub/sub push can be
+                return
+            ws.send(message)
+
+        server.on_message(from_server)
+        ws.on_message(lambda message: server.send(message))
+
+    context.route_web_socket("**/ws/notifications/", lossy)
+    page.reload()
+    live(page)
+    send = page.get_by_role("button", name="Send me a test notification")
+    send.click()
+    for _ in range(100):
+        if dropped:
+            break
+        page.wait_for_timeout(50)
+    assert dropped, "the first push was not intercepted"
+    expect(page.locator(".toast")).to_have_count(0)
+    send.click()
+    # The second push says 2 unread while the tab shows 1: it asks for a sync and heals.
+    expect(page.locator(".toast")).to_have_count(2)
+    expect(page.locator("#unread-badge")).to_have_text("2")
+    context.close()
