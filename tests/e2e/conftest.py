@@ -24,7 +24,9 @@ def make_stack(tmp_path: Path) -> Iterator:
         stack.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread, which
+# must be gone before any asyncio test of another module starts.
+@pytest.fixture(scope="module")
 def browser():
     require(
         Path(CHROMIUM).exists(), "Debian's chromium is not installed (apt-get install chromium)"

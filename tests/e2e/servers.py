@@ -67,9 +67,10 @@ class Stack:
             return f"sqlite:///{self.workdir / 'e2e.sqlite3'}"
         import psycopg
 
-        self._pg_admin = base
+        # CREATE DATABASE from the maintenance database: the named one may not exist.
+        self._pg_admin = urlunsplit(urlsplit(base)._replace(path="/postgres"))
         self._pg_name = "e2e_" + uuid.uuid4().hex[:12]
-        with psycopg.connect(base, autocommit=True) as conn:
+        with psycopg.connect(self._pg_admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self._pg_name}"')
         parts = urlsplit(base)
         return urlunsplit(parts._replace(path="/" + self._pg_name))

@@ -1,8 +1,6 @@
 import json
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from notifications import events, services
 from notifications.models import Message
@@ -145,18 +143,3 @@ def test_push_failure_never_reaches_the_producer(
     with django_capture_on_commit_callbacks(execute=True):
         message = services.notify(alice, "saved anyway")
     assert Message.objects.filter(pk=message.pk).exists()
-
-
-def test_unread_count_uses_the_partial_index(alice):
-    if connection.vendor != "postgresql":
-        pytest.skip("query plans are checked on PostgreSQL")
-    with CaptureQueriesContext(connection):
-        with connection.cursor() as cursor:
-            cursor.execute("SET enable_seqscan = off")
-            cursor.execute(
-                "EXPLAIN SELECT COUNT(*) FROM notifications_message "
-                "WHERE recipient_id = %s AND read_at IS NULL",
-                [alice.pk],
-            )
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "message_unread_idx" in plan
