@@ -172,6 +172,64 @@ NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER
 NOTIFICATIONS_LAYER_CHECK_INTERVAL = env_float("NOTIFICATIONS_LAYER_CHECK_INTERVAL", 1.0)
 
 # --- Uploads and transcoding (uploads/) ---
+# docs/uploads.md describes each setting. The defaults need no services: files under
+# MEDIA_ROOT, ffmpeg from the imageio-ffmpeg wheel in a thread pool.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# Request bodies other than file parts (forms, JSON, webhooks) stay small; file parts
+# larger than FILE_UPLOAD_MAX_MEMORY_SIZE spool to a temporary file, not memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# S3 through django-storages when a bucket is named; credentials come from boto3's own
+# chain (an IAM role, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the environment).
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+# Private objects only: every read is a presigned URL handed to the owner.
+AWS_DEFAULT_ACL = None
+AWS_S3_FILE_OVERWRITE = False
+AWS_QUERYSTRING_EXPIRE = env_int("AWS_QUERYSTRING_EXPIRE", 300)
+# How long a presigned POST for a browser-to-S3 upload stays valid, in seconds.
+UPLOAD_DIRECT_EXPIRES = env_int("UPLOAD_DIRECT_EXPIRES", 3600)
+STORAGES = {
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage"
+        if AWS_STORAGE_BUCKET_NAME
+        else "django.core.files.storage.FileSystemStorage"
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# local | mediaconvert | elastictranscoder (or a dotted path to a backend class).
+TRANSCODER_BACKEND = os.environ.get("TRANSCODER_BACKEND", "local")
+TRANSCODER_LOCAL_WORKERS = env_int("TRANSCODER_LOCAL_WORKERS", 2)
+TRANSCODER_LOCAL_TIMEOUT = env_int("TRANSCODER_LOCAL_TIMEOUT", 900)
+# Run local jobs in the committing thread instead of the pool (tests, scripts).
+TRANSCODER_LOCAL_INLINE = env_bool("TRANSCODER_LOCAL_INLINE")
+TRANSCODER_AWS_REGION = os.environ.get("TRANSCODER_AWS_REGION") or AWS_S3_REGION_NAME
+# Optional: MediaConvert now takes requests on its regional endpoint; set this only for
+# an account-specific endpoint from the DescribeEndpoints days.
+MEDIACONVERT_ENDPOINT_URL = os.environ.get("MEDIACONVERT_ENDPOINT_URL", "")
+MEDIACONVERT_ROLE_ARN = os.environ.get("MEDIACONVERT_ROLE_ARN", "")
+MEDIACONVERT_QUEUE_ARN = os.environ.get("MEDIACONVERT_QUEUE_ARN", "")
+# Elastic Transcoder reached end of support on 13 November 2025; legacy pipelines only.
+ELASTIC_TRANSCODER_PIPELINE_ID = os.environ.get("ELASTIC_TRANSCODER_PIPELINE_ID", "")
+# The system preset "Audio MP3 - 128k".
+ELASTIC_TRANSCODER_PRESET_ID = os.environ.get(
+    "ELASTIC_TRANSCODER_PRESET_ID", "1351620000001-300040"
+)
+_TRANSCODER_NEEDS = {
+    "mediaconvert": ["AWS_STORAGE_BUCKET_NAME", "MEDIACONVERT_ROLE_ARN"],
+    "elastictranscoder": ["AWS_STORAGE_BUCKET_NAME", "ELASTIC_TRANSCODER_PIPELINE_ID"],
+}
+_missing = [n for n in _TRANSCODER_NEEDS.get(TRANSCODER_BACKEND, []) if not globals()[n]]
+if _missing:
+    raise ImproperlyConfigured(
+        f"TRANSCODER_BACKEND={TRANSCODER_BACKEND} needs {', '.join(_missing)} to be set."
+    )
 
 # --- SNS webhook (webhooks/) ---
 
