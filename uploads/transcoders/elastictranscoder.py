@@ -4,6 +4,11 @@ AWS discontinued Elastic Transcoder on 13 November 2025: after that date its con
 resources are no longer available. Use the `mediaconvert` backend for anything new; this
 one stays only for users with existing pipelines.
 
+botocore dropped the service's model after the end of support (the pinned release has
+none), so this backend needs a botocore data folder that has it, named in AWS_DATA_PATH
+(botocore's own mechanism for extra models), or an older botocore; without one, jobs
+fail with a message that says so.
+
 The pipeline's input and output buckets must be AWS_STORAGE_BUCKET_NAME, and its SNS
 notifications (progressing, completed, error) go to the topic our webhook subscribes to.
 """
@@ -11,7 +16,7 @@ notifications (progressing, completed, error) go to the topic our webhook subscr
 import logging
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, UnknownServiceError
 from django.conf import settings
 
 from uploads import aws
@@ -26,7 +31,11 @@ class ElasticTranscoder:
         self.client = client
 
     def submit(self, audio_file: AudioFile) -> str:
-        client = self.client or aws.client("elastictranscoder")
+        try:
+            client = self.client or aws.client("elastictranscoder")
+        except UnknownServiceError as exc:
+            logger.error("botocore has no Elastic Transcoder model; see docs/uploads.md")
+            raise TranscoderError("Elastic Transcoder is not available on this server") from exc
         try:
             response = client.create_job(**job_request(audio_file))
         except (BotoCoreError, ClientError) as exc:
