@@ -21,7 +21,7 @@ def uses_s3(storage: Storage | None = None) -> bool:
 
 
 def bucket_name() -> str:
-    """The S3 bucket of the default storage; ImproperlyConfigured-style error otherwise."""
+    """The S3 bucket of the default storage; RuntimeError when storage is not S3."""
     if not uses_s3():
         raise RuntimeError("the default storage is not S3 (set AWS_STORAGE_BUCKET_NAME)")
     return default_storage.bucket_name
