@@ -1,4 +1,4 @@
-"""Audio samples and file helpers for the uploads tests."""
+"""Audio samples and file utilities for the uploads tests."""
 
 import io
 import math
