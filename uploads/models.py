@@ -42,7 +42,7 @@ class AudioFile(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
     # The TRANSCODER_BACKEND that took the job, kept so a settings change does not
     # confuse jobs already running elsewhere.
-    transcoder = models.CharField(max_length=40, blank=True, default="")
+    transcoder = models.CharField(max_length=200, blank=True, default="")
     # NULL until submitted: unique among the set ones, and the webhook's lookup key.
     job_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     output = models.FileField(max_length=500, blank=True, default="")
