@@ -22,3 +22,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+from project import gc_tuning  # noqa: E402
+
+gc_tuning.start()

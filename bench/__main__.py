@@ -1,0 +1,418 @@
+"""`python -m bench`: the load tool. See docs/performance.md for what it measures.
+
+python -m bench --smoke                   # tiny, < 60 s; exit 1 on loss/dup/misroute
+python -m bench --scenarios standard      # baselines, 1,000-socket ladder, GC, 10k sockets
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import report
+from bench.http import Poster
+from bench.procstat import Sampler, pids_named, rss_mb
+from bench.redis_rtt import round_trips
+from bench.servers import Processes, raise_fd_limit
+from bench.sns import TOPIC_ARN, Signer, notify_message
+from bench.steps import Target, ladder
+from bench.wsclient import OP_TEXT, Hub, mask_frame, open_tabs
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+SCENARIOS = {
+    "smoke": {
+        "users": 10,
+        "tabs": 3,
+        "rates": [10, 20],
+        "duration": 2.0,
+        "grace": 3.0,
+        "floor": False,
+        "gc_compare": [],
+        "scale_sockets": 0,
+        "redis_rtt": 200,
+        "budget_s": 50,
+    },
+    "standard": {
+        "users": 334,
+        "tabs": 3,
+        "rates": [25, 50, 100, 200, 400, 800, 1600],
+        "duration": 5.0,
+        "grace": 4.0,
+        "floor": True,
+        "gc_compare": [100, 200],
+        "gc_duration": 8.0,
+        "scale_sockets": 10002,
+        "scale_rate": 20,
+        "redis_rtt": 2000,
+        "budget_s": 540,
+    },
+}
+P99_LIMIT_MS = 100.0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--scenarios", default="standard", choices=sorted(SCENARIOS))
+    parser.add_argument("--smoke", action="store_true", help="same as --scenarios smoke")
+    parser.add_argument("--sockets", type=int, help="sockets for the ladder (users x tabs)")
+    parser.add_argument("--users", type=int, help="users for the ladder")
+    parser.add_argument("--rates", help="comma-separated notifications/s per step")
+    parser.add_argument("--duration", type=float, help="seconds per step")
+    parser.add_argument(
+        "--gc-interval", default="5", help="GC_FREEZE_INTERVAL of the ladder server"
+    )
+    parser.add_argument(
+        "--gc-compare", help="comma-separated rates for the GC on/off runs; '' = skip"
+    )
+    parser.add_argument(
+        "--gc-unfreeze",
+        type=float,
+        default=0,
+        help="also run the GC comparison with this GC_UNFREEZE_INTERVAL",
+    )
+    parser.add_argument("--scale", type=int, help="sockets for the scale run (0 = skip)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the raw websockets floor")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin server/client to CPUs")
+    parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
+    args = parser.parse_args()
+    if args.smoke:
+        args.scenarios = "smoke"
+    return args
+
+
+def config_from(args: argparse.Namespace) -> dict:
+    config = dict(SCENARIOS[args.scenarios])
+    if args.users:
+        config["users"] = args.users
+    if args.sockets:
+        config["tabs"] = max(1, args.sockets // config["users"])
+    if args.rates:
+        config["rates"] = [float(r) for r in args.rates.split(",") if r]
+    if args.duration:
+        config["duration"] = args.duration
+    if args.gc_compare is not None:
+        config["gc_compare"] = [float(r) for r in args.gc_compare.split(",") if r]
+    if args.scale is not None:
+        config["scale_sockets"] = args.scale
+    if args.no_floor:
+        config["floor"] = False
+    return config
+
+
+def machine_info() -> dict:
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kb = int(f.readline().split()[1])
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "mem_gib": round(mem_kb / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "loadavg_at_start": open("/proc/loadavg").read().split()[:3],
+    }
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, config: dict, workdir: Path) -> None:
+        self.args, self.config, self.workdir = args, config, workdir
+        self.procs = Processes(workdir)
+        self.cpu_server = None if args.no_pin else 0
+        self.deadline = time.monotonic() + config["budget_s"]
+        self.results: dict = {
+            "scenario": args.scenarios,
+            "config": config,
+            "machine": machine_info(),
+            "connects": [],
+            "steps": [],
+            "baselines": {},
+        }
+
+    def sampler(self, server_pid: int) -> Sampler:
+        roles = {"server": [server_pid], "client": [os.getpid()]}
+        if self.redis_pid:
+            roles["redis"] = [self.redis_pid]
+        roles["postgres"] = pids_named("postgres")
+        return Sampler(roles)
+
+    async def run(self) -> dict:
+        if not self.args.no_pin and (os.cpu_count() or 1) > 1:
+            os.sched_setaffinity(0, {1})
+        self.results["fd_limit"] = raise_fd_limit()
+        started = time.monotonic()
+        self.redis_url, self.redis_pid = self.procs.redis()
+        rtt = await round_trips(self.redis_url, self.config["redis_rtt"])
+        self.results["baselines"]["redis_pubsub_rtt"] = rtt
+        print(
+            f"redis pub/sub round trip: p50 {rtt['p50_ms']:.3f} ms, p99 {rtt['p99_ms']:.3f} ms,"
+            f" {rtt['per_second']:.0f}/s",
+            flush=True,
+        )
+        if self.config["floor"]:
+            await self.floor()
+        self.signer = Signer(self.workdir / "sns-certs")
+        self.procs.make_stack(
+            self.redis_url,
+            {
+                "LOG_LEVEL": "WARNING",
+                "SNS_ALLOWED_TOPIC_ARNS": TOPIC_ARN,
+                "SNS_CERT_DIR": str(self.workdir / "sns-certs"),
+                "SNS_MAX_AGE_SECONDS": "600",
+            },
+        )
+        users_needed = max(
+            self.config["users"], -(-self.config["scale_sockets"] // self.config["tabs"])
+        )
+        t0 = time.monotonic()
+        seed = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.seed",
+            str(users_needed),
+            env=self.procs.stack.env,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        stdout, _ = await asyncio.wait_for(seed.communicate(), 300)
+        if seed.returncode:
+            raise SystemExit("bench.seed failed")
+        self.accounts = [line.split(" ") for line in stdout.decode().splitlines()]
+        print(
+            f"setup: database and {users_needed} users with tokens in "
+            f"{time.monotonic() - t0:.1f} s",
+            flush=True,
+        )
+
+        gc_interval = self.args.gc_interval
+        await self.django(
+            "django",
+            self.config["users"],
+            self.config["rates"],
+            {"GC_FREEZE_INTERVAL": gc_interval},
+            ladder_limit=P99_LIMIT_MS,
+        )
+        for rate_list, label, env in self.gc_runs():
+            await self.django(
+                label,
+                self.config["users"],
+                rate_list,
+                env,
+                ladder_limit=None,
+                duration=self.config.get("gc_duration"),
+            )
+        if self.config["scale_sockets"]:
+            users = -(-self.config["scale_sockets"] // self.config["tabs"])
+            await self.django(
+                f"django-{users * self.config['tabs']}",
+                users,
+                [self.config["scale_rate"]],
+                {"GC_FREEZE_INTERVAL": gc_interval},
+                ladder_limit=None,
+            )
+        self.results["elapsed_s"] = time.monotonic() - started
+        return self.results
+
+    def gc_runs(self) -> list:
+        rates = self.config["gc_compare"]
+        if not rates:
+            return []
+        runs = [
+            (rates, "gc-off", {"GC_FREEZE_INTERVAL": "0"}),
+            (rates, "gc-freeze-5s", {"GC_FREEZE_INTERVAL": "5"}),
+        ]
+        if self.args.gc_unfreeze:
+            runs.append(
+                (
+                    rates,
+                    f"gc-unfreeze-{self.args.gc_unfreeze:g}s",
+                    {"GC_FREEZE_INTERVAL": "5", "GC_UNFREEZE_INTERVAL": str(self.args.gc_unfreeze)},
+                )
+            )
+        return runs
+
+    async def floor(self) -> None:
+        process, port = self.procs.floor(self.cpu_server)
+        hub = Hub()
+        users, tabs = self.config["users"], self.config["tabs"]
+        rss0 = rss_mb(process.pid)
+        opened, seconds, failures = await open_tabs(
+            hub,
+            port,
+            users,
+            tabs,
+            mode="floor",
+            path_for=lambda u: f"/u/{u}",
+            token_for=lambda u: None,
+        )
+        await asyncio.sleep(1)
+        self.record_connects("floor", process.pid, len(opened), seconds, failures, rss0)
+        control, _, _ = await open_tabs(
+            Hub(), port, 1, 1, mode="floor", path_for=lambda u: "/ctl", token_for=lambda u: None
+        )
+        ctl = control[0]
+
+        def prepare(plan: list) -> list:
+            return [mask_frame(OP_TEXT, b"%d %d" % (seq, user)) for seq, user in plan]
+
+        def fire(frame: bytes) -> None:
+            ctl.transport.write(frame)
+
+        target = Target(
+            "floor", hub, users, tabs, prepare, fire, self.sampler(process.pid), process.pid
+        )
+        rows = await ladder(
+            target,
+            self.config["rates"],
+            duration=self.config["duration"],
+            grace=self.config["grace"],
+            p99_limit_ms=P99_LIMIT_MS,
+            deadline=self.deadline,
+        )
+        self.results["steps"].extend(rows)
+        for tab in [*opened, ctl]:
+            tab.close()
+        self.procs.stop(process)
+
+    async def django(
+        self,
+        label: str,
+        users: int,
+        rates: list,
+        env: dict,
+        *,
+        ladder_limit: float | None,
+        duration: float | None = None,
+    ) -> None:
+        if time.monotonic() + 30 > self.deadline:
+            print(f"{label}: skipped, out of time budget", flush=True)
+            return
+        process, port = self.procs.daphne(env, self.cpu_server)
+        tabs = self.config["tabs"]
+        poster = Poster(port, "/webhooks/sns/")
+        headers = {
+            "Content-Type": "text/plain; charset=UTF-8",
+            "x-amz-sns-message-type": "Notification",
+            "x-amz-sns-topic-arn": TOPIC_ARN,
+        }
+
+        def prepare(plan: list) -> list:
+            out = []
+            for seq, user in plan:
+                name = self.accounts[user][0]
+                message_id, body = self.signer.notification(notify_message(name, f"b {seq} {user}"))
+                out.append(poster.request(body, {**headers, "x-amz-sns-message-id": message_id}))
+            return out
+
+        # Warm up (imports, database connections) on users that have no socket yet.
+        warm = prepare([(-1 - i, i % users) for i in range(5)])
+        statuses = [await poster.post(r) for r in warm]
+        if any(s // 100 != 2 for s in statuses):
+            raise SystemExit(
+                f"webhook answered {statuses}: is POST /webhooks/sns/ in place? "
+                f"see {self.workdir}/daphne-{port}.log"
+            )
+        await asyncio.sleep(1)
+        hub = Hub()
+        rss0 = rss_mb(process.pid)
+        opened, seconds, failures = await open_tabs(
+            hub,
+            port,
+            users,
+            tabs,
+            mode="django",
+            path_for=lambda u: "/ws/notifications/",
+            token_for=lambda u: self.accounts[u][1],
+        )
+        await asyncio.sleep(2)
+        self.record_connects(label, process.pid, len(opened), seconds, failures, rss0)
+
+        def http_errors(row: dict) -> None:
+            bad = sum(n for s, n in poster.statuses.items() if s // 100 != 2) + poster.failures
+            row["http_errors"] = bad - self._http_bad
+            self._http_bad = bad
+            row["target"] = label
+
+        self._http_bad = 0
+        target = Target(
+            label, hub, users, tabs, prepare, poster.post, self.sampler(process.pid), process.pid
+        )
+        rows = await ladder(
+            target,
+            rates,
+            duration=duration or self.config["duration"],
+            grace=self.config["grace"],
+            p99_limit_ms=ladder_limit,
+            deadline=self.deadline,
+            extra=http_errors,
+        )
+        self.results["steps"].extend(rows)
+        for tab in opened:
+            tab.close()
+        poster.close()
+        await asyncio.sleep(0.5)
+        self.procs.stop(process)
+
+    def record_connects(
+        self, label: str, pid: int, sockets: int, seconds: float, failures: int, rss0: float
+    ) -> None:
+        rss1 = rss_mb(pid)
+        row = {
+            "target": label,
+            "sockets": sockets,
+            "failures": failures,
+            "seconds": seconds,
+            "connects_per_s": sockets / max(seconds, 1e-9),
+            "rss_before_mb": rss0,
+            "rss_idle_mb": rss1,
+            "kb_per_socket": 1024 * (rss1 - rss0) / max(sockets, 1),
+        }
+        self.results["connects"].append(row)
+        print(
+            f"{label}: {sockets} sockets ready in {seconds:.2f} s "
+            f"({row['connects_per_s']:.0f}/s, {failures} failed), RSS {rss0:.0f} -> "
+            f"{rss1:.0f} MB ({row['kb_per_socket']:.1f} KB/socket)",
+            flush=True,
+        )
+
+
+def main() -> int:
+    args = parse_args()
+    config = config_from(args)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    bench = Bench(args, config, workdir)
+    try:
+        results = asyncio.run(bench.run())
+    finally:
+        bench.procs.close()
+    print()
+    print(report.table(results))
+    out = args.out or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{args.scenarios}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nJSON: {out}\nserver logs: {workdir}")
+    if args.scenarios == "smoke":
+        bad = report.unclean(results)
+        if bad:
+            print("SMOKE FAILED: " + "; ".join(bad))
+            return 1
+        print("smoke: clean (nothing lost, duplicated or misrouted)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

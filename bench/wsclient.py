@@ -1,0 +1,189 @@
+"""A raw asyncio WebSocket client: one Protocol per socket, a few lines of work per frame.
+
+Server frames are small, unmasked and unfragmented (daphne and `websockets` both send
+them so); the client answers pings, masks what it sends and records every delivery in
+the shared `Hub`. Latency is stamped once per read, before any parsing.
+"""
+
+import asyncio
+import base64
+import json
+import os
+import time
+from collections.abc import Callable
+
+OP_TEXT, OP_CLOSE, OP_PING, OP_PONG = 1, 8, 9, 10
+
+
+def mask_frame(opcode: int, payload: bytes) -> bytes:
+    key = os.urandom(4)
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x80 | opcode, 0x80 | n))
+    else:
+        head = bytes((0x80 | opcode, 0x80 | 126)) + n.to_bytes(2, "big")
+    repeated = (key * (n // 4 + 1))[:n]
+    masked = (int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")).to_bytes(n, "big")
+    return head + key + masked
+
+
+class Hub:
+    """Where every tab reports: deliveries of the current step, sockets ready or closed."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[tuple[int, int, int, float]] = []  # seq, tab, target user, t
+        self.errors = 0
+        self.closed = 0
+        self.ready = 0
+        self.expect = 0
+
+    def reset(self, expect: int) -> None:
+        self.arrivals = []
+        self.errors = 0
+        self.expect = expect
+
+    def on_ready(self) -> None:
+        self.ready += 1
+
+
+class Tab(asyncio.Protocol):
+    """One socket. `mode` is "django" (protocol frames, acks) or "floor" (`<seq> <user>`)."""
+
+    def __init__(
+        self, hub: Hub, tab_id: int, user: int, request: bytes, *, mode: str, acker: bool
+    ) -> None:
+        self.hub, self.tab_id, self.user = hub, tab_id, user
+        self.request, self.mode, self.acker = request, mode, acker
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.upgraded = False
+        self.is_ready = False
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        transport.write(self.request)  # type: ignore[attr-defined]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.upgraded:
+            self.hub.closed += 1
+        if not self.done.done():
+            self.done.set_exception(ConnectionError("closed before ready"))
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        buf = self.buf
+        buf += data
+        if not self.upgraded:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buf.startswith(b"HTTP/1.1 101"):
+                self.done.set_exception(ConnectionError(bytes(buf[:end]).decode(errors="replace")))
+                self.transport.close()
+                return
+            del buf[: end + 4]
+            self.upgraded = True
+        while len(buf) >= 2:
+            opcode, size = buf[0] & 0x0F, buf[1] & 0x7F
+            start = 2
+            if size == 126:
+                if len(buf) < 4:
+                    return
+                size, start = int.from_bytes(buf[2:4], "big"), 4
+            elif size == 127:
+                if len(buf) < 10:
+                    return
+                size, start = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < start + size:
+                return
+            payload = bytes(buf[start : start + size])
+            del buf[: start + size]
+            if opcode == OP_TEXT:
+                self.on_text(payload, now)
+            elif opcode == OP_PING:
+                self.transport.write(mask_frame(OP_PONG, payload))
+            elif opcode == OP_CLOSE:
+                self.transport.close()
+
+    def on_text(self, payload: bytes, now: float) -> None:
+        if self.mode == "floor":
+            if payload == b"ready":
+                self.set_ready()
+                return
+            seq, user = payload.split(b" ")
+            self.hub.arrivals.append((int(seq), self.tab_id, int(user), now))
+            return
+        if payload.startswith(b'{"type":"notification"'):
+            message = json.loads(payload)["message"]
+            _, seq, user = message["text"].split(" ")
+            self.hub.arrivals.append((int(seq), self.tab_id, int(user), now))
+            if self.acker:
+                ack = b'{"type":"ack","ids":[%d]}' % message["id"]
+                self.transport.write(mask_frame(OP_TEXT, ack))
+        elif payload.startswith(b'{"type":"sync"'):
+            self.set_ready()
+        elif payload.startswith(b'{"type":"error"'):
+            self.hub.errors += 1
+
+    def set_ready(self) -> None:
+        if not self.is_ready:
+            self.is_ready = True
+            self.hub.on_ready()
+            if not self.done.done():
+                self.done.set_result(None)
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(mask_frame(OP_CLOSE, (1000).to_bytes(2, "big")))
+            self.transport.close()
+
+
+def handshake(port: int, path: str, token: str | None) -> bytes:
+    key = base64.b64encode(os.urandom(16)).decode()
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"{auth}\r\n"
+    ).encode()
+
+
+async def open_tabs(
+    hub: Hub,
+    port: int,
+    users: int,
+    tabs_per_user: int,
+    *,
+    mode: str,
+    path_for: Callable[[int], str],
+    token_for: Callable[[int], str | None],
+    concurrency: int = 200,
+    ready_timeout: float = 120,
+) -> tuple[list[Tab], float, int]:
+    """Open users x tabs sockets, at most `concurrency` handshakes in flight.
+
+    Returns (tabs, seconds until every socket had its first frame, failures).
+    """
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(concurrency)
+    tabs: list[Tab] = []
+    failures = 0
+
+    async def one(tab_id: int) -> None:
+        nonlocal failures
+        user = tab_id // tabs_per_user
+        request = handshake(port, path_for(user), token_for(user))
+        async with gate:
+            tab = Tab(hub, tab_id, user, request, mode=mode, acker=tab_id % tabs_per_user == 0)
+            try:
+                await loop.create_connection(lambda: tab, "127.0.0.1", port)
+                await asyncio.wait_for(tab.done, ready_timeout)
+            except (OSError, ConnectionError, TimeoutError):
+                failures += 1
+                return
+            tabs.append(tab)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(users * tabs_per_user)))
+    return tabs, time.perf_counter() - started, failures
