@@ -147,6 +147,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         kind = frame["type"]
         if kind == "ack":
             await self.ack(frame.get("ids"))
+        elif kind == "seen":
+            await self.seen(frame.get("ids"))
         elif kind == "sync":
             await self.send_sync()
         elif kind == "ping":
@@ -165,6 +167,18 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             raise FrameError("invalid_ids", f"'ids' must be a list of 1 to {limit} integers")
         # The `read` frame reaches every socket of the user (this one too) via the group.
         await database_sync_to_async(services.mark_read)(user=self.user, ids=ids)
+
+    async def seen(self, ids: Any) -> None:
+        """Toasts shown in a focused tab; no reply and no push (docs/protocol.md)."""
+        limit = settings.NOTIFICATIONS_MAX_ACK_IDS
+        if (
+            not isinstance(ids, list)
+            or not ids
+            or len(ids) > limit
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+        ):
+            raise FrameError("invalid_ids", f"'ids' must be a list of 1 to {limit} integers")
+        await database_sync_to_async(services.mark_seen)(user=self.user, ids=ids)
 
     async def send_sync(self) -> None:
         frame = await database_sync_to_async(selectors.sync_frame)(user_id=self.user.pk)

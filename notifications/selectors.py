@@ -1,8 +1,11 @@
 """Read-only queries for views, the consumer and the context processor."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 
 from notifications.models import Message
 
@@ -29,3 +32,45 @@ def sync_frame(*, user_id: int) -> dict[str, Any]:
 
 def owns_message(*, user_id: int, message_id: int) -> bool:
     return Message.objects.for_user(user_id).filter(pk=message_id).exists()
+
+
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of a user's messages, newest first; `next_before` is the cursor or None."""
+
+    messages: list[Message]
+    next_before: int | None
+
+
+def inbox_page(
+    *, user_id: int, before: int | None = None, limit: int | None = None, unread_only: bool = False
+) -> InboxPage:
+    """Messages with id < `before`, newest first: keyset pagination on the id.
+
+    A cursor stays correct while rows arrive or change above it, where OFFSET would
+    repeat or skip rows; and the (recipient, -id) index serves every page.
+    """
+    limit = max(1, min(limit or settings.NOTIFICATIONS_PAGE_SIZE, MAX_PAGE_SIZE))
+    queryset = Message.objects.for_user(user_id)
+    if unread_only:
+        queryset = queryset.unread()
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    # One row more than asked tells whether an older page exists, without a COUNT.
+    rows = list(queryset.order_by("-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return InboxPage(messages=rows, next_before=rows[-1].pk if more else None)
+
+
+def message_for_user(*, user_id: int, message_id: int) -> Message | None:
+    """The user's own message with this id, or None (another user's looks unknown)."""
+    return Message.objects.for_user(user_id).filter(pk=message_id).first()
+
+
+def recipient_by_username(*, username: str) -> AbstractBaseUser | None:
+    """The active user with this username, for producers that name users (the notify API)."""
+    return get_user_model().objects.filter(username=username, is_active=True).first()

@@ -115,6 +115,49 @@ def mark_all_read(*, user: AbstractBaseUser) -> list[int]:
     return _mark(user, Message.objects.for_user(user.pk).unread())
 
 
+def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
+    """Mark the user's own read messages among `ids` unread; returns the ids changed.
+
+    Each changed message is pushed as a `notification` frame, which clients upsert, so
+    every tab shows it again. Foreign, unknown and already-unread ids are ignored.
+    """
+    wanted = _int_ids(ids)
+    if not wanted:
+        return []
+    with transaction.atomic():
+        changed = list(
+            Message.objects.for_user(user.pk)
+            .filter(id__in=wanted, read_at__isnull=False)
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+        if changed:
+            Message.objects.filter(id__in=changed).update(read_at=None)
+            transaction.on_commit(partial(_push_unread, user.pk, changed), robust=True)
+    return sorted(changed)
+
+
+def mark_seen(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
+    """Record that the user has seen these own messages; returns the ids changed.
+
+    Pushes nothing: "seen" only tells the inbox which unread messages are new, and it
+    is read from the database on the next page load. Seen is set once, never cleared.
+    """
+    wanted = _int_ids(ids)
+    if not wanted:
+        return []
+    queryset = Message.objects.for_user(user.pk).filter(id__in=wanted, seen_at__isnull=True)
+    changed = sorted(queryset.values_list("id", flat=True))
+    if changed:
+        # The filter is repeated so a concurrent `seen` from another tab keeps the first time.
+        Message.objects.filter(id__in=changed, seen_at__isnull=True).update(seen_at=timezone.now())
+    return changed
+
+
+def _int_ids(ids: Iterable[int]) -> set[int]:
+    return {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+
+
 def _mark(user: AbstractBaseUser, queryset) -> list[int]:
     with transaction.atomic():
         changed = list(queryset.select_for_update().values_list("id", flat=True))
@@ -149,3 +192,15 @@ def _push_read(user_id: int, ids: list[int]) -> None:
             "unread_count": selectors.unread_count(user_id=user_id),
         },
     )
+
+
+def _push_unread(user_id: int, ids: list[int]) -> None:
+    # One `notification` frame per message, all with the count after the change: clients
+    # already upsert these, so no new frame type is needed to show a message again.
+    count = selectors.unread_count(user_id=user_id)
+    # Oldest first, like a sync; a message read again before this runs is not re-shown.
+    for message in Message.objects.for_user(user_id).unread().filter(id__in=ids).order_by("id"):
+        events.push_to_user(
+            user_id,
+            {"type": "notification", "message": message.to_payload(), "unread_count": count},
+        )

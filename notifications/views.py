@@ -1,34 +1,71 @@
-"""HTTP fallbacks for the browser when the socket is down. Thin: parse, call, map."""
+"""The inbox page and its actions. Thin: parse, call one service or selector, map.
+
+The actions answer JSON to scripts (the socket-down fallback in client.js, inbox.js) and
+redirect back when a plain HTML form posts them with `next`, so the inbox works without
+JavaScript.
+"""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from notifications import selectors, services
 
 
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    try:
+        before = parse_cursor(request.GET.get("before"))
+    except ValueError:
+        return HttpResponseBadRequest("'before' must be a message id")
+    unread_only = request.GET.get("unread") == "1"
+    page = selectors.inbox_page(user_id=request.user.pk, before=before, unread_only=unread_only)
+    return render(
+        request,
+        "notifications/inbox.html",
+        {
+            "page": page,
+            "before": before,
+            "unread_only": unread_only,
+            "here": request.get_full_path(),
+        },
+    )
+
+
 @require_POST
 @login_required
-def mark_read(request: HttpRequest, message_id: int) -> JsonResponse:
+def mark_read(request: HttpRequest, message_id: int) -> HttpResponse:
     changed = services.mark_read(user=request.user, ids=[message_id])
-    count = selectors.unread_count(user_id=request.user.pk)
     if not changed and not _owns(request, message_id):
         # Another user's id and an unknown id look the same.
         return JsonResponse({"error": "not_found"}, status=404)
-    return JsonResponse({"ids": changed, "unread_count": count})
+    return _done(request, changed)
 
 
 @require_POST
 @login_required
-def mark_all_read(request: HttpRequest) -> JsonResponse:
-    changed = services.mark_all_read(user=request.user)
-    return JsonResponse(
-        {
-            "ids": changed,
-            "unread_count": 0 if changed else selectors.unread_count(user_id=request.user.pk),
-        }
-    )
+def mark_unread(request: HttpRequest, message_id: int) -> HttpResponse:
+    changed = services.mark_unread(user=request.user, ids=[message_id])
+    if not changed and not _owns(request, message_id):
+        return JsonResponse({"error": "not_found"}, status=404)
+    return _done(request, changed)
+
+
+@require_POST
+@login_required
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    return _done(request, services.mark_all_read(user=request.user))
 
 
 @require_POST
@@ -38,6 +75,26 @@ def send_test(request: HttpRequest) -> JsonResponse:
     now = timezone.localtime().strftime("%H:%M:%S")
     message = services.notify(request.user, f"Test notification sent at {now}")
     return JsonResponse({"id": message.pk}, status=201)
+
+
+def _done(request: HttpRequest, changed: list[int]) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and "application/json" not in request.headers.get("Accept", ""):
+        safe = url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return HttpResponseRedirect(target if safe else reverse("notifications:inbox"))
+    count = selectors.unread_count(user_id=request.user.pk)
+    return JsonResponse({"ids": changed, "unread_count": count})
+
+
+def parse_cursor(raw: str | None) -> int | None:
+    """The `before` cursor: None when absent; ValueError unless a positive id."""
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 19) or int(raw) < 1:
+        raise ValueError(raw)
+    return int(raw)
 
 
 def _owns(request: HttpRequest, message_id: int) -> bool:

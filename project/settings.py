@@ -163,6 +163,19 @@ NOTIFICATIONS_SYNC_LIMIT = env_int("NOTIFICATIONS_SYNC_LIMIT", 100)
 NOTIFICATIONS_PUSH_TIMEOUT = env_float("NOTIFICATIONS_PUSH_TIMEOUT", 2.0)
 NOTIFICATIONS_MAX_FRAME_BYTES = env_int("NOTIFICATIONS_MAX_FRAME_BYTES", 8192)
 NOTIFICATIONS_MAX_ACK_IDS = env_int("NOTIFICATIONS_MAX_ACK_IDS", 500)
+# Inbox pages and API lists: rows per page when the client does not ask (at most 100).
+NOTIFICATIONS_PAGE_SIZE = env_int("NOTIFICATIONS_PAGE_SIZE", 25)
+# Toasts: most shown at once (the rest behind "+K more"), seconds before an info toast
+# hides in its tab (0: never), and a burst (more than COUNT within WINDOW seconds)
+# shown as one summary toast.
+NOTIFICATIONS_TOAST_LIMIT = env_int("NOTIFICATIONS_TOAST_LIMIT", 5)
+NOTIFICATIONS_TOAST_HIDE_SECONDS = env_float("NOTIFICATIONS_TOAST_HIDE_SECONDS", 8.0)
+NOTIFICATIONS_BURST_COUNT = env_int("NOTIFICATIONS_BURST_COUNT", 3)
+NOTIFICATIONS_BURST_WINDOW = env_float("NOTIFICATIONS_BURST_WINDOW", 2.0)
+# `manage.py purge_notifications` deletes read messages older than this many days.
+NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 90)
+# Shared secret for server-to-server POST /api/notify/; unset turns that endpoint off.
+NOTIFY_SERVICE_TOKEN = os.environ.get("NOTIFY_SERVICE_TOKEN", "")
 # Client frames per second per socket, and the burst allowed above that.
 NOTIFICATIONS_RATE = env_float("NOTIFICATIONS_RATE", 10.0)
 NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)

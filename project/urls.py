@@ -8,6 +8,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
+    path("api/", include("notifications.api_urls")),
     path("uploads/", include("uploads.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,229 @@
+"""The JSON API for clients without a socket (docs/api.md). Thin: auth, parse, call, map.
+
+Two ways in: the session cookie (browser code; unsafe methods need the CSRF token) or
+`Authorization: Bearer <token>` (scripts, apps; no CSRF check, since a browser never
+attaches that header on its own). POST /api/notify/ takes the service token instead.
+"""
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.selectors import user_for_token
+from notifications import selectors, services
+from notifications.models import Message
+from notifications.views import parse_cursor
+
+logger = logging.getLogger(__name__)
+
+View = Callable[..., JsonResponse]
+
+
+def error(status: int, code: str, detail: str = "") -> JsonResponse:
+    body = {"error": code, **({"detail": detail} if detail else {})}
+    response = JsonResponse(body, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+        return reason
+
+
+def _csrf_failure(request: HttpRequest) -> str | None:
+    check = _CsrfCheck(lambda _request: None)  # type: ignore[arg-type]
+    check.process_request(request)
+    return check.process_view(request, None, (), {})  # type: ignore[arg-type]
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    """The token of an `Authorization: Bearer` header, "" if malformed, None if absent."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def api_view(*methods: str) -> Callable[[View], View]:
+    """Allow `methods`, authenticate (bearer or session + CSRF), set `request.api_user`."""
+
+    def decorate(view: View) -> View:
+        @csrf_exempt  # checked below for session requests only
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method not in methods:
+                response = error(405, "method_not_allowed")
+                response["Allow"] = ", ".join(methods)
+                return response
+            token = _bearer(request)
+            if token is not None:
+                # A bad token is never replaced by the session cookie, as on the socket.
+                user = user_for_token(token) if token else None
+                if user is None:
+                    return error(401, "unauthenticated", "unknown or revoked token")
+            else:
+                user = request.user
+                if not user.is_authenticated:
+                    return error(401, "unauthenticated", "log in or send a bearer token")
+                if request.method not in {"GET", "HEAD", "OPTIONS"}:
+                    reason = _csrf_failure(request)
+                    if reason:
+                        return error(403, "csrf_failed", reason)
+            request.api_user = user
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _row(message: Message) -> dict[str, Any]:
+    return {
+        **message.to_payload(),
+        "read_at": message.read_at.isoformat() if message.read_at else None,
+        "seen_at": message.seen_at.isoformat() if message.seen_at else None,
+    }
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def _ids(body: dict[str, Any]) -> list[int]:
+    ids = body.get("ids")
+    limit = settings.NOTIFICATIONS_MAX_ACK_IDS
+    if (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= limit
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
+        raise ValueError(f"'ids' must be a list of 1 to {limit} integers")
+    return ids
+
+
+def _changed(user: AbstractBaseUser, ids: list[int]) -> JsonResponse:
+    return JsonResponse({"ids": ids, "unread_count": selectors.unread_count(user_id=user.pk)})
+
+
+# --- a user's own notifications -------------------------------------------------------
+@api_view("GET")
+def message_list(request: HttpRequest) -> JsonResponse:
+    try:
+        before = parse_cursor(request.GET.get("before"))
+        raw_limit = request.GET.get("limit") or str(settings.NOTIFICATIONS_PAGE_SIZE)
+        limit = int(raw_limit)
+        if not 1 <= limit <= selectors.MAX_PAGE_SIZE:
+            raise ValueError(raw_limit)
+    except ValueError:
+        return error(
+            400,
+            "invalid_query",
+            f"'before' must be a message id and 'limit' 1 to {selectors.MAX_PAGE_SIZE}",
+        )
+    user = request.api_user
+    page = selectors.inbox_page(
+        user_id=user.pk,
+        before=before,
+        limit=limit,
+        unread_only=request.GET.get("unread") in {"1", "true"},
+    )
+    return JsonResponse(
+        {
+            "results": [_row(m) for m in page.messages],
+            "next_before": page.next_before,
+            "unread_count": selectors.unread_count(user_id=user.pk),
+        }
+    )
+
+
+@api_view("GET")
+def message_detail(request: HttpRequest, message_id: int) -> JsonResponse:
+    message = selectors.message_for_user(user_id=request.api_user.pk, message_id=message_id)
+    if message is None:
+        return error(404, "not_found")
+    return JsonResponse(_row(message))
+
+
+@api_view("POST")
+def mark_read(request: HttpRequest) -> JsonResponse:
+    try:
+        ids = _ids(_json_body(request))
+    except ValueError as exc:
+        return error(400, "invalid_body", str(exc))
+    # Foreign and unknown ids are skipped silently, as on the socket: nothing to probe.
+    return _changed(request.api_user, services.mark_read(user=request.api_user, ids=ids))
+
+
+@api_view("POST")
+def mark_one(request: HttpRequest, message_id: int, state: str) -> JsonResponse:
+    user = request.api_user
+    if not selectors.owns_message(user_id=user.pk, message_id=message_id):
+        return error(404, "not_found")
+    mark = services.mark_read if state == "read" else services.mark_unread
+    return _changed(user, mark(user=user, ids=[message_id]))
+
+
+@api_view("POST")
+def mark_all_read(request: HttpRequest) -> JsonResponse:
+    return _changed(request.api_user, services.mark_all_read(user=request.api_user))
+
+
+@api_view("GET")
+def unread_count(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"unread_count": selectors.unread_count(user_id=request.api_user.pk)})
+
+
+# --- server to server -----------------------------------------------------------------
+@csrf_exempt  # authenticated by the service token alone; no ambient credential
+def notify(request: HttpRequest) -> JsonResponse:
+    expected = settings.NOTIFY_SERVICE_TOKEN
+    if not expected:
+        return error(404, "not_found")  # disabled: look like no endpoint at all
+    if request.method != "POST":
+        response = error(405, "method_not_allowed")
+        response["Allow"] = "POST"
+        return response
+    token = _bearer(request)
+    if token is None:
+        return error(401, "unauthenticated", "send the service token as a bearer token")
+    # Constant time, so the token cannot be guessed a character at a time.
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        logger.warning("notify API: wrong service token from %s", request.META.get("REMOTE_ADDR"))
+        return error(403, "forbidden")
+    try:
+        body = _json_body(request)
+        username, text = body.get("user"), body.get("text")
+        level, link = body.get("level", "info"), body.get("link", "")
+        source_id = body.get("source_id")
+        if not all(isinstance(v, str) for v in (username, text, level, link)):
+            raise ValueError("'user', 'text', 'level' and 'link' must be strings")
+        if source_id is not None and not (isinstance(source_id, str) and 0 < len(source_id) <= 255):
+            raise ValueError("'source_id' must be a string of 1 to 255 characters")
+    except ValueError as exc:
+        return error(400, "invalid_body", str(exc))
+    user = selectors.recipient_by_username(username=username)
+    if user is None:
+        return error(404, "unknown_user")
+    try:
+        message = services.notify(user, text, level=level, link=link, source_id=source_id)
+    except services.InvalidNotification as exc:
+        return error(400, "invalid_notification", str(exc))
+    return JsonResponse({"id": message.pk}, status=201)

@@ -1,0 +1,28 @@
+"""Routes of the JSON API, mounted at /api/ (docs/api.md)."""
+
+from django.urls import path
+
+from notifications import api
+
+app_name = "api"
+
+urlpatterns = [
+    path("notifications/", api.message_list, name="list"),
+    path("notifications/unread-count/", api.unread_count, name="unread_count"),
+    path("notifications/read/", api.mark_read, name="mark_read"),
+    path("notifications/read-all/", api.mark_all_read, name="mark_all_read"),
+    path("notifications/<int:message_id>/", api.message_detail, name="detail"),
+    path(
+        "notifications/<int:message_id>/read/",
+        api.mark_one,
+        {"state": "read"},
+        name="mark_one_read",
+    ),
+    path(
+        "notifications/<int:message_id>/unread/",
+        api.mark_one,
+        {"state": "unread"},
+        name="mark_one_unread",
+    ),
+    path("notify/", api.notify, name="notify"),
+]

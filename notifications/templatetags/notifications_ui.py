@@ -1,0 +1,27 @@
+"""The toast stack on every page, with its settings as data attributes for client.js."""
+
+from typing import Any
+
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+
+@register.inclusion_tag("notifications/_toasts.html", takes_context=True)
+def toast_stack(context: template.Context) -> dict[str, Any]:
+    """Unread messages newest first; those past the toast limit render hidden."""
+    limit = settings.NOTIFICATIONS_TOAST_LIMIT
+    # Oldest first from the selector (toast order of the sync frame): newest goes on top.
+    messages = list(reversed(context.get("unread_messages") or []))
+    # A SimpleLazyObject from the context processor: it proxies str(), not int().
+    total = int(str(context.get("unread_total") or 0))
+    return {
+        "messages": messages,
+        "limit": limit,
+        "more": max(0, total - min(len(messages), limit)),
+        "sync_limit": settings.NOTIFICATIONS_SYNC_LIMIT,
+        "hide_after": settings.NOTIFICATIONS_TOAST_HIDE_SECONDS,
+        "burst_count": settings.NOTIFICATIONS_BURST_COUNT,
+        "burst_window": settings.NOTIFICATIONS_BURST_WINDOW,
+    }

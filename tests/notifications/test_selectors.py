@@ -1,0 +1,81 @@
+import pytest
+
+from notifications import selectors, services
+from notifications.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+def walk(user_id: int, **kwargs) -> list[list[int]]:
+    pages, before = [], None
+    while True:
+        page = selectors.inbox_page(user_id=user_id, before=before, **kwargs)
+        pages.append([m.pk for m in page.messages])
+        if page.next_before is None:
+            return pages
+        assert page.next_before == page.messages[-1].pk
+        before = page.next_before
+
+
+def test_keyset_pages_cover_every_own_row_once_newest_first(alice, bob):
+    mine = []
+    for i in range(23):
+        mine.append(services.notify(alice, f"a{i}").pk)
+        services.notify(bob, f"b{i}")  # interleaved ids of another user
+    pages = walk(alice.pk, limit=5)
+    assert [len(p) for p in pages] == [5, 5, 5, 5, 3]
+    flat = [i for p in pages for i in p]
+    assert flat == sorted(mine, reverse=True)  # no duplicates, no gaps, no foreign rows
+
+
+def test_exact_multiple_of_the_page_size_has_no_empty_last_page(alice):
+    for i in range(10):
+        services.notify(alice, f"a{i}")
+    assert [len(p) for p in walk(alice.pk, limit=5)] == [5, 5]
+
+
+def test_rows_arriving_between_pages_shift_nothing(alice):
+    for i in range(6):
+        services.notify(alice, f"a{i}")
+    first = selectors.inbox_page(user_id=alice.pk, limit=3)
+    for i in range(4):
+        services.notify(alice, f"new{i}")  # OFFSET paging would repeat rows now
+    second = selectors.inbox_page(user_id=alice.pk, before=first.next_before, limit=3)
+    seen = [m.pk for m in first.messages] + [m.pk for m in second.messages]
+    assert len(set(seen)) == 6
+    assert second.next_before is None
+
+
+def test_unread_only_pages(alice):
+    ids = [services.notify(alice, f"a{i}").pk for i in range(8)]
+    services.mark_read(user=alice, ids=ids[::2])
+    flat = [i for p in walk(alice.pk, limit=3, unread_only=True) for i in p]
+    assert flat == sorted(ids[1::2], reverse=True)
+
+
+def test_limit_is_clamped(alice, settings):
+    settings.NOTIFICATIONS_PAGE_SIZE = 2
+    for i in range(3):
+        services.notify(alice, f"a{i}")
+    assert len(selectors.inbox_page(user_id=alice.pk).messages) == 2
+    assert len(selectors.inbox_page(user_id=alice.pk, limit=10_000).messages) == 3
+    assert selectors.MAX_PAGE_SIZE == 100
+
+
+def test_empty_inbox(alice):
+    page = selectors.inbox_page(user_id=alice.pk)
+    assert page.messages == [] and page.next_before is None
+
+
+def test_message_for_user_hides_other_users_rows(alice, bob):
+    theirs = services.notify(bob, "secret")
+    assert selectors.message_for_user(user_id=alice.pk, message_id=theirs.pk) is None
+    assert selectors.message_for_user(user_id=bob.pk, message_id=theirs.pk) == theirs
+    assert Message.objects.count() == 1
+
+
+def test_recipient_by_username_only_active_users(alice, make_user):
+    make_user("gone", is_active=False)
+    assert selectors.recipient_by_username(username="alice") == alice
+    assert selectors.recipient_by_username(username="gone") is None
+    assert selectors.recipient_by_username(username="nobody") is None
