@@ -202,3 +202,36 @@ def shared_json(relative: str) -> list[Any]:
 def shared_files(relative: str) -> list[str]:
     directory = shared_path() / relative
     return sorted(p.name for p in directory.glob("*.json")) if directory.is_dir() else ["-"]
+
+
+def post(client: Any, payload: bytes | dict[str, Any], **headers: str) -> Any:
+    """POST a body to the webhook the way SNS does (text/plain, x-amz-sns-* headers)."""
+    raw = payload if isinstance(payload, bytes) else body(payload)
+    return client.post(
+        "/webhooks/sns/",
+        data=raw,
+        content_type="text/plain; charset=UTF-8",
+        headers={"User-Agent": "Amazon Simple Notification Service Agent", **headers},
+    )
+
+
+def sns_headers(data: dict[str, Any]) -> dict[str, str]:
+    return {
+        "x-amz-sns-message-type": data["Type"],
+        "x-amz-sns-message-id": data["MessageId"],
+        "x-amz-sns-topic-arn": data["TopicArn"],
+    }
+
+
+def db_state() -> tuple[list[tuple], ...]:
+    """Everything a delivery may write, without ids and clocks (for before/after checks)."""
+    from notifications.models import Message
+    from uploads.models import AudioFile
+    from webhooks.models import ProcessedMessage, UnmatchedMessage
+
+    return (
+        sorted(ProcessedMessage.objects.values_list("message_id", "type", "topic_arn", "outcome")),
+        sorted(UnmatchedMessage.objects.values_list("message_id", "reason", "resolved_at")),
+        sorted(Message.objects.values_list("recipient_id", "text", "level", "link", "source_id")),
+        sorted(AudioFile.objects.values_list("pk", "status", "progress", "output", "error")),
+    )
