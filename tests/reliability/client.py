@@ -10,8 +10,9 @@ import websockets
 
 
 class Tab:
-    def __init__(self, urls: list[str], token: str) -> None:
+    def __init__(self, urls: list[str], token: str, *, acks: bool = False) -> None:
         self.urls = urls
+        self.acks = acks  # dismiss every third message, like a person would some
         self.headers = {"Authorization": f"Bearer {token}"}
         self.shown: dict[int, str] = {}
         self.displayed: Counter[int] = Counter()  # times a toast was newly shown
@@ -45,7 +46,9 @@ class Tab:
                 async with websockets.connect(url, additional_headers=self.headers) as ws:
                     self.connects += 1
                     async for raw in ws:
-                        self._on_frame(json.loads(raw))
+                        ack = self._on_frame(json.loads(raw))
+                        if ack is not None:
+                            await ws.send(json.dumps({"type": "ack", "ids": [ack]}))
                     self.closes.append(ws.close_code)
             except websockets.ConnectionClosed as exc:
                 self.closes.append(exc.rcvd.code if exc.rcvd else None)
@@ -55,7 +58,7 @@ class Tab:
             index += 1
             await asyncio.sleep(0.1)
 
-    def _on_frame(self, frame: dict) -> None:
+    def _on_frame(self, frame: dict) -> int | None:
         if frame["type"] == "sync":
             wanted = {m["id"] for m in frame["unread"]}
             for stale in set(self.shown) - wanted:
@@ -70,3 +73,6 @@ class Tab:
                 self.shown.pop(id_, None)
         if "unread_count" in frame:
             self.count = frame["unread_count"]
+        if self.acks and frame["type"] == "notification" and frame["message"]["id"] % 3 == 0:
+            return frame["message"]["id"]
+        return None
