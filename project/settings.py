@@ -245,6 +245,18 @@ if _missing:
     )
 
 # --- SNS webhook (webhooks/) ---
+# Exact TopicArns we accept, comma-separated. Empty: every delivery is refused (403).
+SNS_ALLOWED_TOPIC_ARNS = env_list("SNS_ALLOWED_TOPIC_ARNS")
+# Oldest Timestamp accepted, in seconds: at least the topic's HTTP retry span (at most
+# 3600 s on SNS's side), so retries of a slow delivery are not refused.
+SNS_MAX_AGE_SECONDS = env_int("SNS_MAX_AGE_SECONDS", 3600)
+# Optional directory of pinned signing certificates, named like the last segment of
+# SigningCertURL (SimpleNotificationService-<hex>.pem); a pinned file is never fetched.
+SNS_CERT_DIR = os.environ.get("SNS_CERT_DIR", "")
+# Seconds for the whole certificate fetch; SNS gives up on us after 15.
+SNS_CERT_FETCH_TIMEOUT = env_float("SNS_CERT_FETCH_TIMEOUT", 3.0)
+# Parsed certificates kept in memory, by exact URL.
+SNS_CERT_CACHE_SIZE = env_int("SNS_CERT_CACHE_SIZE", 32)
 
 LOGGING = {
     "version": 1,
