@@ -28,11 +28,11 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-# The soak test (about 70 s): 1,000 sockets, kills along the way. Not in `make test`.
 # Unit, service and consumer tests only: no server processes, no browser.
 test-fast: install
 	$(BIN)/pytest --ignore=tests/e2e --ignore=tests/reliability
 
+# The soak test (about 70 s): 1,000 sockets, kills along the way. Not in `make test`.
 test-reliability: install
 	$(BIN)/pytest -m slow tests/reliability
 

@@ -61,25 +61,12 @@ def notify(
             existing = Message.objects.filter(source_id=source_id).first()
             if existing is not None:
                 return existing
-        message = None
-        if collapse_key:
-            message = (
-                Message.objects.select_for_update()
-                .filter(recipient_id=user.pk, collapse_key=collapse_key)
-                .first()
-            )
-        if message is not None:
-            message.text, message.level, message.link = text, level, link
-            message.read_at = None
-            if source_id:
-                message.source_id = source_id
-            message.save(
-                update_fields=["text", "level", "link", "read_at", "source_id", "updated_at"]
-            )
-        else:
+        message = _collapsible(user, collapse_key)
+        created = message is None
+        if created:
             try:
-                # A savepoint: a concurrent delivery of the same source_id loses the race
-                # here and returns the winner's row instead of failing the transaction.
+                # A savepoint: a concurrent producer with the same source_id or collapse
+                # key loses the race here and uses the winner's row instead of failing.
                 with transaction.atomic():
                     message = Message.objects.create(
                         recipient_id=user.pk,
@@ -94,9 +81,32 @@ def notify(
                     existing = Message.objects.filter(source_id=source_id).first()
                     if existing is not None:
                         return existing
-                raise
+                message = _collapsible(user, collapse_key)
+                if message is None:
+                    raise
+                created = False
+        if not created:
+            _update_in_place(message, text=text, level=level, link=link)
         transaction.on_commit(partial(_push_message, message.pk), robust=True)
     return message
+
+
+def _collapsible(user: AbstractBaseUser, collapse_key: str) -> Message | None:
+    if not collapse_key:
+        return None
+    return (
+        Message.objects.select_for_update()
+        .filter(recipient_id=user.pk, collapse_key=collapse_key)
+        .first()
+    )
+
+
+def _update_in_place(message: Message, *, text: str, level: str, link: str) -> None:
+    # The row keeps its first source_id: a replay of that first event must still be
+    # recognised, and must not turn the message back into its older text.
+    message.text, message.level, message.link = text, level, link
+    message.read_at = None
+    message.save(update_fields=["text", "level", "link", "read_at", "updated_at"])
 
 
 def mark_read(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:

@@ -143,3 +143,27 @@ def test_push_failure_never_reaches_the_producer(
     with django_capture_on_commit_callbacks(execute=True):
         message = services.notify(alice, "saved anyway")
     assert Message.objects.filter(pk=message.pk).exists()
+
+
+def test_replaying_the_first_event_after_a_collapse_changes_nothing(alice, pushed):
+    first = services.notify(alice, "Transcoding a.wav", collapse_key="f1", source_id="e1")
+    services.notify(alice, "a.wav is ready", level="success", collapse_key="f1", source_id="e2")
+    again = services.notify(alice, "Transcoding a.wav", collapse_key="f1", source_id="e1")
+    assert again.pk == first.pk
+    assert Message.objects.get().text == "a.wav is ready"
+
+
+def test_a_concurrent_first_collapse_updates_the_winners_row(alice, pushed, monkeypatch):
+    winner = services.notify(alice, "Transcoding a.wav", collapse_key="f1")
+    real = services._collapsible
+    calls = []
+
+    def racing(user, key):
+        calls.append(key)
+        # The first look finds nothing, as when another producer commits meanwhile.
+        return None if len(calls) == 1 else real(user, key)
+
+    monkeypatch.setattr(services, "_collapsible", racing)
+    message = services.notify(alice, "a.wav is ready", collapse_key="f1")
+    assert message.pk == winner.pk
+    assert Message.objects.get().text == "a.wav is ready"
