@@ -1,0 +1,100 @@
+"""SNS delivers at least once and in any order: one message, the right final status."""
+
+import itertools
+
+import pytest
+
+from notifications.models import Message
+from tests.webhooks.factories import body, notification, post
+from uploads.models import AudioFile
+
+pytestmark = pytest.mark.django_db(transaction=True)
+JOB_ID = "1700000000000-abc123"
+
+
+def mediaconvert(status: str, file_id: int, **detail: object) -> dict:
+    return {
+        "version": "0",
+        "id": f"event-{status}",
+        "detail-type": "MediaConvert Job State Change",
+        "source": "aws.mediaconvert",
+        "account": "111122223333",
+        "time": "2026-11-25T11:59:00Z",
+        "region": "us-west-2",
+        "resources": [],
+        "detail": {
+            "timestamp": 1764071940000,
+            "accountId": "111122223333",
+            "queue": "arn:aws:mediaconvert:us-west-2:111122223333:queues/Default",
+            "jobId": JOB_ID,
+            "status": status,
+            "userMetadata": {"file_id": str(file_id)},
+            **detail,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("progressing", "complete"),
+        ("complete", "progressing"),
+        ("complete", "complete", "progressing", "progressing", "complete"),
+        ("progressing", "progressing", "complete", "progressing", "complete"),
+    ],
+    ids=lambda o: "-".join(o),
+)
+def test_duplicate_and_reordered_deliveries_end_in_one_message(signed, alice, client, order):
+    audio = AudioFile.objects.create(
+        owner=alice,
+        name="song.wav",
+        original="audio/1/x/song.wav",
+        status="queued",
+        transcoder="mediaconvert",
+        job_id=JOB_ID,
+    )
+    deliveries = {
+        "progressing": body(
+            notification(
+                mediaconvert("PROGRESSING", audio.pk, jobProgress={"jobPercentComplete": 40}),
+                key=signed.key,
+                signing_cert_url=signed.url,
+            )
+        ),
+        "complete": body(
+            notification(
+                mediaconvert("COMPLETE", audio.pk, outputGroupDetails=[]),
+                key=signed.key,
+                signing_cert_url=signed.url,
+            )
+        ),
+    }
+    for name in order:  # the same envelope again is a redelivery (same MessageId)
+        assert post(client, deliveries[name]).status_code == 200
+
+    audio.refresh_from_db()
+    assert audio.status == "done"
+    [message] = Message.objects.filter(recipient=alice)
+    assert message.text == "Your file song.wav is ready"
+    assert message.level == "success"
+
+
+def test_two_files_never_share_a_message(signed, alice, client):
+    files = [
+        AudioFile.objects.create(
+            owner=alice,
+            name=f"{n}.wav",
+            original=f"audio/1/{n}/{n}.wav",
+            status="queued",
+            transcoder="mediaconvert",
+            job_id=f"{JOB_ID}-{n}",
+        )
+        for n in ("a", "b")
+    ]
+    for audio, status in itertools.product(files, ("PROGRESSING", "COMPLETE")):
+        payload = mediaconvert(status, audio.pk)
+        payload["detail"]["jobId"] = audio.job_id
+        delivery = notification(payload, key=signed.key, signing_cert_url=signed.url)
+        assert post(client, body(delivery)).status_code == 200
+    texts = sorted(Message.objects.values_list("text", flat=True))
+    assert texts == ["Your file a.wav is ready", "Your file b.wav is ready"]
