@@ -210,7 +210,9 @@ def post(client: Any, payload: bytes | dict[str, Any], **headers: str) -> Any:
     return client.post(
         "/webhooks/sns/",
         data=raw,
-        content_type="text/plain; charset=UTF-8",
+        # SNS writes "UTF-8"; the test client would re-encode (and choke on) invalid bytes
+        # for any spelling but "utf-8".
+        content_type="text/plain; charset=utf-8",
         headers={"User-Agent": "Amazon Simple Notification Service Agent", **headers},
     )
 

@@ -393,3 +393,35 @@ def test_rejection_logs_never_carry_token_or_urls(client, signed, caplog) -> Non
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert data["Token"] not in text and data["SubscribeURL"] not in text
     assert TOPIC_ARN in text or "signature" in text
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain; charset=UTF-8", "application/json", "application/xml", ""],
+)
+def test_any_content_type_sns_may_use_is_read_from_the_raw_body(
+    client, signed, alice, content_type: str
+) -> None:
+    data = notification(
+        {"notify": {"user": "alice", "text": "Hi"}}, key=signed.key, signing_cert_url=signed.url
+    )
+    response = client.post("/webhooks/sns/", data=body(data), content_type=content_type)
+    assert response.status_code == 200
+    assert Message.objects.count() == 1
+
+
+def test_unsigned_fields_and_json_layout_do_not_change_the_outcome(client, signed, alice) -> None:
+    """Equivalent deliveries (same signed fields) end in the same state, once."""
+    data = notification(
+        {"notify": {"user": "alice", "text": "Hi"}}, key=signed.key, signing_cert_url=signed.url
+    )
+    variant = {
+        **data,
+        "UnsubscribeURL": "https://example.invalid/",
+        "MessageAttributes": {"a": {"Type": "String", "Value": "b"}},
+    }
+    variant_body = json.dumps(dict(reversed(variant.items())), indent=3, ensure_ascii=True)
+    assert post(client, variant_body.encode()).status_code == 200
+    after = db_state()
+    assert post(client, data).content == b"duplicate\n"
+    assert db_state() == after and Message.objects.count() == 1
