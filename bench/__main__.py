@@ -46,7 +46,7 @@ SCENARIOS = {
         "duration": 5.0,
         "grace": 4.0,
         "floor": True,
-        "gc_compare": [100, 200],
+        "gc_compare": [25, 50],
         "gc_duration": 8.0,
         "scale_sockets": 10002,
         "scale_rate": 20,
@@ -82,6 +82,19 @@ def parse_args() -> argparse.Namespace:
         help="also run the GC comparison with this GC_UNFREEZE_INTERVAL",
     )
     parser.add_argument("--scale", type=int, help="sockets for the scale run (0 = skip)")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for every daphne (repeatable), e.g. DB_CONN_MAX_AGE=0",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=float,
+        metavar="RATE",
+        help="record the ladder server with py-spy during the step at RATE (needs py-spy)",
+    )
     parser.add_argument("--no-floor", action="store_true", help="skip the raw websockets floor")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server/client to CPUs")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
@@ -142,6 +155,7 @@ class Bench:
             "connects": [],
             "steps": [],
             "baselines": {},
+            "server_env": args.server_env,
         }
 
     def sampler(self, server_pid: int) -> Sampler:
@@ -149,7 +163,7 @@ class Bench:
         if self.redis_pid:
             roles["redis"] = [self.redis_pid]
         roles["postgres"] = pids_named("postgres")
-        return Sampler(roles)
+        return Sampler(roles, by_name=("postgres",))
 
     async def run(self) -> dict:
         if not self.args.no_pin and (os.cpu_count() or 1) > 1:
@@ -174,6 +188,7 @@ class Bench:
                 "SNS_ALLOWED_TOPIC_ARNS": TOPIC_ARN,
                 "SNS_CERT_DIR": str(self.workdir / "sns-certs"),
                 "SNS_MAX_AGE_SECONDS": "600",
+                **dict(item.split("=", 1) for item in self.args.server_env),
             },
         )
         users_needed = max(
@@ -303,7 +318,7 @@ class Bench:
             return
         process, port = self.procs.daphne(env, self.cpu_server)
         tabs = self.config["tabs"]
-        poster = Poster(port, "/webhooks/sns/")
+        poster = Poster(port, "/webhooks/sns/", max_connections=16)
         headers = {
             "Content-Type": "text/plain; charset=UTF-8",
             "x-amz-sns-message-type": "Notification",
@@ -345,9 +360,14 @@ class Bench:
             bad = sum(n for s, n in poster.statuses.items() if s // 100 != 2) + poster.failures
             row["http_errors"] = bad - self._http_bad
             self._http_bad = bad
+            row["http_statuses"] = {
+                s: n - self._statuses.get(s, 0) for s, n in poster.statuses.items()
+            }
+            self._statuses = dict(poster.statuses)
             row["target"] = label
 
         self._http_bad = 0
+        self._statuses = dict(poster.statuses)
         target = Target(
             label, hub, users, tabs, prepare, poster.post, self.sampler(process.pid), process.pid
         )
@@ -359,6 +379,7 @@ class Bench:
             p99_limit_ms=ladder_limit,
             deadline=self.deadline,
             extra=http_errors,
+            before=self.profiler(process.pid) if label == "django" else None,
         )
         self.results["steps"].extend(rows)
         for tab in opened:
@@ -366,6 +387,37 @@ class Bench:
         poster.close()
         await asyncio.sleep(0.5)
         self.procs.stop(process)
+
+    def profiler(self, pid: int):
+        rate_wanted = self.args.py_spy
+        if not rate_wanted:
+            return None
+        py_spy = Path(sys.executable).parent / "py-spy"
+
+        def before(rate: float, duration: float) -> None:
+            if rate != rate_wanted:
+                return
+            out = RESULTS / f"py-spy-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{rate:g}.txt"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            argv = [
+                str(py_spy),
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "--duration",
+                str(int(duration)),
+                "--output",
+                str(out),
+                "--nonblocking",
+            ]
+            self.procs.spawn(argv, "py-spy")
+            self.results["py_spy"] = str(out)
+
+        return before
 
     def record_connects(
         self, label: str, pid: int, sockets: int, seconds: float, failures: int, rss0: float

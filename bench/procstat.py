@@ -59,18 +59,26 @@ class Snapshot:
 class Sampler:
     """CPU % (100 = one core) per named role between two snapshots, and machine busy %."""
 
-    def __init__(self, roles: dict[str, list[int]]) -> None:
+    def __init__(self, roles: dict[str, list[int]], by_name: tuple[str, ...] = ()) -> None:
         self.roles = roles
+        self.by_name = by_name
         self.cores = os.cpu_count() or 1
 
     def snap(self, at: float) -> Snapshot:
+        # Processes found by name are looked up again each time (new database backends);
+        # one that lived and died between two snapshots is not seen (it lands in "other").
+        for name in self.by_name:
+            self.roles[name] = pids_named(name)
         busy, total = machine()
         cpu = {role: sum(cpu_seconds(p) for p in pids) for role, pids in self.roles.items()}
         return Snapshot(at, cpu, busy, total)
 
     def between(self, a: Snapshot, b: Snapshot) -> dict[str, float]:
         wall = max(b.at - a.at, 1e-9)
-        out = {f"{role}_cpu": 100 * (b.cpu[role] - a.cpu[role]) / wall for role in self.roles}
+        # A process that exited in between would count negative: clamp at zero.
+        out = {
+            f"{role}_cpu": max(0.0, 100 * (b.cpu[role] - a.cpu[role]) / wall) for role in self.roles
+        }
         machine_pct = 100 * self.cores * (b.busy - a.busy) / max(b.total - a.total, 1)
         out["machine_cpu"] = machine_pct
         out["other_cpu"] = max(0.0, machine_pct - sum(out[f"{r}_cpu"] for r in self.roles))

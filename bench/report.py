@@ -76,7 +76,7 @@ def _ratios(results: dict) -> list[str]:
         if f and f["p99_ms"] == f["p99_ms"] and f["p99_ms"] > 0:
             out.append(
                 f"  at {r['rate']:g}/s: p99 django/floor = {r['p99_ms']:.1f}/"
-                f"{f['p99_ms']:.2f} ms = x{r['p99_ms'] / f['p99_ms']:.0f}; server CPU "
+                f"{f['p99_ms']:.2f} ms = x{r['p99_ms'] / f['p99_ms']:.1f}; server CPU "
                 f"{r['server_cpu']:.0f}% vs {f['server_cpu']:.0f}%"
             )
     conns = {c["target"]: c for c in results["connects"]}

@@ -68,9 +68,15 @@ async def run_step(target: Target, rate: float, duration: float, grace: float) -
     expected = count * target.tabs_per_user
     while len(hub.arrivals) < expected and time.perf_counter() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
-    if pending:
-        await asyncio.wait(pending, timeout=max(0.1, deadline - time.perf_counter()))
     drained = target.sampler.snap(time.perf_counter())
+    unfinished = 0
+    if pending:
+        # Lost is counted at the grace deadline; the next step still waits for this one's
+        # requests (bounded), so a backlog is not charged to the next rate.
+        _, left = await asyncio.wait(pending, timeout=max(0.1, deadline - time.perf_counter()))
+        unfinished = len(left)
+        if left:
+            await asyncio.wait(left, timeout=30)
 
     latencies: list[float] = []
     seen: set[tuple[int, int]] = set()
@@ -116,6 +122,7 @@ async def run_step(target: Target, rate: float, duration: float, grace: float) -
         "sockets_closed": hub.closed - closed_before,
         "prepare_s": prepare_s,
         "server_rss_mb": rss_mb(target.server_pid),
+        "requests_unfinished_at_grace": unfinished,
     }
     row.update(target.sampler.between(begin, send_end))
     row["drain_s"] = drained.at - send_end.at
@@ -136,12 +143,15 @@ async def ladder(
     p99_limit_ms: float | None,
     deadline: float,
     extra: Callable[[dict], None] | None = None,
+    before: Callable[[float, float], None] | None = None,
 ) -> list[dict]:
     """Steps at rising rates; stop after the first step over the p99 limit or with loss."""
     rows = []
     for rate in rates:
         if time.monotonic() + duration + grace > deadline:
             break
+        if before is not None:
+            before(rate, duration)
         row = await run_step(target, rate, duration, grace)
         if extra is not None:
             extra(row)
@@ -157,7 +167,8 @@ def yield_row(row: dict) -> None:
     print(
         f"  {row['target']:<14} {row['rate']:>6.0f}/s  p50 {row['p50_ms']:7.1f}  "
         f"p99 {row['p99_ms']:7.1f}  max {row['max_ms']:7.1f} ms  "
-        f"lost {row['lost']} dup {row['duplicated']} mis {row['misrouted']}  "
+        f"lost {row['lost']} dup {row['duplicated']} mis {row['misrouted']} "
+        f"http-err {row.get('http_errors', 0)}  "
         f"server {row.get('server_cpu', 0):3.0f}%  machine {row['machine_cpu']:3.0f}%",
         flush=True,
     )
