@@ -1,7 +1,8 @@
 """Keys, certificates and signed SNS envelopes made by the tests themselves.
 
 For what no genuine sample covers: MediaConvert inside a signed envelope, the China and
-GovCloud partitions, attacker topics and broken certificates.
+GovCloud partitions, attacker topics and broken certificates. Also: reading the shared
+fixtures, posting to the webhook like SNS, and a snapshot of what a delivery may write.
 """
 
 import base64
@@ -237,3 +238,19 @@ def db_state() -> tuple[list[tuple], ...]:
         sorted(Message.objects.values_list("recipient_id", "text", "level", "link", "source_id")),
         sorted(AudioFile.objects.values_list("pk", "status", "progress", "output", "error")),
     )
+
+
+def read(sns_dir: Path, name: str) -> bytes:
+    """A genuine message from the shared fixtures, byte for byte."""
+    return (sns_dir / "messages" / name).read_bytes()
+
+
+def mutated(sns_dir: Path, name: str, **changes: object) -> bytes:
+    """A genuine message with fields replaced (None deletes the key)."""
+    data = json.loads(read(sns_dir, name))
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return json.dumps(data).encode()
