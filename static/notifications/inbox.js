@@ -1,0 +1,209 @@
+// The inbox, live: follows the frames client.js re-dispatches ("notifications:frame")
+// and turns the page's forms into requests that keep the page. Without this file the
+// same forms post and redirect back. Displays only; the server decides.
+(function () {
+  "use strict";
+
+  const list = document.getElementById("inbox");
+  if (!list) return;
+  const empty = document.getElementById("inbox-empty");
+  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+  const firstPage = list.dataset.firstPage === "1";
+  const nextUrl = list.dataset.next || location.pathname;
+  const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const LABELS = { unseen: "New", seen: "Unread", read: "" };
+
+  function localTimes(root) {
+    for (const t of root.querySelectorAll("time[datetime]")) {
+      const date = new Date(t.getAttribute("datetime"));
+      if (!isNaN(date)) t.textContent = when.format(date);
+    }
+  }
+
+  function rows() {
+    return Array.from(list.querySelectorAll(".inbox-item"));
+  }
+
+  function rowFor(id) {
+    return list.querySelector('.inbox-item[data-id="' + Number(id) + '"]');
+  }
+
+  function setState(row, state) {
+    row.dataset.state = state;
+    row.querySelector(".inbox-state").textContent = LABELS[state];
+    const form = row.querySelector("form.inbox-toggle");
+    form.action = "/notifications/" + row.dataset.id + (state === "read" ? "/unread/" : "/read/");
+    form.querySelector("button").textContent = state === "read" ? "Mark unread" : "Mark read";
+  }
+
+  function safeLink(link) {
+    return typeof link === "string" && (/^\/(?!\/)/.test(link) || /^https?:\/\//i.test(link));
+  }
+
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function setContent(row, msg) {
+    row.className = "inbox-item inbox-" + msg.level;
+    row.dataset.level = msg.level;
+    const body = row.querySelector(".inbox-body");
+    const level = element("span", "visually-hidden", msg.level.charAt(0).toUpperCase() + msg.level.slice(1) + ":");
+    let text;
+    if (safeLink(msg.link)) {
+      text = element("a", "inbox-text", msg.text);
+      text.href = msg.link;
+    } else {
+      text = element("span", "inbox-text", msg.text);
+    }
+    const time = element("time");
+    time.setAttribute("datetime", msg.created_at);
+    body.replaceChildren(level, text, time);
+    localTimes(row);
+  }
+
+  function buildRow(msg) {
+    const row = element("li");
+    row.dataset.id = String(msg.id);
+    const form = element("form", "inbox-toggle");
+    form.method = "post";
+    const csrf = element("input");
+    csrf.type = "hidden";
+    csrf.name = "csrfmiddlewaretoken";
+    csrf.value = csrfToken;
+    const next = element("input");
+    next.type = "hidden";
+    next.name = "next";
+    next.value = nextUrl;
+    const button = element("button");
+    button.type = "submit";
+    form.append(csrf, next, button);
+    row.append(element("span", "inbox-state"), element("div", "inbox-body"), form);
+    setContent(row, msg);
+    setState(row, "unseen");
+    return row;
+  }
+
+  // Keyset pages: a row belongs on this page if it is newer than the top row (first
+  // page only) or falls between this page's first and last ids.
+  function belongsHere(id) {
+    const ids = rows().map((r) => Number(r.dataset.id));
+    if (!ids.length) return firstPage;
+    return (firstPage && id > ids[0]) || (id < ids[0] && id > ids[ids.length - 1]);
+  }
+
+  function upsert(msg) {
+    let row = rowFor(msg.id);
+    if (row) {
+      setContent(row, msg); // collapsed in place, or marked unread elsewhere
+      if (row.dataset.state === "read") setState(row, "seen");
+      return;
+    }
+    if (!belongsHere(msg.id)) return;
+    row = buildRow(msg);
+    row.classList.add("is-new");
+    const before = rows().find((r) => Number(r.dataset.id) < msg.id) || null;
+    list.insertBefore(row, before);
+    empty.hidden = true;
+  }
+
+  function markRead(ids) {
+    for (const id of ids) {
+      const row = rowFor(id);
+      if (row) setState(row, "read");
+    }
+  }
+
+  document.addEventListener("notifications:frame", (event) => {
+    const frame = event.detail;
+    if (frame.type === "notification") {
+      upsert(frame.message);
+    } else if (frame.type === "read") {
+      markRead(frame.ids);
+    } else if (frame.type === "sync") {
+      // The unread set, capped: below its oldest id, only a complete set proves a row read.
+      const unread = new Set(frame.unread.map((m) => m.id));
+      const complete = frame.unread_count <= frame.unread.length;
+      const oldest = frame.unread.length ? frame.unread[0].id : Infinity;
+      for (const row of rows()) {
+        const id = Number(row.dataset.id);
+        if (unread.has(id)) {
+          if (row.dataset.state === "read") setState(row, "seen");
+        } else if (complete || id >= oldest) {
+          setState(row, "read");
+        }
+      }
+      for (const msg of frame.unread) if (!rowFor(msg.id)) upsert(msg); // missed while away
+    }
+  });
+
+  // Toasts shown in a focused tab (client.js) are no longer new.
+  document.addEventListener("notifications:seen", (event) => {
+    for (const id of event.detail.ids) {
+      const row = rowFor(id);
+      if (row && row.dataset.state === "unseen") setState(row, "seen");
+    }
+  });
+
+  function post(form) {
+    return fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).then((response) => {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  function submit(form, apply) {
+    const button = form.querySelector("button");
+    button.disabled = true;
+    post(form)
+      .then((body) => {
+        apply();
+        document.dispatchEvent(new CustomEvent("notifications:count", { detail: body.unread_count }));
+      })
+      .catch(() => form.submit()) // the plain form path still works
+      .finally(() => {
+        button.disabled = false;
+      });
+  }
+
+  // Delegated, so rows added live are covered too.
+  list.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.inbox-toggle");
+    if (!form) return;
+    event.preventDefault();
+    const toRead = /\/read\/$/.test(form.action);
+    // The answer lists only ids that changed; the row's state follows the action.
+    submit(form, () => setState(form.closest(".inbox-item"), toRead ? "read" : "seen"));
+  });
+
+  const all = document.querySelector("form.inbox-all");
+  if (all) {
+    all.addEventListener("submit", (event) => {
+      event.preventDefault();
+      submit(all, () => markRead(rows().map((r) => r.dataset.id)));
+    });
+  }
+
+  // Opening a message's target reads it; keepalive lets the request outlive the page.
+  list.addEventListener("click", (event) => {
+    const link = event.target.closest("a.inbox-text");
+    const row = link && link.closest(".inbox-item");
+    if (!row || row.dataset.state === "read") return;
+    fetch("/notifications/" + row.dataset.id + "/read/", {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+    }).catch(() => {});
+  });
+
+  localTimes(list);
+})();
