@@ -81,10 +81,13 @@
       toasts.set(msg.id, el);
     }
     fill(el, msg); // a collapsed message (same id) is replaced in place
-    // Pushed again (collapsed, or marked unread elsewhere): show it again in this tab.
-    autoHidden.delete(msg.id);
-    viewed.delete(msg.id);
-    clearTimeout(hideTimers.get(msg.id));
+    if (live) {
+      // Pushed again (collapsed, or marked unread elsewhere): show it again in this tab.
+      // A sync only restates the set, so what the timer hid here stays hidden.
+      autoHidden.delete(msg.id);
+      viewed.delete(msg.id);
+      clearTimeout(hideTimers.get(msg.id));
+    }
     if (live || el.parentNode !== stack) stack.prepend(el); // newest on top
     if (live && isNew) noteArrival(msg.id);
   }
