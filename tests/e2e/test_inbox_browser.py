@@ -165,6 +165,16 @@ def test_toast_limit_auto_hide_and_seen(browser, make_stack):
     for i in range(3):
         notify(base_url, f"Info {i}")
     context, page = log_in(browser, base_url, "alice")
+    sockets = []
+
+    def passthrough(ws) -> None:
+        server = ws.connect_to_server()
+        server.on_message(ws.send)
+        ws.on_message(server.send)
+        sockets.append(ws)
+
+    context.route_web_socket("**/ws/notifications/", passthrough)
+    page.reload()
     live(page)
     page.bring_to_front()
     # Newest first, two at a time: the info toasts hide after a second each (unread
@@ -173,6 +183,18 @@ def test_toast_limit_auto_hide_and_seen(browser, make_stack):
     expect(page.locator(".toast[data-id]:visible")).to_have_count(1)
     expect(page.locator(".toast-more")).to_be_hidden()
     badge(page, 4)  # hiding is not reading
+
+    # A reconnect's sync restates the unread set; what the timer hid stays hidden.
+    sockets[-1].close(code=1011)
+    for _ in range(100):
+        if len(sockets) == 2:
+            break
+        page.wait_for_timeout(50)
+    assert len(sockets) == 2, "the client did not reconnect"
+    live(page)
+    page.wait_for_timeout(300)  # the sync is handled; a re-shown toast would hide at 1 s
+    assert page.locator(".toast[data-id]:visible").count() == 1
+    expect(page.locator(".toast[data-id]")).to_have_count(4)
 
     page.goto(base_url + "/notifications/")
     rows = page.locator(".inbox-item")

@@ -1,4 +1,7 @@
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from notifications import selectors, services
 from notifications.models import Message
@@ -79,3 +82,27 @@ def test_recipient_by_username_only_active_users(alice, make_user):
     assert selectors.recipient_by_username(username="alice") == alice
     assert selectors.recipient_by_username(username="gone") is None
     assert selectors.recipient_by_username(username="nobody") is None
+
+
+@hyp_settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    owners=st.lists(st.sampled_from(["alice", "bob"]), max_size=30),
+    read_mask=st.lists(st.booleans(), min_size=30, max_size=30),
+    limit=st.integers(min_value=1, max_value=7),
+    unread_only=st.booleans(),
+)
+def test_any_walk_yields_exactly_the_users_rows(alice, bob, owners, read_mask, limit, unread_only):
+    Message.objects.all().delete()
+    users = {"alice": alice, "bob": bob}
+    expected = []
+    for i, owner in enumerate(owners):
+        message = services.notify(users[owner], f"m{i}")
+        if read_mask[i]:
+            services.mark_read(user=users[owner], ids=[message.pk])
+        if owner == "alice" and not (unread_only and read_mask[i]):
+            expected.append(message.pk)
+    pages = walk(alice.pk, limit=limit, unread_only=unread_only)
+    assert all(0 < len(p) <= limit for p in pages if expected)
+    assert [i for p in pages for i in p] == sorted(expected, reverse=True)
