@@ -99,21 +99,30 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the server's threads read while the transcoder writes; IMMEDIATE avoids
     # "database is locked" on read-then-write transactions.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request runs in a thread of its own, so persistent connections
+    # (CONN_MAX_AGE) leak one per request until PostgreSQL refuses more. A pool returns
+    # each request's connection when it ends.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # The pool tests each connection it hands out: after a database outage it would
+    # otherwise give requests dead connections.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DB_POOL_MAX_SIZE", 20),
+            # Waiting for a connection must end well inside SNS's 15 s request timeout.
+            "timeout": env_float("DB_POOL_TIMEOUT", 5.0),
+        }
     }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
