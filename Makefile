@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test test-fast test-reliability lint bench clean
+.PHONY: install run test test-fast test-reliability lint bench bench-smoke clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -36,9 +36,17 @@ test-fast: install
 test-reliability: install
 	$(BIN)/pytest -m slow tests/reliability
 
+# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 4 minutes.
+bench: install
+	$(BIN)/python -m bench --scenarios standard
+
+# A tiny run of the same tool: fails on any loss, duplicate or misroute.
+bench-smoke: install
+	$(BIN)/python -m bench --smoke
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts node_modules
