@@ -97,7 +97,7 @@ class Stack:
             f"get_user_model().objects.create_user({username!r}, password={password!r})",
         )
 
-    def start_server(self, port: int | None = None) -> int:
+    def start_server(self, port: int | None = None, *, args: tuple[str, ...] = ()) -> int:
         port = port or free_port()
         log = open(self.workdir / f"daphne-{port}.log", "ab")
         process = subprocess.Popen(
@@ -109,6 +109,7 @@ class Stack:
                 "127.0.0.1",
                 "-p",
                 str(port),
+                *args,
                 "project.asgi:application",
             ],
             cwd=REPO,
