@@ -20,7 +20,7 @@ from django.conf import settings
 from accounts.services import session_fingerprint
 from consumers import shutdown
 from consumers.watch import watch
-from notifications import events, selectors, services
+from notifications import events, metrics, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,19 @@ class FrameError(Exception):
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail)
         self.code, self.detail = code, detail
+
+
+def valid_ids(ids: Any) -> list[int]:
+    """The `ids` of an ack or seen frame: a list of 1 to NOTIFICATIONS_MAX_ACK_IDS ints."""
+    limit = settings.NOTIFICATIONS_MAX_ACK_IDS
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or len(ids) > limit
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
+        raise FrameError("invalid_ids", f"'ids' must be a list of 1 to {limit} integers")
+    return ids
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):
@@ -72,6 +85,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
             return
         self.open_per_user[user.pk] += 1
+        metrics.OPEN_SOCKETS.inc()
         watch.register(self)
         shutdown.track(self)
         await self.send_sync()
@@ -82,6 +96,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         watch.unregister(self)
         shutdown.untrack(self)
         self.open_per_user[self.user.pk] -= 1
+        metrics.OPEN_SOCKETS.dec()
         if self.open_per_user[self.user.pk] <= 0:
             del self.open_per_user[self.user.pk]
         try:
@@ -108,6 +123,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             frame = self.parse(text_data, bytes_data)
             await self.handle(frame)
         except FrameError as exc:
+            metrics.FRAMES_REJECTED.labels(exc.code).inc()
             await self.send_frame({"type": "error", "code": exc.code, "detail": exc.detail})
             if self.strikes > settings.NOTIFICATIONS_RATE_BURST:
                 await self.close(code=CLOSE_RATE_LIMITED)
@@ -157,28 +173,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             raise FrameError("unknown_type", f"unknown frame type {kind[:40]!r}")
 
     async def ack(self, ids: Any) -> None:
-        limit = settings.NOTIFICATIONS_MAX_ACK_IDS
-        if (
-            not isinstance(ids, list)
-            or not ids
-            or len(ids) > limit
-            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-        ):
-            raise FrameError("invalid_ids", f"'ids' must be a list of 1 to {limit} integers")
+        started = time.perf_counter()
         # The `read` frame reaches every socket of the user (this one too) via the group.
-        await database_sync_to_async(services.mark_read)(user=self.user, ids=ids)
+        await database_sync_to_async(services.mark_read)(user=self.user, ids=valid_ids(ids))
+        metrics.ACK_ROUND_TRIP.observe(time.perf_counter() - started)
 
     async def seen(self, ids: Any) -> None:
         """Toasts shown in a focused tab; no reply and no push (docs/protocol.md)."""
-        limit = settings.NOTIFICATIONS_MAX_ACK_IDS
-        if (
-            not isinstance(ids, list)
-            or not ids
-            or len(ids) > limit
-            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-        ):
-            raise FrameError("invalid_ids", f"'ids' must be a list of 1 to {limit} integers")
-        await database_sync_to_async(services.mark_seen)(user=self.user, ids=ids)
+        await database_sync_to_async(services.mark_seen)(user=self.user, ids=valid_ids(ids))
 
     async def send_sync(self) -> None:
         frame = await database_sync_to_async(selectors.sync_frame)(user_id=self.user.pk)

@@ -12,6 +12,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from notifications import metrics
+
 logger = logging.getLogger(__name__)
 
 # The consumer handles this layer message type by relaying `text` as-is.
@@ -36,6 +38,7 @@ def push_to_user(user_id: int, frame: dict[str, Any]) -> bool:
         async_to_sync(_group_send)(user_group(user_id), {"type": RELAY, "text": encode(frame)})
     except Exception:
         logger.warning("push of %s to user %s failed", frame.get("type"), user_id, exc_info=True)
+        metrics.PUSHES_FAILED.inc()
         return False
     return True
 
@@ -49,6 +52,7 @@ def signal_user(user_id: int, event: dict[str, Any]) -> bool:
         async_to_sync(_group_send)(user_group(user_id), event)
     except Exception:
         logger.warning("signal %s to user %s failed", event.get("type"), user_id, exc_info=True)
+        metrics.PUSHES_FAILED.inc()
         return False
     return True
 

@@ -1,6 +1,7 @@
 """The only writers of Message. Every push to users starts here, after commit."""
 
 import logging
+import time
 from collections.abc import Iterable
 from functools import partial
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import events, selectors
+from notifications import events, metrics, selectors
 from notifications.models import Level, Message
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def notify(
     With a collapse_key, the user's message with that key is updated in place (unread
     again) and pushed under the same id; clients replace rather than add it.
     """
+    started = time.perf_counter()
     text, level, link = _clean(text, level, link)
     with transaction.atomic():
         if source_id:
@@ -87,7 +89,7 @@ def notify(
                 created = False
         if not created:
             _update_in_place(message, text=text, level=level, link=link)
-        transaction.on_commit(partial(_push_message, message.pk), robust=True)
+        transaction.on_commit(partial(_push_message, message.pk, started), robust=True)
     return message
 
 
@@ -179,7 +181,9 @@ def _mark(user: AbstractBaseUser, queryset) -> list[int]:
     return sorted(changed)
 
 
-def _push_message(message_id: int) -> None:
+def _push_message(message_id: int, started: float) -> None:
+    committed = time.perf_counter()
+    metrics.INGRESS_TO_COMMIT.observe(committed - started)
     message = Message.objects.filter(pk=message_id).first()
     if message is None:
         return
@@ -191,6 +195,7 @@ def _push_message(message_id: int) -> None:
             "unread_count": selectors.unread_count(user_id=message.recipient_id),
         },
     )
+    metrics.COMMIT_TO_SEND.observe(time.perf_counter() - committed)
 
 
 def _push_read(user_id: int, ids: list[int]) -> None:

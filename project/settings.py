@@ -192,6 +192,8 @@ NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
 NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER", 20)
 # How often each process probes the channel layer end to end (consumers/watch.py).
 NOTIFICATIONS_LAYER_CHECK_INTERVAL = env_float("NOTIFICATIONS_LAYER_CHECK_INTERVAL", 1.0)
+# Bearer token for GET /metrics (Prometheus); unset: the endpoint answers 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- Uploads and transcoding (uploads/) ---
 # docs/uploads.md describes each setting. The defaults need no services: files under

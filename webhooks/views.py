@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from notifications.metrics import SNS_REJECTED
 from webhooks import services, sns
 from webhooks.errors import Rejected, TooLarge
 
@@ -29,9 +30,11 @@ def sns_webhook(request: HttpRequest) -> HttpResponse:
         outcome = services.receive_delivery(body=body, headers=request.headers)
     except Rejected as exc:
         logger.warning("SNS delivery rejected with %s: %s", exc.status, exc.reason)
+        SNS_REJECTED.labels(type(exc).__name__.lower(), str(exc.status)).inc()
         return HttpResponse(status=exc.status)
     except (OperationalError, InterfaceError) as exc:
         logger.error("SNS delivery not processed, database unavailable: %s", type(exc).__name__)
+        SNS_REJECTED.labels("database", "503").inc()
         return HttpResponse(status=503)
     return HttpResponse(
         "duplicate\n" if outcome.duplicate else "ok\n", content_type="text/plain; charset=utf-8"

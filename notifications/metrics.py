@@ -1,0 +1,32 @@
+"""Prometheus metrics of this server process, served at /metrics (see views_metrics)."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# Latency buckets in seconds, fine at the low end where the path should live.
+BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+INGRESS_TO_COMMIT = Histogram(
+    "notifications_ingress_to_commit_seconds",
+    "From a producer calling notify() to its transaction committing.",
+    buckets=BUCKETS,
+)
+COMMIT_TO_SEND = Histogram(
+    "notifications_commit_to_group_send_seconds",
+    "From commit to the channel layer accepting the push (includes the unread count).",
+    buckets=BUCKETS,
+)
+ACK_ROUND_TRIP = Histogram(
+    "notifications_ack_seconds",
+    "From an ack frame arriving to its messages being marked read.",
+    buckets=BUCKETS,
+)
+OPEN_SOCKETS = Gauge("notifications_open_sockets", "Notification sockets open in this process.")
+PUSHES_FAILED = Counter(
+    "notifications_pushes_failed_total", "Pushes the channel layer did not take (logged)."
+)
+FRAMES_REJECTED = Counter(
+    "notifications_frames_rejected_total", "Client frames answered with an error.", ["code"]
+)
+SNS_REJECTED = Counter(
+    "webhooks_sns_rejected_total", "SNS deliveries refused, by kind.", ["kind", "status"]
+)

@@ -1,0 +1,14 @@
+import hmac
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; needs `Authorization: Bearer <METRICS_TOKEN>`, else 404."""
+    token = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        raise Http404  # do not even reveal that the endpoint exists
+    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

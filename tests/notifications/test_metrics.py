@@ -1,0 +1,77 @@
+import pytest
+from prometheus_client import REGISTRY
+
+from notifications import events, services
+from tests.consumers.test_notifications import open_socket, receive
+
+pytestmark = pytest.mark.django_db
+
+
+def value(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_metrics_endpoint_is_hidden_without_the_token(client, settings):
+    settings.METRICS_TOKEN = ""
+    assert client.get("/metrics").status_code == 404
+    settings.METRICS_TOKEN = "s3cret-metrics-token"
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 404
+    response = client.get("/metrics", headers={"Authorization": "Bearer s3cret-metrics-token"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    for name in (
+        "notifications_ingress_to_commit_seconds",
+        "notifications_commit_to_group_send_seconds",
+        "notifications_ack_seconds",
+        "notifications_open_sockets",
+        "notifications_pushes_failed_total",
+        "webhooks_sns_rejected_total",
+    ):
+        assert name in body
+
+
+def test_notify_observes_commit_and_push(alice, django_capture_on_commit_callbacks):
+    before = value("notifications_ingress_to_commit_seconds_count")
+    pushed_before = value("notifications_commit_to_group_send_seconds_count")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(alice, "measured")
+    assert value("notifications_ingress_to_commit_seconds_count") == before + 1
+    assert value("notifications_commit_to_group_send_seconds_count") == pushed_before + 1
+
+
+def test_failed_pushes_are_counted(alice, monkeypatch, django_capture_on_commit_callbacks):
+    async def broken(*args, **kwargs):
+        raise ConnectionError("layer down")
+
+    monkeypatch.setattr(events, "_group_send", broken)
+    before = value("notifications_pushes_failed_total")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(alice, "lost push")
+    assert value("notifications_pushes_failed_total") == before + 1
+
+
+def test_rejected_sns_deliveries_are_counted_by_kind(client):
+    before = value("webhooks_sns_rejected_total", kind="malformed", status="400")
+    response = client.post("/webhooks/sns/", data=b"not json", content_type="text/plain")
+    assert response.status_code == 400
+    assert value("webhooks_sns_rejected_total", kind="malformed", status="400") == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sockets_and_rejected_frames_are_counted(alice):
+    open_before = value("notifications_open_sockets")
+    rejected_before = value("notifications_frames_rejected_total", code="invalid_json")
+    acks_before = value("notifications_ack_seconds_count")
+    socket = await open_socket(alice)
+    await receive(socket)
+    assert value("notifications_open_sockets") == open_before + 1
+    await socket.send_to(text_data="{nope")
+    assert (await receive(socket))["code"] == "invalid_json"
+    assert value("notifications_frames_rejected_total", code="invalid_json") == rejected_before + 1
+    await socket.send_to(text_data='{"type":"ack","ids":[1]}')
+    await socket.send_to(text_data='{"type":"ping"}')
+    assert (await receive(socket))["type"] == "pong"
+    assert value("notifications_ack_seconds_count") == acks_before + 1
+    await socket.disconnect()
+    assert value("notifications_open_sockets") == open_before
