@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import ApiToken
 from accounts.services import token_create, tokens_revoke
 from project.asgi import application
-from tests.consumers.test_notifications import ORIGIN, TIMEOUT, assert_quiet, receive
+from tests.consumers.sockets import ORIGIN, TIMEOUT, assert_quiet, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,58 +3,31 @@
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from accounts.services import token_create
 from notifications import services
 from notifications.models import Message
 from project.asgi import application
+from tests.consumers.sockets import (
+    TIMEOUT,
+    assert_quiet,
+    flush_layer,
+    open_socket,
+    receive,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ORIGIN = (b"origin", b"http://localhost:8000")
-TIMEOUT = 3
-
-
-async def session_cookie(user) -> bytes:
-    client = Client()
-    await sync_to_async(client.force_login)(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
-async def open_socket(user=None, *, headers=None) -> WebsocketCommunicator:
-    all_headers = [ORIGIN, *(headers or [])]
-    if user is not None:
-        all_headers.append((b"cookie", await session_cookie(user)))
-    socket = WebsocketCommunicator(application, "/ws/notifications/", headers=all_headers)
-    connected, _ = await socket.connect(timeout=TIMEOUT)
-    assert connected
-    return socket
-
-
-async def receive(socket: WebsocketCommunicator) -> dict:
-    return json.loads(await socket.receive_from(timeout=TIMEOUT))
-
-
-async def assert_quiet(socket: WebsocketCommunicator) -> None:
-    """Nothing is queued for this socket: a ping's pong is the next frame."""
-    await socket.send_to(text_data='{"type":"ping"}')
-    assert await receive(socket) == {"type": "pong"}
-
 
 notify = database_sync_to_async(services.notify)
 
 
 @pytest.fixture(autouse=True)
 async def close_layer():
-    yield
-    layer = get_channel_layer()
-    if hasattr(layer, "flush"):
-        await layer.flush()
+    async for _ in flush_layer():
+        yield
 
 
 async def test_anonymous_socket_is_closed_with_4401(layer):

@@ -3,28 +3,13 @@
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, REPO
+from tests.e2e.pages import live, log_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
-
-
-def log_in(browser, base_url: str, username: str):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name=f"Hello, {username}")).to_be_visible()
-    return context, page
-
-
-def live(page: Page) -> Page:
-    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
-    return page
 
 
 def test_toasts_across_tabs_and_users(browser, make_stack):

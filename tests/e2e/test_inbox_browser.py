@@ -8,28 +8,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD, REPO, require
+from tests.e2e.pages import live, log_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SERVICE_TOKEN = "e2e-service-token"
 QUIET = {"NOTIFY_SERVICE_TOKEN": SERVICE_TOKEN, "NOTIFICATIONS_TOAST_HIDE_SECONDS": "0"}
-
-
-def log_in(browser, base_url: str, username: str, **context_options):
-    context = browser.new_context(**context_options)
-    page = context.new_page()
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name=f"Hello, {username}")).to_be_visible()
-    return context, page
-
-
-def live(page: Page) -> Page:
-    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
-    return page
 
 
 def notify(base_url: str, text: str, *, level: str = "info", link: str = "") -> int:

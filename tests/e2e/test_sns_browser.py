@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.test_browser import live, log_in
+from tests.e2e.pages import live, log_in
 from tests.webhooks.factories import TOPIC_ARN, Pki, body, notification
 
 pytestmark = pytest.mark.browser

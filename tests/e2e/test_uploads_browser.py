@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.test_browser import live, log_in
+from tests.e2e.pages import live, log_in
 from tests.uploads.samples import wav_bytes
 
 pytestmark = pytest.mark.browser

@@ -2,7 +2,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from notifications import events, services
-from tests.consumers.test_notifications import open_socket, receive
+from tests.consumers.sockets import open_socket, receive
 
 pytestmark = pytest.mark.django_db
 

@@ -4,41 +4,18 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from notifications import services
 from notifications.models import Message
-from project.asgi import application
+from tests.consumers.sockets import flush_layer, open_socket, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TIMEOUT = 3
-
-
-async def open_socket(user) -> WebsocketCommunicator:
-    client = Client()
-    await database_sync_to_async(client.force_login)(user)
-    headers = [
-        (b"origin", b"http://localhost:8000"),
-        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
-    ]
-    socket = WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
-    connected, _ = await socket.connect(timeout=TIMEOUT)
-    assert connected
-    return socket
-
-
-async def receive(socket: WebsocketCommunicator) -> dict:
-    return json.loads(await socket.receive_from(timeout=TIMEOUT))
 
 
 @pytest.fixture(autouse=True)
-async def flush_layer():
-    yield
-    layer = get_channel_layer()
-    if hasattr(layer, "flush"):
-        await layer.flush()
+async def close_layer():
+    async for _ in flush_layer():
+        yield
 
 
 def seen_at(message_id: int):
