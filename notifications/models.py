@@ -37,6 +37,8 @@ class Message(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Shown to the user (a toast visible in a focused tab) but not necessarily read.
     seen_at = models.DateTimeField(null=True, blank=True)
+    # Set when Web Push takes the message (notifications.push), so it is pushed at most once.
+    pushed_at = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -75,3 +77,20 @@ class Message(models.Model):
             "link": self.link,
             "created_at": self.created_at.isoformat(),
         }
+
+
+class PushSubscription(models.Model):
+    """One browser's Web Push subscription (docs/inbox.md, "Web Push")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    # The push service's URL for this browser; one browser is one subscription.
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.endpoint[:60]}"

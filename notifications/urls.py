@@ -11,3 +11,13 @@ urlpatterns = [
     path("read-all/", views.mark_all_read, name="mark_all_read"),
     path("test/", views.send_test, name="send_test"),
 ]
+
+# Web Push (notifications/views_push.py)
+from notifications import views_push  # noqa: E402
+
+urlpatterns += [
+    path("sw.js", views_push.service_worker, name="push_sw"),
+    path("push/key/", views_push.key, name="push_key"),
+    path("push/subscribe/", views_push.subscribe, name="push_subscribe"),
+    path("push/unsubscribe/", views_push.unsubscribe, name="push_unsubscribe"),
+]

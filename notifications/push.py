@@ -1,0 +1,195 @@
+"""Web Push: browser subscriptions, and messages pushed when no tab has read them.
+
+Off unless the VAPID keys are set (docs/inbox.md, "Web Push"). A message is pushed once,
+to the subscriptions its recipient had when it was created, after WEBPUSH_DELAY_SECONDS
+during which an open tab can show it (a seen or read message is never pushed).
+"""
+
+import base64
+import binascii
+import ipaddress
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+
+from notifications.models import Message, PushSubscription
+
+logger = logging.getLogger(__name__)
+
+# Messages taken per run; the next run (a minute later) takes the rest.
+BATCH = 100
+# How long the push service keeps a message for a browser that is offline.
+TTL_SECONDS = 24 * 3600
+# Seconds before one push service request is given up.
+TIMEOUT_SECONDS = 10.0
+# Push services accept about 4 KB of encrypted payload; the text is cut to fit.
+MAX_PAYLOAD_BYTES = 3000
+# A push service answering these has dropped the subscription for good.
+GONE = {404, 410}
+
+
+class InvalidSubscription(ValueError):
+    """The browser sent a subscription we will not store."""
+
+
+@dataclass(frozen=True)
+class VapidConfig:
+    public_key: str
+    private_key: str
+    subject: str
+
+
+def vapid_config() -> VapidConfig | None:
+    """The VAPID settings, or None when Web Push is off (a key unset)."""
+    public = getattr(settings, "WEBPUSH_VAPID_PUBLIC_KEY", "") or ""
+    private = getattr(settings, "WEBPUSH_VAPID_PRIVATE_KEY", "") or ""
+    subject = getattr(settings, "WEBPUSH_VAPID_SUBJECT", "") or ""
+    if not (public and private):
+        return None
+    if not subject.startswith(("mailto:", "https://")):
+        raise ImproperlyConfigured("WEBPUSH_VAPID_SUBJECT must be a mailto: or https: URL")
+    return VapidConfig(public_key=public, private_key=private, subject=subject)
+
+
+def delay() -> timedelta:
+    return timedelta(seconds=getattr(settings, "WEBPUSH_DELAY_SECONDS", 60))
+
+
+def _b64url(value: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidSubscription("keys must be base64url") from exc
+
+
+def _check_endpoint(endpoint: str) -> None:
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not host or len(endpoint) > 1000:
+        raise InvalidSubscription("endpoint must be an https URL")
+    # The server POSTs to this URL: keep it off addresses inside the network.
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        raise InvalidSubscription("endpoint must name a push service host")
+    if host == "localhost" or "." not in host or host.endswith((".local", ".internal")):
+        raise InvalidSubscription("endpoint must name a push service host")
+
+
+def subscribe(*, user: AbstractBaseUser, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Store this browser's subscription for `user` (a browser has one; the last user wins)."""
+    _check_endpoint(endpoint)
+    public = _b64url(p256dh)
+    if len(public) != 65 or public[0] != 4:
+        raise InvalidSubscription("p256dh must be an uncompressed P-256 point")
+    if len(_b64url(auth)) != 16:
+        raise InvalidSubscription("auth must be 16 bytes")
+    subscription, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"user": user, "p256dh": p256dh, "auth": auth, "last_error": ""},
+    )
+    return subscription
+
+
+def unsubscribe(*, user: AbstractBaseUser, endpoint: str) -> bool:
+    """Forget the user's subscription at `endpoint`; False when there was none."""
+    deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return bool(deleted)
+
+
+def push_unread(*, now: datetime | None = None) -> int:
+    """Push each unread, unseen message older than the delay, once; return how many."""
+    config = vapid_config()
+    if config is None:
+        return 0
+    now = now or timezone.now()
+    vapid = Vapid.from_string(config.private_key)
+    # Only subscriptions older than the message: subscribing does not replay the backlog.
+    subscribed = PushSubscription.objects.filter(
+        user_id=OuterRef("recipient_id"), created_at__lte=OuterRef("created_at")
+    )
+    due = (
+        Message.objects.unread()
+        .filter(pushed_at__isnull=True, seen_at__isnull=True, created_at__lte=now - delay())
+        .filter(Exists(subscribed))
+        .order_by("id")[:BATCH]
+    )
+    pushed = 0
+    for message in list(due):
+        # Claimed before sending, so overlapping runs never push a message twice; one read
+        # or seen meanwhile is skipped.
+        claimed = Message.objects.filter(
+            pk=message.pk, pushed_at__isnull=True, read_at__isnull=True, seen_at__isnull=True
+        ).update(pushed_at=now)
+        if not claimed:
+            continue
+        pushed += 1
+        data = _payload(message)
+        subscriptions = PushSubscription.objects.filter(
+            user_id=message.recipient_id, created_at__lte=message.created_at
+        )
+        for subscription in subscriptions:
+            _send(subscription, data, vapid=vapid, subject=config.subject)
+    return pushed
+
+
+def _payload(message: Message) -> bytes:
+    body: dict[str, Any] = {
+        "id": message.pk,
+        "text": message.text,
+        "link": message.link,
+        "level": message.level,
+    }
+    data = json.dumps(body, ensure_ascii=False).encode()
+    while len(data) > MAX_PAYLOAD_BYTES:
+        body["text"] = body["text"][: len(body["text"]) * 3 // 4].rstrip() + "…"
+        data = json.dumps(body, ensure_ascii=False).encode()
+    return data
+
+
+def _send(subscription: PushSubscription, data: bytes, *, vapid: Vapid, subject: str) -> None:
+    info = {
+        "endpoint": subscription.endpoint,
+        "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+    }
+    try:
+        # Fresh claims each time: pywebpush fills in "aud" from the endpoint in place.
+        webpush(
+            info,
+            data=data,
+            vapid_private_key=vapid,
+            vapid_claims={"sub": subject},
+            content_encoding="aes128gcm",
+            ttl=TTL_SECONDS,
+            timeout=TIMEOUT_SECONDS,
+        )
+    except WebPushException as exc:
+        status = getattr(exc.response, "status_code", None)
+        if status in GONE:
+            logger.info("push subscription %s gone (%s): deleted", subscription.pk, status)
+            subscription.delete()
+            return
+        _failed(subscription, " ".join(str(exc.message).split())[:500])
+    except Exception as exc:  # a timeout, a refused connection, a key the service rejects
+        _failed(subscription, f"{type(exc).__name__}: {exc}"[:500])
+    else:
+        if subscription.last_error:
+            PushSubscription.objects.filter(pk=subscription.pk).update(last_error="")
+
+
+def _failed(subscription: PushSubscription, error: str) -> None:
+    logger.warning("push to subscription %s failed: %s", subscription.pk, error)
+    PushSubscription.objects.filter(pk=subscription.pk).update(last_error=error)
