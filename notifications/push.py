@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 # Messages taken per run; the next run (a minute later) takes the rest.
 BATCH = 100
+# Older messages are left alone (after a scheduler outage, or one marked unread again
+# much later): a stale burst on a phone helps nobody, and the inbox has them all.
+MAX_AGE = timedelta(hours=1)
 # How long the push service keeps a message for a browser that is offline.
 TTL_SECONDS = 24 * 3600
 # Seconds before one push service request is given up.
@@ -123,7 +126,8 @@ def push_unread(*, now: datetime | None = None) -> int:
     )
     due = (
         Message.objects.unread()
-        .filter(pushed_at__isnull=True, seen_at__isnull=True, created_at__lte=now - delay())
+        .filter(pushed_at__isnull=True, seen_at__isnull=True)
+        .filter(created_at__lte=now - delay(), created_at__gt=now - delay() - MAX_AGE)
         .filter(Exists(subscribed))
         .order_by("id")[:BATCH]
     )

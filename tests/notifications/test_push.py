@@ -171,6 +171,15 @@ def test_a_message_younger_than_the_delay_waits(vapid, alice, browser, push_serv
     assert len(push_service.to(phone.path)) == 1
 
 
+def test_a_message_older_than_an_hour_past_the_delay_is_left(vapid, alice, browser, push_service):
+    browser(alice, "alice-phone")
+    message = services.notify(alice, "while the scheduler was down")
+
+    assert run(now=message.created_at + LATER + push.MAX_AGE) == 0
+    assert push_service.requests == []
+    assert run(now=message.created_at + LATER + push.MAX_AGE - timedelta(seconds=2)) == 1
+
+
 def test_read_and_seen_messages_are_not_pushed(vapid, alice, browser, push_service):
     browser(alice, "alice-phone")
     read = services.notify(alice, "read in a tab")
