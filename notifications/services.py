@@ -107,8 +107,11 @@ def _update_in_place(message: Message, *, text: str, level: str, link: str) -> N
     # The row keeps its first source_id: a replay of that first event must still be
     # recognised, and must not turn the message back into its older text.
     message.text, message.level, message.link = text, level, link
-    message.read_at = None
-    message.save(update_fields=["text", "level", "link", "read_at", "updated_at"])
+    # New content: unread, unseen and not yet pushed again (Web Push tells of the update).
+    message.read_at = message.seen_at = message.pushed_at = None
+    message.save(
+        update_fields=["text", "level", "link", "read_at", "seen_at", "pushed_at", "updated_at"]
+    )
 
 
 def mark_read(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:

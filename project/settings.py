@@ -192,6 +192,19 @@ NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
 NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER", 20)
 # How often each process probes the channel layer end to end (consumers/watch.py).
 NOTIFICATIONS_LAYER_CHECK_INTERVAL = env_float("NOTIFICATIONS_LAYER_CHECK_INTERVAL", 1.0)
+# Web Push (docs/inbox.md, "Web Push"): off unless both VAPID keys are set.
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "")
+WEBPUSH_DELAY_SECONDS = env_int("WEBPUSH_DELAY_SECONDS", 60)
+if (
+    WEBPUSH_VAPID_PUBLIC_KEY
+    and WEBPUSH_VAPID_PRIVATE_KEY
+    and not WEBPUSH_VAPID_SUBJECT.startswith(("mailto:", "https://"))
+):
+    raise ImproperlyConfigured(
+        "WEBPUSH_VAPID_SUBJECT must be a mailto: or https: URL when the VAPID keys are set."
+    )
 # Bearer token for GET /metrics (Prometheus); unset: the endpoint answers 404.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 

@@ -27,6 +27,9 @@ class Command(BaseCommand):
                 "Web Push is off (set WEBPUSH_VAPID_PUBLIC_KEY and WEBPUSH_VAPID_PRIVATE_KEY): "
                 "nothing pushed"
             )
+            while every > 0:
+                # A worker process that exits is restarted in a loop by the platform: idle.
+                time.sleep(3600)
             return
         while True:
             pushed = push.push_unread()
