@@ -1,7 +1,7 @@
 """`python -m bench`: the load tool. See docs/performance.md for what it measures.
 
 python -m bench --smoke                   # tiny, < 60 s; exit 1 on loss/dup/misroute
-python -m bench --scenarios standard      # baselines, 1,000-socket ladder, GC, 10k sockets
+python -m bench --scenarios standard      # baselines, 1,000-socket ladder, peer, GC, 10k
 """
 
 import argparse
@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,10 +18,12 @@ from pathlib import Path
 
 from bench import report
 from bench.http import Poster
+from bench.peer.tokens import stream_token
 from bench.procstat import Sampler, pids_named, rss_mb
 from bench.redis_rtt import round_trips
-from bench.servers import Processes, raise_fd_limit
+from bench.servers import REPO, Processes, raise_fd_limit
 from bench.sns import TOPIC_ARN, Signer, notify_message
+from bench.sseclient import open_streams
 from bench.steps import Target, ladder
 from bench.wsclient import OP_TEXT, Hub, mask_frame, open_tabs
 
@@ -34,6 +37,7 @@ SCENARIOS = {
         "duration": 2.0,
         "grace": 3.0,
         "floor": False,
+        "peer": False,
         "gc_compare": [],
         "scale_sockets": 0,
         "redis_rtt": 200,
@@ -46,6 +50,7 @@ SCENARIOS = {
         "duration": 5.0,
         "grace": 4.0,
         "floor": True,
+        "peer": True,
         "gc_compare": [25, 50],
         "gc_duration": 8.0,
         "scale_sockets": 10002,
@@ -96,6 +101,15 @@ def parse_args() -> argparse.Namespace:
         help="record the ladder server with py-spy during the step at RATE (needs py-spy)",
     )
     parser.add_argument("--no-floor", action="store_true", help="skip the raw websockets floor")
+    peer = parser.add_mutually_exclusive_group()
+    peer.add_argument("--no-peer", action="store_true", help="skip the django-eventstream peer")
+    peer.add_argument("--peer", action="store_true", help="run the peer in any scenario")
+    parser.add_argument(
+        "--peer-db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the peer's database (postgres: each open stream holds a connection)",
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin server/client to CPUs")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     args = parser.parse_args()
@@ -120,7 +134,27 @@ def config_from(args: argparse.Namespace) -> dict:
         config["scale_sockets"] = args.scale
     if args.no_floor:
         config["floor"] = False
+    if args.no_peer:
+        config["peer"] = False
+    if args.peer:
+        config["peer"] = True
+    config["peer_db"] = args.peer_db
     return config
+
+
+def git_state() -> dict:
+    """The commit measured, and which tracked files differed from it (a dirty tree)."""
+
+    def git(*argv: str) -> str:
+        done = subprocess.run(
+            ["git", *argv], cwd=REPO, capture_output=True, text=True, check=False, timeout=10
+        )
+        return done.stdout
+
+    return {
+        "head": git("rev-parse", "HEAD").strip(),
+        "dirty": [line[3:] for line in git("status", "--porcelain", "-uno").splitlines()],
+    }
 
 
 def machine_info() -> dict:
@@ -156,10 +190,11 @@ class Bench:
             "steps": [],
             "baselines": {},
             "server_env": args.server_env,
+            "git": git_state(),
         }
 
-    def sampler(self, server_pid: int) -> Sampler:
-        roles = {"server": [server_pid], "client": [os.getpid()]}
+    def sampler(self, *server_pids: int) -> Sampler:
+        roles = {"server": list(server_pids), "client": [os.getpid()]}
         if self.redis_pid:
             roles["redis"] = [self.redis_pid]
         roles["postgres"] = pids_named("postgres")
@@ -221,6 +256,18 @@ class Bench:
             {"GC_FREEZE_INTERVAL": gc_interval},
             ladder_limit=P99_LIMIT_MS,
         )
+        if self.config["peer"]:
+            await self.peer()
+            # The same work per notification as the peer's: 1 POST and 3 frames, no ack
+            # (and so no `read` frames). SSE cannot carry an ack back.
+            await self.django(
+                "django-noack",
+                self.config["users"],
+                self.config["rates"],
+                {"GC_FREEZE_INTERVAL": gc_interval},
+                ladder_limit=P99_LIMIT_MS,
+                ack=False,
+            )
         for rate_list, label, env in self.gc_runs():
             await self.django(
                 label,
@@ -312,13 +359,21 @@ class Bench:
         *,
         ladder_limit: float | None,
         duration: float | None = None,
+        ack: bool = True,
     ) -> None:
+        """One ladder on our server (daphne pinned to CPU0 unless --no-pin).
+
+        ack=False: no tab acks, so each notification is the peer's work (1 POST, 3 frames).
+        """
         if time.monotonic() + 30 > self.deadline:
             print(f"{label}: skipped, out of time budget", flush=True)
             return
-        process, port = self.procs.daphne(env, self.cpu_server)
+        servers = [self.procs.daphne(env, self.cpu_server)]
+        pids = [process.pid for process, _ in servers]
+        ports = [port for _, port in servers]
+        count = len(servers)
         tabs = self.config["tabs"]
-        poster = Poster(port, "/webhooks/sns/", max_connections=16)
+        posters = [Poster(port, "/webhooks/sns/", max_connections=16) for port in ports]
         headers = {
             "Content-Type": "text/plain; charset=UTF-8",
             "x-amz-sns-message-type": "Notification",
@@ -330,31 +385,129 @@ class Bench:
             for seq, user in plan:
                 name = self.accounts[user][0]
                 message_id, body = self.signer.notification(notify_message(name, f"b {seq} {user}"))
-                out.append(poster.request(body, {**headers, "x-amz-sns-message-id": message_id}))
+                poster = posters[seq % count]
+                request = poster.request(body, {**headers, "x-amz-sns-message-id": message_id})
+                out.append((poster, request))
             return out
 
+        def fire(payload: tuple) -> object:
+            poster, request = payload
+            return poster.post(request)
+
         # Warm up (imports, database connections) on users that have no socket yet.
-        warm = prepare([(-1 - i, i % users) for i in range(5)])
-        statuses = [await poster.post(r) for r in warm]
-        if any(s // 100 != 2 for s in statuses):
-            raise SystemExit(
-                f"webhook answered {statuses}: is POST /webhooks/sns/ in place? "
-                f"see {self.workdir}/daphne-{port}.log"
-            )
+        warm = prepare([(-1 - i, i % users) for i in range(5 * count)])
+        for poster, request in warm:
+            status = await poster.post(request)
+            if status // 100 != 2:
+                raise SystemExit(
+                    f"webhook answered {status}: is POST /webhooks/sns/ in place? "
+                    f"see {self.workdir}/daphne-{poster.port}.log"
+                )
         await asyncio.sleep(1)
         hub = Hub()
-        rss0 = rss_mb(process.pid)
+        rss0 = sum(rss_mb(pid) for pid in pids)
         opened, seconds, failures = await open_tabs(
             hub,
-            port,
+            ports[0],
             users,
             tabs,
             mode="django",
             path_for=lambda u: "/ws/notifications/",
             token_for=lambda u: self.accounts[u][1],
+            ack=ack,
         )
         await asyncio.sleep(2)
-        self.record_connects(label, process.pid, len(opened), seconds, failures, rss0)
+        self.record_connects(label, pids, len(opened), seconds, failures, rss0)
+
+        def http_errors(row: dict) -> None:
+            statuses: dict[int, int] = {}
+            for poster in posters:
+                for status, n in poster.statuses.items():
+                    statuses[status] = statuses.get(status, 0) + n
+            bad = sum(n for st, n in statuses.items() if st // 100 != 2)
+            bad += sum(poster.failures for poster in posters)
+            row["http_errors"] = bad - self._http_bad
+            self._http_bad = bad
+            row["http_statuses"] = {st: n - self._statuses.get(st, 0) for st, n in statuses.items()}
+            self._statuses = statuses
+            row["target"] = label
+
+        self._http_bad = 0
+        self._statuses = {}
+        http_errors({})  # the warm-up's statuses are not the first step's
+        target = Target(
+            label,
+            hub,
+            users,
+            tabs,
+            prepare,
+            fire,
+            self.sampler(*pids),
+            pids[0],
+        )
+        rows = await ladder(
+            target,
+            rates,
+            duration=duration or self.config["duration"],
+            grace=self.config["grace"],
+            p99_limit_ms=ladder_limit,
+            deadline=self.deadline,
+            extra=http_errors,
+            before=self.profiler(pids[0]) if label == "django" else None,
+        )
+        self.results["steps"].extend(rows)
+        for tab in opened:
+            tab.close()
+        for poster in posters:
+            poster.close()
+        await asyncio.sleep(0.5)
+        for process, _ in servers:
+            self.procs.stop(process)
+
+    async def peer(self) -> None:
+        """The django-eventstream peer: same users, tabs and rates; SSE instead of sockets."""
+        label = "peer"
+        if time.monotonic() + 30 > self.deadline:
+            print(f"{label}: skipped, out of time budget", flush=True)
+            return
+        env = self.procs.make_peer(
+            self.config["peer_db"], {"GC_FREEZE_INTERVAL": self.args.gc_interval}
+        )
+        process, port = self.procs.daphne(
+            {}, self.cpu_server, app="bench.peer.asgi:application", base_env=env
+        )
+        users, tabs = self.config["users"], self.config["tabs"]
+        secret = env["PEER_SECRET_KEY"]
+        poster = Poster(port, "/notify/", max_connections=16)
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {env['PEER_NOTIFY_TOKEN']}",
+        }
+
+        def prepare(plan: list) -> list:
+            return [
+                poster.request(
+                    json.dumps({"user": user, "text": f"b {seq} {user}"}).encode(), headers
+                )
+                for seq, user in plan
+            ]
+
+        # Warm up on users that have no stream yet (they never get one: ids past the last).
+        warm = [
+            poster.request(json.dumps({"user": users + i, "text": "warm"}).encode(), headers)
+            for i in range(5)
+        ]
+        statuses = [await poster.post(r) for r in warm]
+        if any(s // 100 != 2 for s in statuses):
+            raise SystemExit(f"peer answered {statuses}: see {self.workdir}/daphne-{port}.log")
+        await asyncio.sleep(1)
+        hub = Hub()
+        rss0 = rss_mb(process.pid)
+        opened, seconds, failures = await open_streams(
+            hub, port, users, tabs, path="/events/", token_for=lambda u: stream_token(secret, u)
+        )
+        await asyncio.sleep(2)
+        self.record_connects(label, [process.pid], len(opened), seconds, failures, rss0)
 
         def http_errors(row: dict) -> None:
             bad = sum(n for s, n in poster.statuses.items() if s // 100 != 2) + poster.failures
@@ -365,6 +518,7 @@ class Bench:
             }
             self._statuses = dict(poster.statuses)
             row["target"] = label
+            row["peer_db"] = self.config["peer_db"]
 
         self._http_bad = 0
         self._statuses = dict(poster.statuses)
@@ -373,17 +527,16 @@ class Bench:
         )
         rows = await ladder(
             target,
-            rates,
-            duration=duration or self.config["duration"],
+            self.config["rates"],
+            duration=self.config["duration"],
             grace=self.config["grace"],
-            p99_limit_ms=ladder_limit,
+            p99_limit_ms=P99_LIMIT_MS,
             deadline=self.deadline,
             extra=http_errors,
-            before=self.profiler(process.pid) if label == "django" else None,
         )
         self.results["steps"].extend(rows)
-        for tab in opened:
-            tab.close()
+        for stream in opened:
+            stream.close()
         poster.close()
         await asyncio.sleep(0.5)
         self.procs.stop(process)
@@ -420,9 +573,16 @@ class Bench:
         return before
 
     def record_connects(
-        self, label: str, pid: int, sockets: int, seconds: float, failures: int, rss0: float
+        self,
+        label: str,
+        pids: int | list[int],
+        sockets: int,
+        seconds: float,
+        failures: int,
+        rss0: float,
     ) -> None:
-        rss1 = rss_mb(pid)
+        pids = pids if isinstance(pids, list) else [pids]
+        rss1 = sum(rss_mb(pid) for pid in pids)
         row = {
             "target": label,
             "sockets": sockets,
@@ -432,14 +592,23 @@ class Bench:
             "rss_before_mb": rss0,
             "rss_idle_mb": rss1,
             "kb_per_socket": 1024 * (rss1 - rss0) / max(sockets, 1),
+            "server_threads": sum(threads(pid) for pid in pids),
         }
         self.results["connects"].append(row)
         print(
             f"{label}: {sockets} sockets ready in {seconds:.2f} s "
             f"({row['connects_per_s']:.0f}/s, {failures} failed), RSS {rss0:.0f} -> "
-            f"{rss1:.0f} MB ({row['kb_per_socket']:.1f} KB/socket)",
+            f"{rss1:.0f} MB ({row['kb_per_socket']:.1f} KB/socket), "
+            f"{row['server_threads']} server threads",
             flush=True,
         )
+
+
+def threads(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
 
 
 def main() -> int:

@@ -1,4 +1,8 @@
-"""The printed tables: steps, connects, baselines and the ratios between them."""
+"""The printed tables: steps, connects, baselines and the ratios between them.
+
+Ratios: ours (`django`, `django-noack`) against the floor and against the peer
+(django-eventstream).
+"""
 
 from bench.steps import clean
 
@@ -34,18 +38,26 @@ def table(results: dict) -> str:
     lines.append("")
     lines.append(
         "| target | sockets | failed | seconds | connects/s | RSS before MB |"
-        " RSS idle MB | KB/socket |"
+        " RSS idle MB | KB/socket | server threads |"
     )
-    lines.append("|" + "---|" * 8)
+    lines.append("|" + "---|" * 9)
     for c in results["connects"]:
         lines.append(
             f"| {c['target']} | {c['sockets']} | {c['failures']} | {c['seconds']:.2f} |"
             f" {c['connects_per_s']:.0f} | {c['rss_before_mb']:.0f} |"
             f" {c['rss_idle_mb']:.0f} | {c['kb_per_socket']:.1f} |"
+            f" {c.get('server_threads', '-')} |"
         )
     ratios = _ratios(results)
     if ratios:
         lines += ["", *ratios]
+    peer = _peer_ratios(results)
+    if peer:
+        lines += ["", *peer]
+    git = results.get("git")
+    if git:
+        dirty = ", ".join(git["dirty"]) or "none"
+        lines += ["", f"measured: commit {git['head'][:12]}, files changed since: {dirty}"]
     return "\n".join(lines)
 
 
@@ -58,10 +70,64 @@ def _best_clean(rows: list[dict], limit_ms: float = 100.0) -> float:
     return best
 
 
-def _ratios(results: dict) -> list[str]:
-    by = {}
+def _by_target(results: dict) -> dict[str, list[dict]]:
+    by: dict[str, list[dict]] = {}
     for r in results["steps"]:
         by.setdefault(r["target"], []).append(r)
+    return by
+
+
+def _x(ours: float, theirs: float, digits: int = 2) -> str:
+    if not theirs or ours != ours or theirs != theirs:
+        return "-"
+    return f"x{ours / theirs:.{digits}f}"
+
+
+def _peer_ratios(results: dict) -> list[str]:
+    """Ours / theirs: sustained rate (highest clean step, p99 <= 100 ms), p50 and p99.
+
+    `django` acks every notification (3 more `read` frames); `django-noack` does the
+    peer's work: 1 POST and 3 frames.
+    """
+    by = _by_target(results)
+    if "peer" not in by:
+        return []
+    out = []
+    conns = {c["target"]: c for c in results["connects"]}
+    peer_best = _best_clean(by["peer"])
+    peer_at = {r["rate"]: r for r in by["peer"]}
+    for ours_name in ("django", "django-noack"):
+        if ours_name not in by:
+            continue
+        ours_best = _best_clean(by[ours_name])
+        out += [
+            f"ours ({ours_name}) / peer (django-eventstream, storage on):",
+            f"  sustained (highest clean step, p99 <= 100 ms): {ours_best:g}/s / {peer_best:g}/s"
+            f" = {_x(ours_best, peer_best)}",
+        ]
+        for r in by[ours_name]:
+            p = peer_at.get(r["rate"])
+            if p is None:
+                continue
+            out.append(
+                f"  at {r['rate']:g}/s: p50 {r['p50_ms']:.1f}/{p['p50_ms']:.1f} ms ="
+                f" {_x(r['p50_ms'], p['p50_ms'])}, p99 {r['p99_ms']:.1f}/{p['p99_ms']:.1f} ms ="
+                f" {_x(r['p99_ms'], p['p99_ms'])}; server CPU {r['server_cpu']:.0f}%"
+                f" / {p['server_cpu']:.0f}%{'' if clean(p) else ' (peer step not clean)'}"
+                f"{'' if clean(r) else ' (our step not clean)'}"
+            )
+        if "peer" in conns and ours_name in conns:
+            ours, theirs = conns[ours_name], conns["peer"]
+            out.append(
+                f"  connects/s {ours['connects_per_s']:.0f}/{theirs['connects_per_s']:.0f} ="
+                f" {_x(ours['connects_per_s'], theirs['connects_per_s'])}; KB/socket"
+                f" {ours['kb_per_socket']:.1f}/{theirs['kb_per_socket']:.1f}"
+            )
+    return out
+
+
+def _ratios(results: dict) -> list[str]:
+    by = _by_target(results)
     if "floor" not in by or "django" not in by:
         return []
     out = []

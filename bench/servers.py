@@ -1,4 +1,5 @@
-"""The processes under test: a private Redis, daphne on the e2e Stack, the floor server.
+"""The processes under test: a private Redis, daphne on the e2e Stack, the floor server,
+and the peer (django-eventstream, bench/peer/) on a database of its own.
 
 A private Redis keeps our group names (user ids of our own database) apart from any other
 suite publishing on a shared Redis: pub/sub channels ignore the Redis database number.
@@ -6,11 +7,14 @@ suite publishing on a shared Redis: pub/sub channels ignore the Redis database n
 
 import os
 import resource
+import secrets
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from tests.e2e.servers import REPO, Stack, free_port, wait_for_port
 
@@ -36,6 +40,8 @@ class Processes:
         self.workdir = workdir
         self.children: list[subprocess.Popen] = []
         self.stack: Stack | None = None
+        self.peer_env: dict | None = None
+        self._peer_pg: tuple[str, str] | None = None  # (admin URL, database name)
 
     def spawn(self, argv: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
         log = open(self.workdir / f"{name}.log", "ab")
@@ -74,8 +80,58 @@ class Processes:
         self.stack = Stack(self.workdir / "stack", redis_url=redis_url, extra_env=extra_env)
         return self.stack
 
-    def daphne(self, env_overrides: dict, cpu: int | None = 0) -> tuple[subprocess.Popen, int]:
-        assert self.stack is not None
+    def make_peer(self, database: str, extra_env: dict) -> dict:
+        """The peer project's environment, its database created and migrated.
+
+        database: "sqlite" (a file in the work folder) or "postgres" (a fresh database
+        next to ours, dropped at the end).
+        """
+        if database == "postgres":
+            base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+            import psycopg
+
+            admin = urlunsplit(urlsplit(base)._replace(path="/postgres"))
+            name = "peer_" + uuid.uuid4().hex[:12]
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            self._peer_pg = (admin, name)
+            url = urlunsplit(urlsplit(base)._replace(path="/" + name))
+        else:
+            url = f"sqlite:///{self.workdir / 'peer.sqlite3'}"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.peer.settings",
+            "PEER_SECRET_KEY": secrets.token_urlsafe(32),
+            "PEER_NOTIFY_TOKEN": secrets.token_urlsafe(32),
+            "PEER_DATABASE_URL": url,
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "django", "migrate", "--noinput", "-v0"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"peer migrate failed:\n{result.stderr}")
+        self.peer_env = env
+        return env
+
+    def daphne(
+        self,
+        env_overrides: dict,
+        cpu: int | None = 0,
+        *,
+        app: str = "project.asgi:application",
+        base_env: dict | None = None,
+    ) -> tuple[subprocess.Popen, int]:
+        if base_env is None:
+            assert self.stack is not None
+            base_env = self.stack.env
         port = free_port()
         argv = [
             sys.executable,
@@ -87,9 +143,9 @@ class Processes:
             "127.0.0.1",
             "-p",
             str(port),
-            "project.asgi:application",
+            app,
         ]
-        env = {**self.stack.env, **env_overrides}
+        env = {**base_env, **env_overrides}
         process = self.spawn(pinned(cpu, argv), f"daphne-{port}", env)
         wait_for_port(port, timeout=60, process=process)
         return process, port
@@ -125,3 +181,10 @@ class Processes:
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(1)
+        if self._peer_pg is not None:
+            import psycopg
+
+            admin, name = self._peer_pg
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._peer_pg = None

@@ -16,7 +16,7 @@ from bench.wsclient import Hub
 
 @dataclass
 class Target:
-    """What a step drives: the Django stack through the webhook, or the floor server."""
+    """What a step drives: the Django stack through the webhook, the peer, or the floor."""
 
     name: str
     hub: Hub

@@ -160,9 +160,11 @@ async def open_tabs(
     token_for: Callable[[int], str | None],
     concurrency: int = 200,
     ready_timeout: float = 120,
+    ack: bool = True,
 ) -> tuple[list[Tab], float, int]:
     """Open users x tabs sockets, at most `concurrency` handshakes in flight.
 
+    The first tab of each user acks every notification (ack=False: no tab does).
     Returns (tabs, seconds until every socket had its first frame, failures).
     """
     loop = asyncio.get_running_loop()
@@ -175,7 +177,8 @@ async def open_tabs(
         user = tab_id // tabs_per_user
         request = handshake(port, path_for(user), token_for(user))
         async with gate:
-            tab = Tab(hub, tab_id, user, request, mode=mode, acker=tab_id % tabs_per_user == 0)
+            acker = ack and tab_id % tabs_per_user == 0
+            tab = Tab(hub, tab_id, user, request, mode=mode, acker=acker)
             try:
                 await loop.create_connection(lambda: tab, "127.0.0.1", port)
                 await asyncio.wait_for(tab.done, ready_timeout)
