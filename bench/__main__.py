@@ -2,6 +2,8 @@
 
 python -m bench --smoke                   # tiny, < 60 s; exit 1 on loss/dup/misroute
 python -m bench --scenarios standard      # baselines, 1,000-socket ladder, peer, GC, 10k
+python -m bench --scenarios scaleout      # the ladder on 1, 2 and 4 server processes
+python -m bench --processes 2 ...         # add a ladder on N processes to any scenario
 """
 
 import argparse
@@ -40,6 +42,7 @@ SCENARIOS = {
         "peer": False,
         "gc_compare": [],
         "scale_sockets": 0,
+        "processes": [],
         "redis_rtt": 200,
         "budget_s": 50,
     },
@@ -55,8 +58,25 @@ SCENARIOS = {
         "gc_duration": 8.0,
         "scale_sockets": 10002,
         "scale_rate": 20,
+        "processes": [],
         "redis_rtt": 2000,
         "budget_s": 540,
+    },
+    # Our server on 1, 2 and 4 daphne processes behind the same Redis and PostgreSQL,
+    # not pinned (the client stays on CPU1); finer steps around the one-process knee.
+    "scaleout": {
+        "users": 334,
+        "tabs": 3,
+        "rates": [25, 50, 75, 100, 150, 200, 300, 400],
+        "duration": 5.0,
+        "grace": 4.0,
+        "floor": False,
+        "peer": False,
+        "gc_compare": [],
+        "scale_sockets": 0,
+        "processes": [1, 2, 4],
+        "redis_rtt": 2000,
+        "budget_s": 420,
     },
 }
 P99_LIMIT_MS = 100.0
@@ -110,6 +130,16 @@ def parse_args() -> argparse.Namespace:
         default="sqlite",
         help="the peer's database (postgres: each open stream holds a connection)",
     )
+    parser.add_argument(
+        "--processes",
+        metavar="N[,N...]",
+        help="also run the ladder on N unpinned server processes (comma list; '' = none)",
+    )
+    parser.add_argument(
+        "--skip-ladder",
+        action="store_true",
+        help="skip the one-process `django` ladder (e.g. with --processes)",
+    )
     parser.add_argument("--no-pin", action="store_true", help="do not pin server/client to CPUs")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     args = parser.parse_args()
@@ -139,6 +169,10 @@ def config_from(args: argparse.Namespace) -> dict:
     if args.peer:
         config["peer"] = True
     config["peer_db"] = args.peer_db
+    if args.processes is not None:
+        config["processes"] = [int(n) for n in args.processes.split(",") if n]
+    if args.skip_ladder or args.scenarios == "scaleout":
+        config["ladder"] = False
     return config
 
 
@@ -249,24 +283,38 @@ class Bench:
         )
 
         gc_interval = self.args.gc_interval
-        await self.django(
-            "django",
-            self.config["users"],
-            self.config["rates"],
-            {"GC_FREEZE_INTERVAL": gc_interval},
-            ladder_limit=P99_LIMIT_MS,
-        )
-        if self.config["peer"]:
-            await self.peer()
-            # The same work per notification as the peer's: 1 POST and 3 frames, no ack
-            # (and so no `read` frames). SSE cannot carry an ack back.
+        if self.config.get("ladder", True):
             await self.django(
-                "django-noack",
+                "django",
                 self.config["users"],
                 self.config["rates"],
                 {"GC_FREEZE_INTERVAL": gc_interval},
                 ladder_limit=P99_LIMIT_MS,
-                ack=False,
+            )
+        if self.config["peer"]:
+            await self.peer()
+            # The same work per notification as the peer's: 1 POST and 3 frames, no ack
+            # (and so no `read` frames). SSE cannot carry an ack back.
+            if self.config.get("ladder", True):
+                await self.django(
+                    "django-noack",
+                    self.config["users"],
+                    self.config["rates"],
+                    {"GC_FREEZE_INTERVAL": gc_interval},
+                    ladder_limit=P99_LIMIT_MS,
+                    ack=False,
+                )
+        for n in self.config["processes"]:
+            # Every pool may fill under load: keep processes x pool size well under
+            # PostgreSQL's max_connections (100 here, shared with other suites).
+            pool = min(20, 60 // n)
+            await self.django(
+                f"procs-{n}",
+                self.config["users"],
+                self.config["rates"],
+                {"GC_FREEZE_INTERVAL": gc_interval, "DB_POOL_MAX_SIZE": str(pool)},
+                ladder_limit=P99_LIMIT_MS,
+                processes=n,
             )
         for rate_list, label, env in self.gc_runs():
             await self.django(
@@ -359,16 +407,22 @@ class Bench:
         *,
         ladder_limit: float | None,
         duration: float | None = None,
+        processes: int = 0,
         ack: bool = True,
     ) -> None:
-        """One ladder on our server (daphne pinned to CPU0 unless --no-pin).
+        """One ladder on our server.
 
+        processes=0: one daphne, pinned to CPU0 unless --no-pin. processes=N: N daphnes, not
+        pinned; each user's tabs spread over them and the webhook POSTs round-robin.
         ack=False: no tab acks, so each notification is the peer's work (1 POST, 3 frames).
         """
         if time.monotonic() + 30 > self.deadline:
             print(f"{label}: skipped, out of time budget", flush=True)
             return
-        servers = [self.procs.daphne(env, self.cpu_server)]
+        if processes:
+            servers = [self.procs.daphne(env, None) for _ in range(processes)]
+        else:
+            servers = [self.procs.daphne(env, self.cpu_server)]
         pids = [process.pid for process, _ in servers]
         ports = [port for _, port in servers]
         count = len(servers)
@@ -414,6 +468,8 @@ class Bench:
             mode="django",
             path_for=lambda u: "/ws/notifications/",
             token_for=lambda u: self.accounts[u][1],
+            # Tab t of user u on process (u + t) mod N: a user's tabs on different processes.
+            port_for=lambda tab_id: ports[(tab_id // tabs + tab_id % tabs) % count],
             ack=ack,
         )
         await asyncio.sleep(2)
@@ -431,6 +487,7 @@ class Bench:
             row["http_statuses"] = {st: n - self._statuses.get(st, 0) for st, n in statuses.items()}
             self._statuses = statuses
             row["target"] = label
+            row["processes"] = count
 
         self._http_bad = 0
         self._statuses = {}
@@ -444,6 +501,7 @@ class Bench:
             fire,
             self.sampler(*pids),
             pids[0],
+            server_pids=pids,
         )
         rows = await ladder(
             target,

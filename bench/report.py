@@ -1,7 +1,7 @@
 """The printed tables: steps, connects, baselines and the ratios between them.
 
-Ratios: ours (`django`, `django-noack`) against the floor and against the peer
-(django-eventstream).
+Ratios: ours (`django`) against the floor and against the peer (django-eventstream), and
+the scale-out summary (`procs-N`: N server processes).
 """
 
 from bench.steps import clean
@@ -54,6 +54,9 @@ def table(results: dict) -> str:
     peer = _peer_ratios(results)
     if peer:
         lines += ["", *peer]
+    scale = _scale_out(results)
+    if scale:
+        lines += ["", *scale]
     git = results.get("git")
     if git:
         dirty = ", ".join(git["dirty"]) or "none"
@@ -123,6 +126,44 @@ def _peer_ratios(results: dict) -> list[str]:
                 f" {_x(ours['connects_per_s'], theirs['connects_per_s'])}; KB/socket"
                 f" {ours['kb_per_socket']:.1f}/{theirs['kb_per_socket']:.1f}"
             )
+    return out
+
+
+def _scale_out(results: dict) -> list[str]:
+    """One line per process count: highest clean step and what the machine did there."""
+    by = _by_target(results)
+    counts = sorted(int(t.split("-", 1)[1]) for t in by if t.startswith("procs-"))
+    if not counts:
+        return []
+    out = [
+        "| processes | highest clean step /s | p50 ms | p99 ms | server CPU % |"
+        " postgres CPU % | redis CPU % | client CPU % | other CPU % | machine CPU % |"
+        " next step |",
+        "|" + "---|" * 11,
+    ]
+    first = 0.0
+    for n in counts:
+        rows = by[f"procs-{n}"]
+        best = _best_clean(rows)
+        at = next((r for r in rows if r["rate"] == best), None)
+        after = next((r for r in rows if r["rate"] > best), None)
+        if after is None:
+            nxt = "top of the ladder"
+        else:
+            nxt = (
+                f"{after['rate']:g}/s: p99 {_f(after['p99_ms'])} ms, lost {after['lost']},"
+                f" http errors {after.get('http_errors', 0)}"
+            )
+        if at is None:
+            out.append(f"| {n} | 0 | - | - | - | - | - | - | - | - | {nxt} |")
+            continue
+        first = first or best
+        out.append(
+            f"| {n} | {best:g} ({_x(best, first, 1)}) | {_f(at['p50_ms'])} |"
+            f" {_f(at['p99_ms'])} | {at['server_cpu']:.0f} | {at.get('postgres_cpu', 0):.0f} |"
+            f" {at.get('redis_cpu', 0):.0f} | {at['client_cpu']:.0f} | {at['other_cpu']:.0f} |"
+            f" {at['machine_cpu']:.0f} | {nxt} |"
+        )
     return out
 
 

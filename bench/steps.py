@@ -29,6 +29,7 @@ class Target:
     sampler: Sampler
     server_pid: int
     next_seq: int = 0
+    server_pids: list[int] = field(default_factory=list)  # several processes: all of them
     sent: dict[int, int] = field(default_factory=dict)  # seq -> user, every step so far
 
 
@@ -121,7 +122,7 @@ async def run_step(target: Target, rate: float, duration: float, grace: float) -
         "ws_errors": hub.errors,
         "sockets_closed": hub.closed - closed_before,
         "prepare_s": prepare_s,
-        "server_rss_mb": rss_mb(target.server_pid),
+        "server_rss_mb": sum(rss_mb(p) for p in target.server_pids or [target.server_pid]),
         "requests_unfinished_at_grace": unfinished,
     }
     row.update(target.sampler.between(begin, send_end))

@@ -160,11 +160,13 @@ async def open_tabs(
     token_for: Callable[[int], str | None],
     concurrency: int = 200,
     ready_timeout: float = 120,
+    port_for: Callable[[int], int] | None = None,
     ack: bool = True,
 ) -> tuple[list[Tab], float, int]:
     """Open users x tabs sockets, at most `concurrency` handshakes in flight.
 
     The first tab of each user acks every notification (ack=False: no tab does).
+    port_for(tab_id), when given, picks each socket's server (several processes).
     Returns (tabs, seconds until every socket had its first frame, failures).
     """
     loop = asyncio.get_running_loop()
@@ -175,12 +177,13 @@ async def open_tabs(
     async def one(tab_id: int) -> None:
         nonlocal failures
         user = tab_id // tabs_per_user
-        request = handshake(port, path_for(user), token_for(user))
+        tab_port = port if port_for is None else port_for(tab_id)
+        request = handshake(tab_port, path_for(user), token_for(user))
         async with gate:
             acker = ack and tab_id % tabs_per_user == 0
             tab = Tab(hub, tab_id, user, request, mode=mode, acker=acker)
             try:
-                await loop.create_connection(lambda: tab, "127.0.0.1", port)
+                await loop.create_connection(lambda: tab, "127.0.0.1", tab_port)
                 await asyncio.wait_for(tab.done, ready_timeout)
             except (OSError, ConnectionError, TimeoutError):
                 failures += 1
