@@ -68,23 +68,24 @@ def receive_delivery(*, body: bytes, headers: Mapping[str, str]) -> Outcome:
 
 def process_envelope(*, envelope: sns.Envelope) -> Outcome:
     """Record the MessageId and dispatch, in one transaction; a seen id changes nothing."""
-    with transaction.atomic():
+    try:
+        with transaction.atomic():
+            # The insert comes first: a concurrent delivery of the same id waits on it and
+            # then fails, before dispatching anything.
+            record = ProcessedMessage.objects.create(
+                message_id=envelope.message_id,
+                type=envelope.type,
+                topic_arn=envelope.topic_arn,
+                sent_at=envelope.sent_at,
+            )
+            summary = _dispatch(envelope)
+            record.outcome = summary[:300]
+            record.save(update_fields=["outcome"])
+    except IntegrityError:
+        # Everything above rolled back; a duplicate if the id is recorded, else a real fault.
         if ProcessedMessage.objects.filter(message_id=envelope.message_id).exists():
             return Outcome(envelope.message_id, duplicate=True, summary="duplicate")
-        try:
-            # A savepoint: a concurrent delivery of the same id loses here, not later.
-            with transaction.atomic():
-                record = ProcessedMessage.objects.create(
-                    message_id=envelope.message_id,
-                    type=envelope.type,
-                    topic_arn=envelope.topic_arn,
-                    sent_at=envelope.sent_at,
-                )
-        except IntegrityError:
-            return Outcome(envelope.message_id, duplicate=True, summary="duplicate")
-        summary = _dispatch(envelope)
-        record.outcome = summary[:300]
-        record.save(update_fields=["outcome"])
+        raise
     return Outcome(envelope.message_id, duplicate=False, summary=summary)
 
 

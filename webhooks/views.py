@@ -1,6 +1,12 @@
-"""The SNS endpoint: read the body, call the service, map errors to status codes."""
+"""The SNS endpoint: read the body, call the service, map errors to status codes.
+
+Two entry points share `respond`: the Django view (URLconf, test client, WSGI) and
+`webhooks.asgi.SNSWebhookApp`, which the ASGI server routes to directly so that a
+machine-to-machine POST skips the browser middleware (sessions, CSRF, auth, messages).
+"""
 
 import logging
+from collections.abc import Mapping
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -14,28 +20,46 @@ from webhooks.errors import Rejected, TooLarge
 logger = logging.getLogger(__name__)
 
 
-@csrf_exempt
-@require_POST
-def sns_webhook(request: HttpRequest) -> HttpResponse:
-    """POST /webhooks/sns/: 200 processed or duplicate, 4xx refused, 503 retry later."""
+def declared_length(value: str | None) -> int:
+    """The Content-Length header as an int; 0 when absent or not a number."""
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        return int(value or 0)
     except ValueError:
-        declared = 0
+        return 0
+
+
+def too_large(declared: int) -> bool:
+    return declared > sns.MAX_BODY_BYTES
+
+
+def respond(*, body: bytes, headers: Mapping[str, str], declared: int = 0) -> tuple[int, str]:
+    """Process one delivery: (status, text). 200 processed or duplicate, 4xx refused, 503 retry.
+
+    `body` holds at most MAX_BODY_BYTES + 1 bytes: one byte over the cap is enough to know.
+    """
     try:
-        if declared > sns.MAX_BODY_BYTES:
-            raise TooLarge(f"Content-Length {declared} is over {sns.MAX_BODY_BYTES}")
-        # One byte over the cap is enough to know; never read an unbounded body.
-        body = request.read(sns.MAX_BODY_BYTES + 1)
-        outcome = services.receive_delivery(body=body, headers=request.headers)
+        if too_large(declared) or len(body) > sns.MAX_BODY_BYTES:
+            raise TooLarge(f"body over {sns.MAX_BODY_BYTES} bytes (Content-Length {declared})")
+        outcome = services.receive_delivery(body=body, headers=headers)
     except Rejected as exc:
         logger.warning("SNS delivery rejected with %s: %s", exc.status, exc.reason)
         SNS_REJECTED.labels(type(exc).__name__.lower(), str(exc.status)).inc()
-        return HttpResponse(status=exc.status)
+        return exc.status, ""
     except (OperationalError, InterfaceError) as exc:
         logger.error("SNS delivery not processed, database unavailable: %s", type(exc).__name__)
         SNS_REJECTED.labels("database", "503").inc()
-        return HttpResponse(status=503)
-    return HttpResponse(
-        "duplicate\n" if outcome.duplicate else "ok\n", content_type="text/plain; charset=utf-8"
-    )
+        return 503, ""
+    return 200, "duplicate\n" if outcome.duplicate else "ok\n"
+
+
+@csrf_exempt
+@require_POST
+def sns_webhook(request: HttpRequest) -> HttpResponse:
+    """POST /webhooks/sns/ through Django's stack (the ASGI server uses webhooks.asgi)."""
+    declared = declared_length(request.META.get("CONTENT_LENGTH"))
+    # Never read an unbounded body, nor any body whose declared length is over the cap.
+    body = b"" if too_large(declared) else request.read(sns.MAX_BODY_BYTES + 1)
+    status, text = respond(body=body, headers=request.headers, declared=declared)
+    if not text:
+        return HttpResponse(status=status)
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
