@@ -23,11 +23,11 @@ def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
 
 def sync_frame(*, user_id: int) -> dict[str, Any]:
     """The `sync` frame: the unread set (capped) and the true unread total."""
-    return {
-        "type": "sync",
-        "unread": [m.to_payload() for m in unread_messages(user_id=user_id)],
-        "unread_count": unread_count(user_id=user_id),
-    }
+    limit = settings.NOTIFICATIONS_SYNC_LIMIT
+    unread = unread_messages(user_id=user_id, limit=limit)
+    # Under the cap the list is the whole set; only a full list needs counting.
+    count = len(unread) if len(unread) < limit else unread_count(user_id=user_id)
+    return {"type": "sync", "unread": [m.to_payload() for m in unread], "unread_count": count}
 
 
 def owns_message(*, user_id: int, message_id: int) -> bool:

@@ -58,17 +58,19 @@ def notify(
     """
     started = time.perf_counter()
     text, level, link = _clean(text, level, link)
-    with transaction.atomic():
-        if source_id:
-            existing = Message.objects.filter(source_id=source_id).first()
-            if existing is not None:
+    # No savepoint of its own: whatever fails here fails the caller's transaction too.
+    with transaction.atomic(savepoint=False):
+        message = None
+        if collapse_key:
+            # A replay must not update the collapsed message: look for it before collapsing.
+            if source_id and (existing := _by_source(source_id)) is not None:
                 return existing
-        message = _collapsible(user, collapse_key)
+            message = _collapsible(user, collapse_key)
         created = message is None
         if created:
             try:
-                # A savepoint: a concurrent producer with the same source_id or collapse
-                # key loses the race here and uses the winner's row instead of failing.
+                # A savepoint: a repeated source_id, or a concurrent producer with the same
+                # collapse key, fails here and uses the existing row instead of failing.
                 with transaction.atomic():
                     message = Message.objects.create(
                         recipient_id=user.pk,
@@ -79,18 +81,25 @@ def notify(
                         collapse_key=collapse_key,
                     )
             except IntegrityError:
-                if source_id:
-                    existing = Message.objects.filter(source_id=source_id).first()
-                    if existing is not None:
-                        return existing
+                if source_id and (existing := _by_source(source_id)) is not None:
+                    return existing
                 message = _collapsible(user, collapse_key)
                 if message is None:
                     raise
                 created = False
-        if not created:
+        if created:
+            # A new row cannot have changed before its push: send what was written.
+            push = partial(_push_payload, message.recipient_id, message.to_payload(), started)
+        else:
             _update_in_place(message, text=text, level=level, link=link)
-        transaction.on_commit(partial(_push_message, message.pk, started), robust=True)
+            # An updated one may be updated again before this push runs: send the latest.
+            push = partial(_push_message, message.pk, started)
+        transaction.on_commit(push, robust=True)
     return message
+
+
+def _by_source(source_id: str) -> Message | None:
+    return Message.objects.filter(source_id=source_id).first()
 
 
 def _collapsible(user: AbstractBaseUser, collapse_key: str) -> Message | None:
@@ -186,16 +195,22 @@ def _mark(user: AbstractBaseUser, queryset) -> list[int]:
 
 def _push_message(message_id: int, started: float) -> None:
     committed = time.perf_counter()
-    metrics.INGRESS_TO_COMMIT.observe(committed - started)
     message = Message.objects.filter(pk=message_id).first()
-    if message is None:
-        return
+    if message is not None:
+        _push_payload(message.recipient_id, message.to_payload(), started, committed)
+
+
+def _push_payload(
+    user_id: int, payload: dict, started: float, committed: float | None = None
+) -> None:
+    committed = committed or time.perf_counter()
+    metrics.INGRESS_TO_COMMIT.observe(committed - started)
     events.push_to_user(
-        message.recipient_id,
+        user_id,
         {
             "type": "notification",
-            "message": message.to_payload(),
-            "unread_count": selectors.unread_count(user_id=message.recipient_id),
+            "message": payload,
+            "unread_count": selectors.unread_count(user_id=user_id),
         },
     )
     metrics.COMMIT_TO_SEND.observe(time.perf_counter() - committed)
