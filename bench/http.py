@@ -29,9 +29,16 @@ class Poster:
         return status
 
     async def _once(self, request: bytes) -> int:
-        if self.idle:
+        reader = writer = None
+        while self.idle:
             reader, writer = self.idle.pop()
-        else:
+            # The server closes keep-alive connections left idle too long (Twisted: 60 s,
+            # e.g. while 10,000 sockets connect); its EOF is already read by then.
+            if not reader.at_eof() and not writer.is_closing():
+                break
+            writer.close()
+            reader = writer = None
+        if reader is None or writer is None:
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
