@@ -17,11 +17,12 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench import report
 from bench.http import Poster
 from bench.peer.tokens import stream_token
-from bench.procstat import Sampler, pids_named, rss_mb
+from bench.procstat import Sampler, pids_named, postgres_of, rss_mb
 from bench.redis_rtt import round_trips
 from bench.servers import REPO, Processes, raise_fd_limit
 from bench.sns import TOPIC_ARN, Signer, notify_message
@@ -231,8 +232,16 @@ class Bench:
         roles = {"server": list(server_pids), "client": [os.getpid()]}
         if self.redis_pid:
             roles["redis"] = [self.redis_pid]
-        roles["postgres"] = pids_named("postgres")
-        return Sampler(roles, by_name=("postgres",))
+        # Only the backends of our databases count as "postgres"; other suites' are "other".
+        urls = []
+        if self.procs.stack is not None:
+            urls.append(self.procs.stack.env["DATABASE_URL"])
+        if self.procs.peer_env:
+            urls.append(self.procs.peer_env["PEER_DATABASE_URL"])
+        databases = {Path(urlsplit(url).path).name for url in urls}
+        keep = {"postgres": postgres_of(databases)}
+        roles["postgres"] = pids_named("postgres", keep["postgres"])
+        return Sampler(roles, by_name=("postgres",), keep=keep)
 
     async def run(self) -> dict:
         if not self.args.no_pin and (os.cpu_count() or 1) > 1:

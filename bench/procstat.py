@@ -1,6 +1,7 @@
 """CPU and memory from /proc: a process, a set of processes by name, the whole machine."""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -26,17 +27,41 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def pids_named(name: str) -> list[int]:
+def pids_named(name: str, keep: Callable[[str], bool] | None = None) -> list[int]:
+    """Processes whose command name is `name`; keep(cmdline), when given, filters them."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() == name:
-                        found.append(int(entry))
+                    if f.read().strip() != name:
+                        continue
+                if keep is not None:
+                    with open(f"/proc/{entry}/cmdline", "rb") as f:
+                        if not keep(f.read().replace(b"\0", b" ").decode(errors="replace")):
+                            continue
+                found.append(int(entry))
             except OSError:
                 continue
     return found
+
+
+def postgres_of(databases: set[str]) -> Callable[[str], bool]:
+    """A cmdline filter: PostgreSQL's own processes, and backends of these databases only.
+
+    A backend's title is `postgres: <cluster>: <user> <database> <host>(<port>) <state>`
+    (`[local]` for a Unix socket);
+    the backends of other suites' databases are theirs ("other CPU"), not ours.
+    """
+
+    def keep(cmdline: str) -> bool:
+        words = cmdline.split()
+        for i, word in enumerate(words):
+            if i >= 1 and (word == "[local]" or ("(" in word and word.endswith(")"))):
+                return words[i - 1] in databases
+        return True
+
+    return keep
 
 
 def machine() -> tuple[float, float]:
@@ -51,7 +76,7 @@ def machine() -> tuple[float, float]:
 @dataclass
 class Snapshot:
     at: float
-    cpu: dict[str, float]
+    cpu: dict[str, dict[int, float]]  # role -> pid -> CPU seconds so far
     busy: float
     total: float
 
@@ -59,26 +84,35 @@ class Snapshot:
 class Sampler:
     """CPU % (100 = one core) per named role between two snapshots, and machine busy %."""
 
-    def __init__(self, roles: dict[str, list[int]], by_name: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        roles: dict[str, list[int]],
+        by_name: tuple[str, ...] = (),
+        keep: dict[str, Callable[[str], bool]] | None = None,
+    ) -> None:
         self.roles = roles
         self.by_name = by_name
+        self.keep = keep or {}
         self.cores = os.cpu_count() or 1
 
     def snap(self, at: float) -> Snapshot:
         # Processes found by name are looked up again each time (new database backends);
         # one that lived and died between two snapshots is not seen (it lands in "other").
         for name in self.by_name:
-            self.roles[name] = pids_named(name)
+            self.roles[name] = pids_named(name, self.keep.get(name))
         busy, total = machine()
-        cpu = {role: sum(cpu_seconds(p) for p in pids) for role, pids in self.roles.items()}
+        cpu = {role: {p: cpu_seconds(p) for p in pids} for role, pids in self.roles.items()}
         return Snapshot(at, cpu, busy, total)
 
     def between(self, a: Snapshot, b: Snapshot) -> dict[str, float]:
         wall = max(b.at - a.at, 1e-9)
-        # A process that exited in between would count negative: clamp at zero.
-        out = {
-            f"{role}_cpu": max(0.0, 100 * (b.cpu[role] - a.cpu[role]) / wall) for role in self.roles
-        }
+        # Per process: a process new since `a` counts all its CPU (it started in between);
+        # one gone by `b` is not counted (its last CPU lands in "other").
+        out = {}
+        for role in self.roles:
+            before = a.cpu.get(role, {})
+            used = sum(max(0.0, t - before.get(p, 0.0)) for p, t in b.cpu[role].items())
+            out[f"{role}_cpu"] = 100 * used / wall
         machine_pct = 100 * self.cores * (b.busy - a.busy) / max(b.total - a.total, 1)
         out["machine_cpu"] = machine_pct
         out["other_cpu"] = max(0.0, machine_pct - sum(out[f"{r}_cpu"] for r in self.roles))
