@@ -6,6 +6,7 @@ the local transcoder), so a fresh clone runs with no services. See README.md, "S
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -107,6 +108,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not the default shared in-memory database, whose table locks ignore the
+    # busy timeout: tests of concurrent writers then see what the app sees.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"notifications-test-{os.getpid()}.sqlite3")
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request runs in a thread of its own, so persistent connections

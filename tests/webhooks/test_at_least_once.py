@@ -1,12 +1,17 @@
 """SNS delivers at least once and in any order: one message, the right final status."""
 
 import itertools
+import threading
+import time
 
 import pytest
+from django.db import connection
 
 from notifications.models import Message
 from tests.webhooks.factories import body, notification, post
 from uploads.models import AudioFile
+from webhooks import services
+from webhooks.models import ProcessedMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 JOB_ID = "1700000000000-abc123"
@@ -98,3 +103,35 @@ def test_two_files_never_share_a_message(signed, alice, client):
         assert post(client, body(delivery)).status_code == 200
     texts = sorted(Message.objects.values_list("text", flat=True))
     assert texts == ["Your file a.wav is ready", "Your file b.wav is ready"]
+
+
+def test_concurrent_deliveries_of_one_message_id_apply_once(signed, alice, monkeypatch):
+    """SNS may retry while the first attempt is still running: one applies, one is a duplicate."""
+    data = notification(
+        {"notify": {"user": "alice", "text": "Hi"}}, key=signed.key, signing_cert_url=signed.url
+    )
+    real_notify = services.notify
+
+    def slow_notify(*args, **kwargs):
+        time.sleep(0.3)  # keeps the first delivery's transaction open while the second arrives
+        return real_notify(*args, **kwargs)
+
+    monkeypatch.setattr(services, "notify", slow_notify)
+    start = threading.Barrier(2)
+    duplicates: list[bool] = []
+
+    def deliver() -> None:
+        start.wait()
+        try:
+            duplicates.append(services.receive_delivery(body=body(data), headers={}).duplicate)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(duplicates) == [False, True]
+    assert list(Message.objects.values_list("text", "source_id")) == [("Hi", data["MessageId"])]
+    assert ProcessedMessage.objects.filter(message_id=data["MessageId"]).count() == 1
