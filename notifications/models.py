@@ -1,7 +1,8 @@
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
+from django.db.models import sql
 
 
 class Level(models.TextChoices):
@@ -17,6 +18,24 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def unread(self) -> "MessageQuerySet":
         return self.filter(read_at__isnull=True)
+
+    def update_returning_ids(self, **values: Any) -> list[int]:
+        """update(), in one statement that returns the ids of the rows it changed.
+
+        `UPDATE ... RETURNING` (PostgreSQL, SQLite 3.35+): the rows are locked and their
+        filter re-checked by the update itself, so two concurrent calls never both claim
+        a row, without a SELECT ... FOR UPDATE and a transaction around it.
+        """
+        query = self.order_by().query.chain(sql.UpdateQuery)
+        query.add_update_values(values)
+        statement, params = query.get_compiler(self.db).as_sql()
+        if not statement:
+            return []
+        connection = connections[self.db]
+        pk = connection.ops.quote_name(self.model._meta.pk.column)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{statement} RETURNING {pk}", params)
+            return sorted(row[0] for row in cursor.fetchall())
 
 
 class Message(models.Model):

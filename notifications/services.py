@@ -183,14 +183,11 @@ def _int_ids(ids: Iterable[int]) -> set[int]:
 
 
 def _mark(user: AbstractBaseUser, queryset) -> list[int]:
-    with transaction.atomic():
-        changed = list(queryset.select_for_update().values_list("id", flat=True))
-        if changed:
-            Message.objects.filter(id__in=changed, read_at__isnull=True).update(
-                read_at=timezone.now()
-            )
-            transaction.on_commit(partial(_push_read, user.pk, changed), robust=True)
-    return sorted(changed)
+    changed = queryset.update_returning_ids(read_at=timezone.now())
+    if changed:
+        # Outside a transaction this runs at once: the update has committed by itself.
+        transaction.on_commit(partial(_push_read, user.pk, changed), robust=True)
+    return changed
 
 
 def _push_message(message_id: int, started: float) -> None:

@@ -1,6 +1,8 @@
 import json
+import threading
 
 import pytest
+from django.db import connection
 
 from notifications import events, services
 from notifications.models import Message
@@ -167,3 +169,30 @@ def test_a_concurrent_first_collapse_updates_the_winners_row(alice, pushed, monk
     message = services.notify(alice, "a.wav is ready", collapse_key="f1")
     assert message.pk == winner.pk
     assert Message.objects.get().text == "a.wav is ready"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_acks_claim_each_message_once(alice, bob, pushed):
+    """Tabs acking the same toasts at once: each id is reported (and pushed) by one of them."""
+    mine = [services.notify(alice, f"m{i}").pk for i in range(30)]
+    theirs = services.notify(bob, "not alice's").pk
+    start = threading.Barrier(4)
+    claimed: list[list[int]] = []
+
+    def ack(ids: list[int]) -> None:
+        start.wait()
+        try:
+            claimed.append(services.mark_read(user=alice, ids=ids))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ack, args=([*mine[k:], theirs],)) for k in (0, 5, 10, 15)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(i for ids in claimed for i in ids) == mine
+    read_frames = [f for user, f in pushed if user == alice.pk and f["type"] == "read"]
+    assert sorted(i for f in read_frames for i in f["ids"]) == mine
+    assert not Message.objects.filter(pk__in=mine, read_at__isnull=True).exists()
+    assert Message.objects.get(pk=theirs).read_at is None
