@@ -22,7 +22,17 @@ TASKSET = shutil.which("taskset")
 
 
 def pinned(cpu: int | None, argv: list[str]) -> list[str]:
-    if cpu is None or TASKSET is None or (os.cpu_count() or 1) <= cpu:
+    """Run argv on CPU `cpu`, or on every CPU when None.
+
+    A child inherits the CPU affinity of the bench, which pins itself to CPU1: without an
+    explicit mask an "unpinned" server would share CPU1 with the client.
+    """
+    cores = os.cpu_count() or 1
+    if TASKSET is None:
+        return argv
+    if cpu is None:
+        return [TASKSET, "-c", f"0-{cores - 1}", *argv]
+    if cores <= cpu:
         return argv
     return [TASKSET, "-c", str(cpu), *argv]
 
