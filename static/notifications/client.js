@@ -326,13 +326,16 @@
     setState("connecting");
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws/notifications/");
-    socket.addEventListener("open", () => {
-      attempt = 0;
-      setState("live");
-    });
     socket.addEventListener("message", (event) => {
       try {
-        onFrame(JSON.parse(event.data));
+        const frame = JSON.parse(event.data);
+        // Live only once the first sync arrives: the server accepts a socket before it
+        // refuses it (4429, 4503), and a refused socket must keep backing off.
+        if (frame.type === "sync") {
+          attempt = 0;
+          setState("live");
+        }
+        onFrame(frame);
       } catch (err) {
         console.warn("notifications: bad frame", err);
       }
@@ -346,7 +349,9 @@
       }
       setState("offline");
       // First retry at once (a server restarting), then exponential backoff with full
-      // jitter so a fleet of tabs does not reconnect in lockstep.
+      // jitter so a fleet of tabs does not reconnect in lockstep. Too many sockets (4429)
+      // or a server that cannot set one up (4503) never gets the quick retry.
+      if ((event.code === 4429 || event.code === 4503) && attempt === 0) attempt = 1;
       const delay = attempt === 0 ? 250 : Math.random() * Math.min(30000, 500 * 2 ** attempt);
       attempt += 1;
       setTimeout(connect, delay);

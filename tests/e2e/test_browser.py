@@ -118,3 +118,52 @@ def test_a_dropped_push_heals_from_the_unread_count(browser, make_stack):
     expect(page.locator(".toast")).to_have_count(2)
     expect(page.locator("#unread-badge")).to_have_text("2")
     context.close()
+
+
+# Records each retry the client schedules from a socket's close handler, with the code.
+RETRY_PROBE = """
+(() => {
+  window.__retries = [];
+  let closing = null;
+  const nativeTimeout = window.setTimeout;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      // Registered before the client's own listener; cleared once every listener ran.
+      this.addEventListener("close", (event) => {
+        closing = event.code;
+        nativeTimeout(() => { closing = null; }, 0);
+      });
+    }
+  };
+  window.setTimeout = (fn, delay, ...rest) => {
+    if (closing !== null) window.__retries.push({ code: closing, delay });
+    return nativeTimeout(fn, delay, ...rest);
+  };
+})();
+"""
+
+
+def test_a_refused_socket_backs_off_and_connects_once_there_is_room(browser, make_stack):
+    """A tab over the per-user socket cap (4429) never gets the quick retry of a restart."""
+    stack = make_stack(extra_env={"NOTIFICATIONS_MAX_SOCKETS_PER_USER": "1"})
+    stack.create_user("alice", PASSWORD)
+    base_url = f"http://127.0.0.1:{stack.start_server()}"
+    context, first = log_in(browser, base_url, "alice")
+    live(first)
+    second = context.new_page()
+    second.add_init_script(RETRY_PROBE)
+    second.goto(base_url + "/")
+    second.wait_for_function(
+        "window.__retries.filter((r) => r.code === 4429).length >= 3", timeout=30_000
+    )
+    refused = [r for r in second.evaluate("window.__retries") if r["code"] == 4429]
+    assert all(r["delay"] != 250 for r in refused), refused
+    expect(first.locator("#connection")).to_have_attribute("data-state", "live")
+
+    first.close()
+    second.wait_for_function(
+        "document.querySelector('#connection').dataset.state === 'live'", timeout=30_000
+    )
+    context.close()
