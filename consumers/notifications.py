@@ -21,6 +21,7 @@ from accounts.services import session_fingerprint
 from consumers import shutdown
 from consumers.watch import watch
 from notifications import events, metrics, selectors, services
+from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +37,11 @@ class FrameError(Exception):
 
 
 def valid_ids(ids: Any) -> list[int]:
-    """The `ids` of an ack or seen frame: a list of 1 to NOTIFICATIONS_MAX_ACK_IDS ints."""
-    limit = settings.NOTIFICATIONS_MAX_ACK_IDS
-    if (
-        not isinstance(ids, list)
-        or not ids
-        or len(ids) > limit
-        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-    ):
-        raise FrameError("invalid_ids", f"'ids' must be a list of 1 to {limit} integers")
-    return ids
+    """The `ids` of an ack or seen frame, or an `invalid_ids` error."""
+    try:
+        return parse_ids(ids)
+    except ValueError as exc:
+        raise FrameError("invalid_ids", str(exc)) from None
 
 
 class NotificationConsumer(AsyncWebsocketConsumer):

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.selectors import user_for_token
 from notifications import selectors, services
-from notifications.models import Message
+from notifications.models import Message, parse_ids
 from notifications.views import parse_cursor
 
 logger = logging.getLogger(__name__)
@@ -107,18 +107,6 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     return body
 
 
-def _ids(body: dict[str, Any]) -> list[int]:
-    ids = body.get("ids")
-    limit = settings.NOTIFICATIONS_MAX_ACK_IDS
-    if (
-        not isinstance(ids, list)
-        or not 1 <= len(ids) <= limit
-        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-    ):
-        raise ValueError(f"'ids' must be a list of 1 to {limit} integers")
-    return ids
-
-
 def _changed(user: AbstractBaseUser, ids: list[int]) -> JsonResponse:
     return JsonResponse({"ids": ids, "unread_count": selectors.unread_count(user_id=user.pk)})
 
@@ -165,7 +153,7 @@ def message_detail(request: HttpRequest, message_id: int) -> JsonResponse:
 @api_view("POST")
 def mark_read(request: HttpRequest) -> JsonResponse:
     try:
-        ids = _ids(_json_body(request))
+        ids = parse_ids(_json_body(request).get("ids"))
     except ValueError as exc:
         return error(400, "invalid_body", str(exc))
     # Foreign and unknown ids are skipped silently, as on the socket: nothing to probe.

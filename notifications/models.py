@@ -4,6 +4,22 @@ from django.conf import settings
 from django.db import connections, models
 from django.db.models import sql
 
+# The largest id a BigAutoField holds: anything above it is unknown, never an error.
+MAX_ID = 2**63 - 1
+
+
+def is_id(value: Any) -> bool:
+    """A value that can be a message id: an int (not a bool) in 1..MAX_ID."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def parse_ids(value: Any) -> list[int]:
+    """The `ids` a client sent (socket frame or API body); ValueError unless 1..N ids."""
+    limit = settings.NOTIFICATIONS_MAX_ACK_IDS
+    if not isinstance(value, list) or not 1 <= len(value) <= limit or not all(map(is_id, value)):
+        raise ValueError(f"'ids' must be a list of 1 to {limit} positive integer ids")
+    return value
+
 
 class Level(models.TextChoices):
     INFO = "info", "Info"

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from notifications.models import Message
+from notifications.models import Message, is_id
 
 
 def unread_count(*, user_id: int) -> int:
@@ -31,7 +31,7 @@ def sync_frame(*, user_id: int) -> dict[str, Any]:
 
 
 def owns_message(*, user_id: int, message_id: int) -> bool:
-    return Message.objects.for_user(user_id).filter(pk=message_id).exists()
+    return is_id(message_id) and Message.objects.for_user(user_id).filter(pk=message_id).exists()
 
 
 MAX_PAGE_SIZE = 100
@@ -68,6 +68,8 @@ def inbox_page(
 
 def message_for_user(*, user_id: int, message_id: int) -> Message | None:
     """The user's own message with this id, or None (another user's looks unknown)."""
+    if not is_id(message_id):
+        return None
     return Message.objects.for_user(user_id).filter(pk=message_id).first()
 
 

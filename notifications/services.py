@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications import events, metrics, selectors
-from notifications.models import Level, Message
+from notifications.models import Level, Message, is_id
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def mark_read(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
 
     Ids of other users' messages, unknown ids and already-read ids are silently ignored.
     """
-    wanted = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+    wanted = _int_ids(ids)
     if not wanted:
         return []
     return _mark(user, Message.objects.for_user(user.pk).unread().filter(id__in=wanted))
@@ -179,7 +179,8 @@ def mark_seen(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
 
 
 def _int_ids(ids: Iterable[int]) -> set[int]:
-    return {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+    # Out-of-range ids are unknown ids: the database driver would raise on them.
+    return {i for i in ids if is_id(i)}
 
 
 def _mark(user: AbstractBaseUser, queryset) -> list[int]:

@@ -132,7 +132,8 @@ def test_mark_read_skips_foreign_ids_silently(alice, bob, alice_token, client):
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"ids": []}, {"ids": "1"}, {"ids": [True]}, {"ids": [1.5]}, [1], "x"]
+    "body",
+    [{}, {"ids": []}, {"ids": "1"}, {"ids": [True]}, {"ids": [1.5]}, {"ids": [2**64]}, [1], "x"],
 )
 def test_mark_read_bad_body_is_400(alice_token, client, body):
     response = post_json(client, "/api/notifications/read/", body, headers=bearer(alice_token))
@@ -154,11 +155,15 @@ def test_single_item_endpoints_404_for_other_users_ids(alice, bob, alice_token, 
     theirs = services.notify(bob, "theirs")
     services.mark_all_read(user=bob)
     unknown = {"error": "not_found"}
-    for path in (f"/api/notifications/{theirs.pk}/", "/api/notifications/999999/"):
+    for path in (
+        f"/api/notifications/{theirs.pk}/",
+        "/api/notifications/999999/",
+        f"/api/notifications/{2**63}/",
+    ):
         response = client.get(path, headers=bearer(alice_token))
         assert (response.status_code, response.json()) == (404, unknown)
     for action in ("read", "unread"):
-        for message_id in (theirs.pk, 999_999):
+        for message_id in (theirs.pk, 999_999, 2**63):
             response = client.post(
                 f"/api/notifications/{message_id}/{action}/", headers=bearer(alice_token)
             )

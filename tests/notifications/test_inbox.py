@@ -123,6 +123,10 @@ def test_other_users_ids_are_404_and_change_nothing(alice, bob, client_for):
         assert response.status_code == 404
         assert response.json() == {"error": "not_found"}
     assert client.post("/notifications/999999/read/").json() == {"error": "not_found"}
+    # Past what an id column holds: still unknown, never a server error.
+    for action in ("read", "unread"):
+        response = client.post(f"/notifications/{2**63}/{action}/")
+        assert (response.status_code, response.json()) == (404, {"error": "not_found"})
     assert Message.objects.get().read_at is None
 
 
