@@ -64,11 +64,11 @@ SCENARIOS = {
         "budget_s": 540,
     },
     # Our server on 1, 2 and 4 daphne processes behind the same Redis and PostgreSQL,
-    # not pinned (the client stays on CPU1); finer steps around the one-process knee.
+    # on every CPU (the client stays on CPU1); steps of 10/s from the one-process knee.
     "scaleout": {
         "users": 334,
         "tabs": 3,
-        "rates": [25, 50, 75, 100, 150, 200, 300, 400],
+        "rates": [25, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200, 300],
         "duration": 5.0,
         "grace": 4.0,
         "floor": False,
