@@ -9,7 +9,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "created_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__username", "name", "prefix"]
-    readonly_fields = ["prefix", "created_at"]
+    # Revoking goes through the action, which also closes the token's sockets.
+    readonly_fields = ["prefix", "created_at", "revoked_at"]
     raw_id_fields = ["user"]
     actions = ["revoke"]
 

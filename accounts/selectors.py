@@ -17,6 +17,13 @@ def token_for_raw(raw: str) -> ApiToken | None:
     return token
 
 
+def token_is_usable(token_id: int) -> bool:
+    """The token exists, is not revoked, and its user is active."""
+    return ApiToken.objects.filter(
+        pk=token_id, revoked_at__isnull=True, user__is_active=True
+    ).exists()
+
+
 def user_for_token(raw: str) -> AbstractBaseUser | None:
     """The active user behind an active token, or None."""
     token = token_for_raw(raw)

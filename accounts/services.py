@@ -32,8 +32,13 @@ def tokens_revoke(*, tokens: list[ApiToken]) -> None:
     active = [t for t in tokens if t.revoked_at is None]
     ApiToken.objects.filter(pk__in=[t.pk for t in active]).update(revoked_at=timezone.now())
     for token in active:
-        event = {"type": TOKEN_REVOKED, "token_id": token.pk}
-        transaction.on_commit(partial(events.signal_user, token.user_id, event), robust=True)
+        token_ended(token=token)
+
+
+def token_ended(*, token: ApiToken) -> None:
+    """The token was revoked or deleted: close the sockets opened with it, after commit."""
+    event = {"type": TOKEN_REVOKED, "token_id": token.pk}
+    transaction.on_commit(partial(events.signal_user, token.user_id, event), robust=True)
 
 
 def session_ended(*, user: AbstractBaseUser, session_key: str | None) -> None:

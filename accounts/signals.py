@@ -2,10 +2,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
 
 from accounts import services
+from accounts.models import ApiToken
 
 
 @receiver(user_logged_out)
@@ -14,10 +15,27 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         services.session_ended(user=user, session_key=request.session.session_key)
 
 
+CREDENTIAL_FIELDS = ("password", "is_active")
+
+
 @receiver(pre_save, sender=get_user_model())
 def on_user_save(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
-    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+    if instance.pk is None or (
+        update_fields is not None and not set(CREDENTIAL_FIELDS) & set(update_fields)
+    ):
         return
-    old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
-    if old is not None and old != instance.password:
+    old = sender.objects.filter(pk=instance.pk).values_list(*CREDENTIAL_FIELDS).first()
+    if old is not None and old != tuple(getattr(instance, f) for f in CREDENTIAL_FIELDS):
         services.credentials_changed(user=instance)
+
+
+@receiver(post_delete, sender=get_user_model())
+def on_user_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    services.credentials_changed(user=instance)
+
+
+@receiver(post_delete, sender=ApiToken)
+def on_token_delete(sender: Any, instance: ApiToken, **kwargs: Any) -> None:
+    # A deleted token ends like a revoked one (its sockets close); revoked ones are closed.
+    if instance.revoked_at is None:
+        services.token_ended(token=instance)

@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from accounts.selectors import token_is_usable
 from accounts.services import session_fingerprint
 from consumers import shutdown
 from consumers.watch import watch
@@ -210,8 +211,17 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHORIZED)
 
     async def credentials_changed(self, event: dict[str, Any]) -> None:
-        """A password change ends the user's other sessions: re-check this one."""
-        if self.scope.get("auth_token_id") is not None or self.scope.get("session") is None:
+        """The user's password or status changed, or the user is gone: re-check this socket.
+
+        A password change ends the other sessions; deactivating or deleting the user
+        ends every session and token of theirs.
+        """
+        token_id = self.scope.get("auth_token_id")
+        if token_id is not None:
+            if not await database_sync_to_async(token_is_usable)(token_id):
+                await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        if self.scope.get("session") is None:
             return
         # The changing request updates its own session's hash right after saving the user.
         await asyncio.sleep(0.5)

@@ -112,3 +112,37 @@ async def test_sockets_per_user_are_capped(alice, bob, settings):
     assert (await receive(fourth))["type"] == "sync"
     for socket in (second, bobs, fourth):
         await socket.disconnect()
+
+
+async def test_deleting_a_token_closes_its_sockets(layer, alice):
+    _, raw = await database_sync_to_async(token_create)(user=alice)
+    _, other = await database_sync_to_async(token_create)(user=alice)
+    doomed, kept = await socket_for(token=raw), await socket_for(token=other)
+    await receive(doomed), await receive(kept)
+    await database_sync_to_async(ApiToken.objects.filter(prefix=raw[:8]).delete)()
+    assert await closed_with(doomed) == 4401
+    await assert_quiet(kept)
+    await kept.disconnect()
+
+
+@pytest.mark.parametrize("ending", ["deactivate", "delete"])
+async def test_a_user_who_can_no_longer_log_in_loses_every_socket(layer, alice, bob, ending):
+    session = await socket_for(await logged_in(alice))
+    _, raw = await database_sync_to_async(token_create)(user=alice)
+    by_token = await socket_for(token=raw)
+    bystander = await socket_for(await logged_in(bob))
+    for socket in (session, by_token, bystander):
+        await receive(socket)
+
+    def end() -> None:
+        if ending == "deactivate":
+            alice.is_active = False
+            alice.save()
+        else:
+            alice.delete()
+
+    await database_sync_to_async(end)()
+    assert await closed_with(session) == 4401
+    assert await closed_with(by_token) == 4401
+    await assert_quiet(bystander)
+    await bystander.disconnect()
