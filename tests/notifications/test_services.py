@@ -1,7 +1,10 @@
+import asyncio
 import json
 import threading
+import time
 
 import pytest
+from channels.layers import get_channel_layer
 from django.db import connection
 
 from notifications import events, services
@@ -196,3 +199,25 @@ def test_concurrent_acks_claim_each_message_once(alice, bob, pushed):
     assert sorted(i for f in read_frames for i in f["ids"]) == mine
     assert not Message.objects.filter(pk__in=mine, read_at__isnull=True).exists()
     assert Message.objects.get(pk=theirs).read_at is None
+
+
+def test_a_hanging_layer_delays_the_producer_by_the_push_timeout_only(
+    alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A Redis that accepts but never answers (paused, partitioned) must not hang a webhook."""
+    settings.NOTIFICATIONS_PUSH_TIMEOUT = 0.2
+    layer = get_channel_layer()
+
+    async def never_answers(*args, **kwargs):
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(layer, "group_send", never_answers)
+    results: list[bool] = []
+    real_push = events.push_to_user
+    monkeypatch.setattr(events, "push_to_user", lambda *a: results.append(real_push(*a)))
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.notify(alice, "saved anyway")
+    assert time.monotonic() - started < 5  # the timeout, not the hour
+    assert results == [False]
+    assert Message.objects.filter(pk=message.pk, read_at__isnull=True).exists()
