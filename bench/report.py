@@ -116,7 +116,8 @@ def _peer_ratios(results: dict) -> list[str]:
                 f"  at {r['rate']:g}/s: p50 {r['p50_ms']:.1f}/{p['p50_ms']:.1f} ms ="
                 f" {_x(r['p50_ms'], p['p50_ms'])}, p99 {r['p99_ms']:.1f}/{p['p99_ms']:.1f} ms ="
                 f" {_x(r['p99_ms'], p['p99_ms'])}; server CPU {r['server_cpu']:.0f}%"
-                f" / {p['server_cpu']:.0f}%{'' if clean(p) else ' (peer step not clean)'}"
+                f" / {p['server_cpu']:.0f}%, other CPU {r['other_cpu']:.0f}%"
+                f" / {p['other_cpu']:.0f}%{'' if clean(p) else ' (peer step not clean)'}"
                 f"{'' if clean(r) else ' (our step not clean)'}"
             )
         if "peer" in conns and ours_name in conns:
@@ -152,7 +153,8 @@ def _scale_out(results: dict) -> list[str]:
         else:
             nxt = (
                 f"{after['rate']:g}/s: p99 {_f(after['p99_ms'])} ms, lost {after['lost']},"
-                f" http errors {after.get('http_errors', 0)}"
+                f" http errors {after.get('http_errors', 0)}, server CPU"
+                f" {after['server_cpu']:.0f}%, other CPU {after['other_cpu']:.0f}%"
             )
         if at is None:
             out.append(f"| {n} | 0 | - | - | - | - | - | - | - | - | {nxt} |")
