@@ -116,7 +116,9 @@ def _changed(user: AbstractBaseUser, ids: list[int]) -> JsonResponse:
 def message_list(request: HttpRequest) -> JsonResponse:
     try:
         before = parse_cursor(request.GET.get("before"))
-        raw_limit = request.GET.get("limit") or str(settings.NOTIFICATIONS_PAGE_SIZE)
+        # The setting is the default only up to the cap; an explicit limit must be in range.
+        default = min(settings.NOTIFICATIONS_PAGE_SIZE, selectors.MAX_PAGE_SIZE)
+        raw_limit = request.GET.get("limit") or str(default)
         limit = int(raw_limit)
         if not 1 <= limit <= selectors.MAX_PAGE_SIZE:
             raise ValueError(raw_limit)

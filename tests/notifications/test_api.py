@@ -84,6 +84,13 @@ def test_list_pages_and_filters(alice, alice_token, client):
     assert got == [ids[4], ids[2], ids[1], ids[0]]
 
 
+def test_a_page_size_setting_over_the_cap_is_capped(alice, alice_token, client, settings):
+    settings.NOTIFICATIONS_PAGE_SIZE = 500
+    Message.objects.bulk_create([Message(recipient=alice, text=f"m{i}") for i in range(101)])
+    body = client.get("/api/notifications/", headers=bearer(alice_token)).json()
+    assert len(body["results"]) == 100 and body["next_before"] is not None
+
+
 @pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=x", "before=x", "before=0"])
 def test_bad_query_is_400(alice_token, client, query):
     response = client.get(f"/api/notifications/?{query}", headers=bearer(alice_token))
