@@ -50,7 +50,7 @@ SCENARIOS = {
     "standard": {
         "users": 334,
         "tabs": 3,
-        "rates": [25, 50, 100, 200, 400, 800, 1600],
+        "rates": [25, 50, 75, 100, 150, 200, 400, 800, 1600],
         "duration": 5.0,
         "grace": 4.0,
         "floor": True,
