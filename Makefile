@@ -36,7 +36,7 @@ test-fast: install
 test-reliability: install
 	$(BIN)/pytest -m slow tests/reliability
 
-# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 4 minutes.
+# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 5 minutes.
 bench: install
 	$(BIN)/python -m bench --scenarios standard
 
