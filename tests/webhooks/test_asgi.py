@@ -7,7 +7,7 @@ view in depth); these tests check the routing and the parts the ASGI app does it
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator
 from django.test import Client
 
@@ -119,10 +119,10 @@ async def test_answers_exactly_as_the_django_view(signed, alice, case: str) -> N
 
 
 async def _view_post(raw: bytes):
-    return await sync_to_async(post)(Client(), raw)
+    return await database_sync_to_async(post)(Client(), raw)
 
 
-@sync_to_async
+@database_sync_to_async
 def _state_and_reset() -> tuple:
     state = db_state()
     for model in (Message, ProcessedMessage, UnmatchedMessage):
