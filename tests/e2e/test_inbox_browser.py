@@ -245,3 +245,24 @@ def test_home_and_inbox_have_no_serious_accessibility_violations(browser, make_s
         ]
     assert problems == {"/": [], "/notifications/": []}
     context.close()
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+def test_toasts_and_new_rows_only_animate_without_reduced_motion(browser, make_stack, motion):
+    base_url = start(make_stack)
+    notify(base_url, "Hello")
+    context, page = log_in(browser, base_url, "alice", reduced_motion=motion)
+    page.goto(base_url + "/notifications/")
+    live(page)
+    notify(base_url, "Arrives live")
+    expect(page.locator(".inbox-item.is-new")).to_have_count(1)
+    animations = page.evaluate(
+        "[...document.querySelectorAll('.toast, .inbox-item.is-new')]"
+        ".map((el) => getComputedStyle(el).animationName)"
+    )
+    assert len(animations) >= 2
+    if motion == "reduce":
+        assert set(animations) == {"none"}
+    else:
+        assert set(animations) == {"toast-in"}
+    context.close()
