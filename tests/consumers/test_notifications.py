@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from accounts.services import token_create
+from consumers.notifications import NotificationConsumer
 from notifications import services
 from notifications.models import Message
 from project.asgi import application
@@ -189,3 +190,35 @@ async def test_binary_frames_get_an_error(alice):
     assert (await receive(socket))["code"] == "binary_not_supported"
     await assert_quiet(socket)
     await socket.disconnect()
+
+
+async def test_a_message_created_during_the_handshake_is_never_missed(layer, alice, monkeypatch):
+    """Created right after the first of the handshake's two steps (group join, unread read):
+    caught only if the join comes first, as in the sync or as a push."""
+    real_join, real_sync = NotificationConsumer.join_group, NotificationConsumer.send_sync
+    created: list[int] = []
+
+    async def in_between() -> None:
+        if not created:
+            created.append((await notify(alice, "during the handshake")).pk)
+
+    async def join(self) -> None:
+        await real_join(self)
+        await in_between()
+
+    async def sync(self) -> None:
+        await real_sync(self)
+        await in_between()
+
+    monkeypatch.setattr(NotificationConsumer, "join_group", join)
+    monkeypatch.setattr(NotificationConsumer, "send_sync", sync)
+    socket = await open_socket(alice)
+    await socket.send_to(text_data='{"type":"ping"}')
+    seen: set[int] = set()
+    while (frame := await receive(socket))["type"] != "pong":
+        if frame["type"] == "sync":
+            seen |= {m["id"] for m in frame["unread"]}
+        elif frame["type"] == "notification":
+            seen.add(frame["message"]["id"])
+    await socket.disconnect()
+    assert created and created[0] in seen
