@@ -12,36 +12,22 @@ import json
 import time
 from collections.abc import Callable
 
-from bench.wsclient import Hub
+from bench.wsclient import Client, Hub
 
 
-class Stream(asyncio.Protocol):
+class Stream(Client):
     def __init__(self, hub: Hub, tab_id: int, request: bytes) -> None:
-        self.hub, self.tab_id, self.request = hub, tab_id, request
-        self.transport: asyncio.Transport | None = None
+        super().__init__(hub, tab_id, request)
         self.raw = bytearray()  # bytes not yet de-chunked
         self.text = bytearray()  # de-chunked event-stream bytes not yet split into events
         self.chunk_left = -1  # bytes left in the current chunk (+2 for its CRLF); -1: size next
-        self.headers_done = False
         self.chunked = False
-        self.is_ready = False
-        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        transport.write(self.request)  # type: ignore[attr-defined]
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.headers_done:
-            self.hub.closed += 1
-        if not self.done.done():
-            self.done.set_exception(ConnectionError("closed before ready"))
 
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
         raw = self.raw
         raw += data
-        if not self.headers_done:
+        if not self.established:
             end = raw.find(b"\r\n\r\n")
             if end < 0:
                 return
@@ -52,7 +38,7 @@ class Stream(asyncio.Protocol):
                 return
             self.chunked = b"transfer-encoding: chunked" in head.lower()
             del raw[: end + 4]
-            self.headers_done = True
+            self.established = True
         if self.chunked:
             self._dechunk()
         else:
@@ -103,13 +89,6 @@ class Stream(asyncio.Protocol):
                 self.set_ready()
             elif kind == b"stream-error":
                 self.hub.errors += 1
-
-    def set_ready(self) -> None:
-        if not self.is_ready:
-            self.is_ready = True
-            self.hub.on_ready()
-            if not self.done.done():
-                self.done.set_result(None)
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():

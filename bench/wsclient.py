@@ -46,17 +46,17 @@ class Hub:
         self.ready += 1
 
 
-class Tab(asyncio.Protocol):
-    """One socket. `mode` is "django" (protocol frames, acks) or "floor" (`<seq> <user>`)."""
+class Client(asyncio.Protocol):
+    """One tab's connection: sends its request, reports to the hub once it is ready.
 
-    def __init__(
-        self, hub: Hub, tab_id: int, user: int, request: bytes, *, mode: str, acker: bool
-    ) -> None:
-        self.hub, self.tab_id, self.user = hub, tab_id, user
-        self.request, self.mode, self.acker = request, mode, acker
+    `established` is set by the subclass once the server accepted the request; a
+    connection lost after that counts as closed.
+    """
+
+    def __init__(self, hub: Hub, tab_id: int, request: bytes) -> None:
+        self.hub, self.tab_id, self.request = hub, tab_id, request
         self.transport: asyncio.Transport | None = None
-        self.buf = bytearray()
-        self.upgraded = False
+        self.established = False
         self.is_ready = False
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -65,16 +65,34 @@ class Tab(asyncio.Protocol):
         transport.write(self.request)  # type: ignore[attr-defined]
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.upgraded:
+        if self.established:
             self.hub.closed += 1
         if not self.done.done():
             self.done.set_exception(ConnectionError("closed before ready"))
+
+    def set_ready(self) -> None:
+        if not self.is_ready:
+            self.is_ready = True
+            self.hub.on_ready()
+            if not self.done.done():
+                self.done.set_result(None)
+
+
+class Tab(Client):
+    """One socket. `mode` is "django" (protocol frames, acks) or "floor" (`<seq> <user>`)."""
+
+    def __init__(
+        self, hub: Hub, tab_id: int, user: int, request: bytes, *, mode: str, acker: bool
+    ) -> None:
+        super().__init__(hub, tab_id, request)
+        self.user, self.mode, self.acker = user, mode, acker
+        self.buf = bytearray()
 
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
         buf = self.buf
         buf += data
-        if not self.upgraded:
+        if not self.established:
             end = buf.find(b"\r\n\r\n")
             if end < 0:
                 return
@@ -83,7 +101,7 @@ class Tab(asyncio.Protocol):
                 self.transport.close()
                 return
             del buf[: end + 4]
-            self.upgraded = True
+            self.established = True
         while len(buf) >= 2:
             opcode, size = buf[0] & 0x0F, buf[1] & 0x7F
             start = 2
@@ -125,13 +143,6 @@ class Tab(asyncio.Protocol):
             self.set_ready()
         elif payload.startswith(b'{"type":"error"'):
             self.hub.errors += 1
-
-    def set_ready(self) -> None:
-        if not self.is_ready:
-            self.is_ready = True
-            self.hub.on_ready()
-            if not self.done.done():
-                self.done.set_result(None)
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():
