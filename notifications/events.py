@@ -1,16 +1,22 @@
-"""The channel-layer side of the protocol: group names and the one pusher.
+"""The channel-layer side of the protocol: group names, frames, and the one pusher.
 
-Frames are serialised once here, so each socket only relays a ready string.
+Every push to users goes through this module, and this module is the only one that talks
+to the channel layer. Frames are serialised once here, so each socket only relays a ready
+string. Writers call `push_on_commit` / `signal_on_commit` inside their transaction (they
+register the hook themselves: nothing unsaved is ever pushed); the batching writer, which
+pushes a whole batch after its own commit, calls `push_many`.
 """
 
 import asyncio
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import transaction
 
 from notifications import metrics
 
@@ -28,30 +34,68 @@ def encode(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
-def push_to_user(user_id: int, frame: dict[str, Any]) -> bool:
-    """Send a frame to every socket of the user now; only for on_commit hooks in services.
+def notification_frame(message: dict[str, Any], unread_count: int) -> dict[str, Any]:
+    """A new or changed message (`Message.to_payload()`), with the user's unread total."""
+    return {"type": "notification", "message": message, "unread_count": unread_count}
 
-    Never raises: a layer failure or timeout is logged and reported as False. The message
-    is already saved, and clients recover it on their next sync.
-    """
+
+def read_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    return {"type": "read", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def push_on_commit(user_id: int, frame: dict[str, Any]) -> None:
+    """Send `frame` to every socket of the user once the current transaction commits."""
+    transaction.on_commit(partial(push_to_user, user_id, frame), robust=True)
+
+
+def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
+    """Send a control event to every socket of the user once the transaction commits."""
+    transaction.on_commit(partial(_send_now, user_id, {"type": event_type, **fields}), robust=True)
+
+
+async def push_many(pushes: list[tuple[int, dict[str, Any]]]) -> bool:
+    """Send frames now, each to every socket of its user: one round trip where the layer
+    can pipeline (notifications.layers). Never raises; False when the layer failed."""
+    if not pushes:
+        return True
+    messages = [(user_group(user_id), _relay(frame)) for user_id, frame in pushes]
+    layer = get_channel_layer()
+    many = getattr(layer, "group_send_many", None)
     try:
-        async_to_sync(_group_send)(user_group(user_id), {"type": RELAY, "text": encode(frame)})
+        async with asyncio.timeout(settings.NOTIFICATIONS_PUSH_TIMEOUT):
+            if many is not None:
+                await many(messages)
+            else:
+                for group, message in messages:
+                    await layer.group_send(group, message)
     except Exception:
-        logger.warning("push of %s to user %s failed", frame.get("type"), user_id, exc_info=True)
-        metrics.PUSHES_FAILED.inc()
+        logger.warning("push of %d frames failed", len(messages), exc_info=True)
+        metrics.PUSHES_FAILED.inc(len(messages))
         return False
     return True
 
 
-def signal_user(user_id: int, event: dict[str, Any]) -> bool:
-    """Send a control event (not a frame) to every socket of the user now; never raises.
+def push_to_user(user_id: int, frame: dict[str, Any]) -> bool:
+    """Send a frame to every socket of the user now: the hook `push_on_commit` registers."""
+    return _send_now(user_id, _relay(frame))
 
-    For on_commit hooks in services, like push_to_user. The consumer handles `event["type"]`.
-    """
+
+def signal_user(user_id: int, event: dict[str, Any]) -> bool:
+    """Send a control event now: the hook `signal_on_commit` registers."""
+    return _send_now(user_id, event)
+
+
+def _relay(frame: dict[str, Any]) -> dict[str, Any]:
+    return {"type": RELAY, "text": encode(frame)}
+
+
+def _send_now(user_id: int, message: dict[str, Any]) -> bool:
+    # Runs in a worker thread (an on_commit hook): never raises; the message is saved,
+    # and clients recover it on their next sync.
     try:
-        async_to_sync(_group_send)(user_group(user_id), event)
+        async_to_sync(_group_send)(user_group(user_id), message)
     except Exception:
-        logger.warning("signal %s to user %s failed", event.get("type"), user_id, exc_info=True)
+        logger.warning("push of %s to user %s failed", message["type"], user_id, exc_info=True)
         metrics.PUSHES_FAILED.inc()
         return False
     return True

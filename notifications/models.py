@@ -63,8 +63,10 @@ class Message(models.Model):
     text = models.CharField(max_length=1000)
     level = models.CharField(max_length=7, choices=Level.choices, default=Level.INFO)
     link = models.CharField(max_length=500, blank=True, default="")
-    # Producers that may deliver twice (SNS is at-least-once) pass their own id here.
-    source_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # Producers that may deliver twice (SNS is at-least-once) pass their own id here; it
+    # is unique per recipient, so one producer's id can never name another user's message.
+    # NULL, not "": the unique constraint must not hold between messages without one.
+    source_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     # A later notification with the same key replaces this one in place (e.g. one per job).
     collapse_key = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -90,6 +92,11 @@ class Message(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
+                fields=["recipient", "source_id"],
+                condition=models.Q(source_id__isnull=False),
+                name="message_unique_source_id",
+            ),
+            models.UniqueConstraint(
                 fields=["recipient", "collapse_key"],
                 condition=~models.Q(collapse_key=""),
                 name="message_unique_collapse_key",
@@ -112,6 +119,24 @@ class Message(models.Model):
             "link": self.link,
             "created_at": self.created_at.isoformat(),
         }
+
+
+class UnreadCounter(models.Model):
+    """A user's number of unread messages, kept by the database itself.
+
+    Triggers on Message (notifications/counters.py) change it in the same transaction as
+    every insert, update and delete of a message, whoever writes (services, the admin, a
+    cascade), so reading it is one primary-key lookup where COUNT(*) grows with the unread
+    set. A user with no row has never had an unread message.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    unread = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.unread} unread"
 
 
 class PushSubscription(models.Model):

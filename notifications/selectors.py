@@ -7,11 +7,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
-from notifications.models import Message, is_id
+from notifications.models import Message, UnreadCounter, is_id
 
 
 def unread_count(*, user_id: int) -> int:
-    return Message.objects.for_user(user_id).unread().count()
+    """The user's unread total: the counter the database keeps (notifications/counters.py)."""
+    row = UnreadCounter.objects.filter(user_id=user_id).values_list("unread", flat=True).first()
+    return row or 0
 
 
 def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
@@ -25,7 +27,7 @@ def sync_frame(*, user_id: int) -> dict[str, Any]:
     """The `sync` frame: the unread set (capped) and the true unread total."""
     limit = settings.NOTIFICATIONS_SYNC_LIMIT
     unread = unread_messages(user_id=user_id, limit=limit)
-    # Under the cap the list is the whole set; only a full list needs counting.
+    # Under the cap the list is the whole set; only a full list needs the counter.
     count = len(unread) if len(unread) < limit else unread_count(user_id=user_id)
     return {"type": "sync", "unread": [m.to_payload() for m in unread], "unread_count": count}
 

@@ -1,16 +1,14 @@
 """The only writers of Message. Every push to users starts here, after commit."""
 
 import logging
-import time
 from collections.abc import Iterable
-from functools import partial
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import events, metrics, selectors
+from notifications import events, selectors
 from notifications.models import Level, Message, is_id
 
 logger = logging.getLogger(__name__)
@@ -54,16 +52,17 @@ def notify(
     """Store one message for `user` (once per source_id) and push it after commit.
 
     With a collapse_key, the user's message with that key is updated in place (unread
-    again) and pushed under the same id; clients replace rather than add it.
+    again) and pushed under the same id; clients replace rather than add it. The batching
+    writer (notifications.writer) stores the hot path's messages with the same rows and
+    frames, many at a time.
     """
-    started = time.perf_counter()
     text, level, link = _clean(text, level, link)
     # No savepoint of its own: whatever fails here fails the caller's transaction too.
     with transaction.atomic(savepoint=False):
         message = None
         if collapse_key:
             # A replay must not update the collapsed message: look for it before collapsing.
-            if source_id and (existing := _by_source(source_id)) is not None:
+            if source_id and (existing := _by_source(user, source_id)) is not None:
                 return existing
             message = _collapsible(user, collapse_key)
         created = message is None
@@ -81,25 +80,21 @@ def notify(
                         collapse_key=collapse_key,
                     )
             except IntegrityError:
-                if source_id and (existing := _by_source(source_id)) is not None:
+                if source_id and (existing := _by_source(user, source_id)) is not None:
                     return existing
                 message = _collapsible(user, collapse_key)
                 if message is None:
                     raise
                 created = False
-        if created:
-            # A new row cannot have changed before its push: send what was written.
-            push = partial(_push_payload, message.recipient_id, message.to_payload(), started)
-        else:
+        if not created:
             _update_in_place(message, text=text, level=level, link=link)
-            # An updated one may be updated again before this push runs: send the latest.
-            push = partial(_push_message, message.pk, started)
-        transaction.on_commit(push, robust=True)
+        count = selectors.unread_count(user_id=user.pk)
+        events.push_on_commit(user.pk, events.notification_frame(message.to_payload(), count))
     return message
 
 
-def _by_source(source_id: str) -> Message | None:
-    return Message.objects.filter(source_id=source_id).first()
+def _by_source(user: AbstractBaseUser, source_id: str) -> Message | None:
+    return Message.objects.for_user(user.pk).filter(source_id=source_id).first()
 
 
 def _collapsible(user: AbstractBaseUser, collapse_key: str) -> Message | None:
@@ -157,7 +152,14 @@ def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
         )
         if changed:
             Message.objects.filter(id__in=changed).update(read_at=None)
-            transaction.on_commit(partial(_push_unread, user.pk, changed), robust=True)
+            # One `notification` frame per message, oldest first like a sync, all with
+            # the count after the change: clients upsert these, so every tab shows the
+            # message again with no new frame type.
+            count = selectors.unread_count(user_id=user.pk)
+            for message in Message.objects.filter(id__in=changed).order_by("id"):
+                events.push_on_commit(
+                    user.pk, events.notification_frame(message.to_payload(), count)
+                )
     return sorted(changed)
 
 
@@ -184,54 +186,11 @@ def _int_ids(ids: Iterable[int]) -> set[int]:
 
 
 def _mark(user: AbstractBaseUser, queryset) -> list[int]:
-    changed = queryset.update_returning_ids(read_at=timezone.now())
-    if changed:
-        # Outside a transaction this runs at once: the update has committed by itself.
-        transaction.on_commit(partial(_push_read, user.pk, changed), robust=True)
+    # The count is read in the update's transaction: the frame carries the total as of
+    # this commit, and goes only once it has committed.
+    with transaction.atomic():
+        changed = queryset.update_returning_ids(read_at=timezone.now())
+        if changed:
+            count = selectors.unread_count(user_id=user.pk)
+            events.push_on_commit(user.pk, events.read_frame(changed, count))
     return changed
-
-
-def _push_message(message_id: int, started: float) -> None:
-    committed = time.perf_counter()
-    message = Message.objects.filter(pk=message_id).first()
-    if message is not None:
-        _push_payload(message.recipient_id, message.to_payload(), started, committed)
-
-
-def _push_payload(
-    user_id: int, payload: dict, started: float, committed: float | None = None
-) -> None:
-    committed = committed or time.perf_counter()
-    metrics.INGRESS_TO_COMMIT.observe(committed - started)
-    events.push_to_user(
-        user_id,
-        {
-            "type": "notification",
-            "message": payload,
-            "unread_count": selectors.unread_count(user_id=user_id),
-        },
-    )
-    metrics.COMMIT_TO_SEND.observe(time.perf_counter() - committed)
-
-
-def _push_read(user_id: int, ids: list[int]) -> None:
-    events.push_to_user(
-        user_id,
-        {
-            "type": "read",
-            "ids": sorted(ids),
-            "unread_count": selectors.unread_count(user_id=user_id),
-        },
-    )
-
-
-def _push_unread(user_id: int, ids: list[int]) -> None:
-    # One `notification` frame per message, all with the count after the change: clients
-    # already upsert these, so no new frame type is needed to show a message again.
-    count = selectors.unread_count(user_id=user_id)
-    # Oldest first, like a sync; a message read again before this runs is not re-shown.
-    for message in Message.objects.for_user(user_id).unread().filter(id__in=ids).order_by("id"):
-        events.push_to_user(
-            user_id,
-            {"type": "notification", "message": message.to_payload(), "unread_count": count},
-        )

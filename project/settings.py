@@ -196,6 +196,11 @@ NOTIFY_SERVICE_TOKEN = os.environ.get("NOTIFY_SERVICE_TOKEN", "")
 # Client frames per second per socket, and the burst allowed above that.
 NOTIFICATIONS_RATE = env_float("NOTIFICATIONS_RATE", 10.0)
 NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
+# Writes waiting for the batching writer (notifications/writer.py) in one process; past
+# it the webhook and the notify API answer 503 with Retry-After instead of queueing.
+NOTIFICATIONS_WRITER_QUEUE = env_int("NOTIFICATIONS_WRITER_QUEUE", 2000)
+# Seconds a refused producer is told to wait (Retry-After).
+NOTIFICATIONS_RETRY_AFTER = env_int("NOTIFICATIONS_RETRY_AFTER", 5)
 # Sockets one user may hold open on one server process.
 NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER", 20)
 # How often each process probes the channel layer end to end (consumers/watch.py).

@@ -1,7 +1,9 @@
+import asyncio
+
 import pytest
 from prometheus_client import REGISTRY
 
-from notifications import events, services
+from notifications import bulk, events, services, writer
 from tests.consumers.sockets import open_socket, receive
 
 pytestmark = pytest.mark.django_db
@@ -26,17 +28,23 @@ def test_metrics_endpoint_is_hidden_without_the_token(client, settings):
         "notifications_ack_seconds",
         "notifications_open_sockets",
         "notifications_pushes_failed_total",
+        "notifications_writer_batch_size",
+        "notifications_writer_refused_total",
         "webhooks_sns_rejected_total",
     ):
         assert name in body
 
 
-def test_notify_observes_commit_and_push(alice, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+async def test_the_writer_observes_commit_push_and_batch(alice):
     before = value("notifications_ingress_to_commit_seconds_count")
     pushed_before = value("notifications_commit_to_group_send_seconds_count")
-    with django_capture_on_commit_callbacks(execute=True):
-        services.notify(alice, "measured")
-    assert value("notifications_ingress_to_commit_seconds_count") == before + 1
+    batches_before = value("notifications_writer_batch_size_count")
+    specs = [bulk.NotifySpec(text=f"measured {i}", user_id=alice.pk) for i in range(3)]
+    await asyncio.gather(*(writer.submit(bulk.NOTIFY, spec) for spec in specs))
+    # Three jobs submitted together commit as one batch, each measured from its queueing.
+    assert value("notifications_ingress_to_commit_seconds_count") == before + 3
+    assert value("notifications_writer_batch_size_count") == batches_before + 1
     assert value("notifications_commit_to_group_send_seconds_count") == pushed_before + 1
 
 

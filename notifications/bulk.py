@@ -1,0 +1,189 @@
+"""Many messages or acks at once, with a few multi-row statements: the batched writes.
+
+Each function runs in its caller's transaction and returns, besides its results, the
+frames to push once that transaction commits (the caller pushes them: the batching
+writer after its commit, or `events.push_on_commit`). The rows and frames are the same
+as `services.notify` and `services.mark_read` write and push one at a time.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications import events
+from notifications.models import Message, UnreadCounter
+from notifications.services import InvalidNotification
+from notifications.services import _clean as clean
+
+Push = tuple[int, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class NotifySpec:
+    """One message to store: for `username` (an active user), or for `user_id`."""
+
+    text: str
+    username: str | None = None
+    user_id: int | None = None
+    level: str = "info"
+    link: str = ""
+    source_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    message_id: int
+    user_id: int
+    created: bool  # False: a repeat of an earlier source_id; nothing was written
+
+
+@dataclass(frozen=True)
+class Refused:
+    code: str  # "unknown_user" or "invalid_notification"
+    detail: str
+
+
+def notify_many(specs: list[NotifySpec]) -> tuple[list[Stored | Refused], list[Push]]:
+    """Store every valid spec (once per recipient and source_id); refuse the others alone."""
+    users = _resolve_users(specs)
+    results: list[Any] = [None] * len(specs)
+    rows: list[tuple[int, Message]] = []
+    for index, spec in enumerate(specs):
+        user_id = users.get(spec.username) if spec.username is not None else spec.user_id
+        if user_id is None:
+            results[index] = Refused("unknown_user", f"unknown user {str(spec.username)[:150]!r}")
+            continue
+        try:
+            text, level, link = clean(spec.text, spec.level, spec.link)
+        except InvalidNotification as exc:
+            results[index] = Refused("invalid_notification", str(exc))
+            continue
+        message = Message(
+            recipient_id=user_id, text=text, level=level, link=link, source_id=spec.source_id
+        )
+        rows.append((index, message))
+    rows = _drop_repeats(rows, results)
+    # Sorted by recipient, so concurrent batches take the counter rows' locks in one
+    # order (no deadlock between two processes' batches on PostgreSQL).
+    rows.sort(key=lambda pair: pair[1].recipient_id)
+    created = Message.objects.bulk_create([message for _, message in rows])
+    for (index, _), message in zip(rows, created, strict=True):
+        results[index] = Stored(message.pk, message.recipient_id, created=True)
+    for index, result in enumerate(results):
+        if isinstance(result, _Later):  # a repeat within this batch: the first one's row
+            first = results[result.index]
+            assert isinstance(first, Stored)
+            results[index] = Stored(first.message_id, first.user_id, created=False)
+    counts = _counts({m.recipient_id for m in created})
+    pushes = [
+        (m.recipient_id, events.notification_frame(m.to_payload(), counts[m.recipient_id]))
+        for m in sorted(created, key=lambda m: m.pk)
+    ]
+    return results, pushes
+
+
+def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[Push]]:
+    """Mark each user's own unread messages among their ids read: one UPDATE for all."""
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for user_id, ids in acks:
+        wanted[user_id].update(ids)
+    condition = Q()
+    for user_id, ids in wanted.items():
+        # The recipient filter is the ownership check: another user's id changes nothing.
+        condition |= Q(recipient_id=user_id, id__in=ids)
+    changed = set(
+        Message.objects.filter(condition).unread().update_returning_ids(read_at=timezone.now())
+        if wanted
+        else []
+    )
+    by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
+    counts = _counts({user_id for user_id, ids in by_user.items() if ids})
+    pushes = [
+        (user_id, events.read_frame(ids, counts[user_id]))
+        for user_id, ids in by_user.items()
+        if ids
+    ]
+    return [sorted(set(ids) & changed) for _, ids in acks], pushes
+
+
+def _resolve_users(specs: list[NotifySpec]) -> dict[str, int]:
+    names = {spec.username for spec in specs if spec.username is not None}
+    if not names:
+        return {}
+    model = get_user_model()
+    field = model.USERNAME_FIELD
+    found = model._default_manager.filter(**{f"{field}__in": names, "is_active": True})
+    return dict(found.values_list(field, "pk"))
+
+
+def _drop_repeats(rows: list[tuple[int, Message]], results: list[Any]) -> list[tuple[int, Message]]:
+    """Answer specs whose (recipient, source_id) is already stored, or twice in this batch."""
+    keyed = [(i, m) for i, m in rows if m.source_id]
+    if not keyed:
+        return rows
+    condition = Q()
+    for _, message in keyed:
+        condition |= Q(recipient_id=message.recipient_id, source_id=message.source_id)
+    existing = {
+        (recipient, source): pk
+        for pk, recipient, source in Message.objects.filter(condition).values_list(
+            "pk", "recipient_id", "source_id"
+        )
+    }
+    kept: list[tuple[int, Message]] = []
+    first: dict[tuple[int, str], int] = {}
+    for index, message in rows:
+        key = (message.recipient_id, message.source_id or "")
+        if message.source_id and key in existing:
+            results[index] = Stored(existing[key], message.recipient_id, created=False)
+        elif message.source_id and key in first:
+            results[index] = _Later(first[key])  # answered with the first one's id
+        else:
+            if message.source_id:
+                first[key] = index
+            kept.append((index, message))
+    return kept
+
+
+@dataclass(frozen=True)
+class _Later:
+    index: int
+
+
+def _counts(user_ids: set[int]) -> dict[int, int]:
+    counts = dict(
+        UnreadCounter.objects.filter(user_id__in=user_ids).values_list("user_id", "unread")
+    )
+    return {user_id: counts.get(user_id, 0) for user_id in user_ids}
+
+
+class NotifyKind:
+    """Writer jobs that store one `NotifySpec` each (the notify API)."""
+
+    def run_batch(self, payloads: list[NotifySpec]) -> tuple[list[Stored | Refused], list[Push]]:
+        return notify_many(payloads)
+
+    def run_one(self, payload: NotifySpec) -> tuple[Stored | Refused, list[Push]]:
+        results, pushes = notify_many([payload])
+        return results[0], pushes
+
+
+class AckKind:
+    """Writer jobs that mark `(user_id, ids)` read (socket acks)."""
+
+    def run_batch(
+        self, payloads: list[tuple[int, list[int]]]
+    ) -> tuple[list[list[int]], list[Push]]:
+        return ack_many(payloads)
+
+    def run_one(self, payload: tuple[int, list[int]]) -> tuple[list[int], list[Push]]:
+        results, pushes = ack_many([payload])
+        return results[0], pushes
+
+
+NOTIFY = NotifyKind()
+ACK = AckKind()

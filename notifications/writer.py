@@ -1,0 +1,188 @@
+"""The batching writer ("group commit") for the hot writes: deliveries, notify, acks.
+
+Each event loop (one per server process) has one writer. Callers `await submit(...)` a
+job; the writer takes whatever is waiting (up to BATCH jobs; no timer: a job that arrives
+while a batch runs is in the next one), runs the whole batch in one transaction in one
+thread hop with multi-row statements, pushes the batch's frames in one layer round trip,
+and only then answers every waiter. Under load batches grow and the cost per job falls.
+
+Guarantees:
+- nothing is pushed or answered before it is committed;
+- a failing batch is retried (deadlocks, serialisation failures), then run job by job,
+  each in a transaction of its own, so one bad row fails alone;
+- the queue is bounded (NOTIFICATIONS_WRITER_QUEUE): past it `submit` raises
+  `Overloaded` at once, and callers answer 503 with Retry-After instead of queueing.
+
+A job kind says how to run many jobs in the batch's transaction and how to run one on
+its own; kinds live with the app that owns the rows (notifications.bulk, webhooks).
+"""
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from weakref import WeakKeyDictionary
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, transaction
+
+from notifications import events, metrics
+
+logger = logging.getLogger(__name__)
+
+BATCH = 256
+RETRIES = 3
+Push = tuple[int, dict[str, Any]]
+
+
+class Overloaded(Exception):
+    """The writer's queue is full: refuse now (503 with Retry-After), never queue more."""
+
+
+class Kind(Protocol):
+    """How to write jobs of one kind: many in the batch's transaction, or one alone."""
+
+    def run_batch(self, payloads: list[Any]) -> tuple[list[Any], list[Push]]:
+        """Results in payload order, and the frames to push after commit."""
+        ...
+
+    def run_one(self, payload: Any) -> tuple[Any, list[Push]]:
+        """One job in its own transaction (the isolation path)."""
+        ...
+
+
+@dataclass
+class _Job:
+    kind: Kind
+    payload: Any
+    future: asyncio.Future
+    queued: float = field(default_factory=time.perf_counter)
+
+
+class Writer:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: list[_Job] = []
+        self.task: asyncio.Task | None = None
+        # One thread: batches are serial by design; the next one gathers meanwhile.
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+
+    def submit(self, kind: Kind, payload: Any, *, bounded: bool = True) -> asyncio.Future:
+        """Queue one job; its future resolves after commit (and push) with its result.
+
+        `bounded=False` is for acks: each socket's rate limit already bounds them, and
+        refusing an ack would only make the client send it again.
+        """
+        if bounded and len(self.pending) >= settings.NOTIFICATIONS_WRITER_QUEUE:
+            metrics.WRITER_REFUSED.inc()
+            raise Overloaded("the writer's queue is full")
+        job = _Job(kind, payload, self.loop.create_future())
+        self.pending.append(job)
+        if self.task is None:
+            self.task = self.loop.create_task(self._drain())
+        return job.future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
+                await self._run(batch)
+        finally:
+            self.task = None
+
+    async def _run(self, batch: list[_Job]) -> None:
+        metrics.WRITER_BATCH.observe(len(batch))
+        try:
+            outcomes, pushes = await self.loop.run_in_executor(self.thread, _write, batch)
+        except Exception as exc:  # _write answers per job; this is a bug or a dead thread
+            logger.exception("writer batch of %d failed", len(batch))
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(exc)
+            return
+        committed = time.perf_counter()
+        for job in batch:
+            metrics.INGRESS_TO_COMMIT.observe(committed - job.queued)
+        await events.push_many(pushes)
+        metrics.COMMIT_TO_SEND.observe(time.perf_counter() - committed)
+        for job, (ok, value) in zip(batch, outcomes, strict=True):
+            if job.future.done():  # the waiter went away (cancelled)
+                continue
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+
+def _write(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
+    """In the writer's thread: the batch in one transaction, else job by job."""
+    close_old_connections()
+    try:
+        for attempt in range(RETRIES):
+            try:
+                return _write_batch(batch)
+            except DatabaseError as exc:
+                if not _retryable(exc) or attempt == RETRIES - 1:
+                    logger.info("batch of %d failed (%s); one by one", len(batch), exc)
+                    break
+        return _write_each(batch)
+    finally:
+        close_old_connections()
+
+
+def _write_batch(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
+    by_kind: dict[int, list[int]] = {}
+    kinds: dict[int, Kind] = {}
+    for index, job in enumerate(batch):
+        by_kind.setdefault(id(job.kind), []).append(index)
+        kinds[id(job.kind)] = job.kind
+    outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
+    pushes: list[Push] = []
+    with transaction.atomic():
+        for key, indexes in by_kind.items():
+            results, kind_pushes = kinds[key].run_batch([batch[i].payload for i in indexes])
+            for index, result in zip(indexes, results, strict=True):
+                outcomes[index] = (True, result)
+            pushes.extend(kind_pushes)
+    return outcomes, pushes
+
+
+def _write_each(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
+    outcomes: list[tuple[bool, Any]] = []
+    pushes: list[Push] = []
+    for job in batch:
+        try:
+            with transaction.atomic():
+                result, job_pushes = job.kind.run_one(job.payload)
+        except Exception as exc:
+            logger.warning("write refused alone: %s", type(exc).__name__, exc_info=True)
+            outcomes.append((False, exc))
+            continue
+        outcomes.append((True, result))
+        pushes.extend(job_pushes)
+    return outcomes, pushes
+
+
+def _retryable(exc: DatabaseError) -> bool:
+    # psycopg: deadlock_detected 40P01, serialization_failure 40001; SQLite: busy.
+    code = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
+    return code in {"40P01", "40001"} or "database is locked" in str(exc)
+
+
+_writers: "WeakKeyDictionary[asyncio.AbstractEventLoop, Writer]" = WeakKeyDictionary()
+
+
+def get_writer() -> Writer:
+    """This event loop's writer (each server process has one loop)."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        writer = _writers[loop] = Writer(loop)
+    return writer
+
+
+async def submit(kind: Kind, payload: Any, *, bounded: bool = True) -> Any:
+    """Write one job through this loop's writer; its result once committed and pushed."""
+    return await get_writer().submit(kind, payload, bounded=bounded)
