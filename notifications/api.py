@@ -14,12 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.selectors import user_for_token
-from notifications import selectors, services
+from notifications import bulk, selectors, services, writer
 from notifications.models import Message, parse_ids
 from notifications.views import parse_cursor
 
@@ -183,7 +184,8 @@ def unread_count(request: HttpRequest) -> JsonResponse:
 
 # --- server to server -----------------------------------------------------------------
 @csrf_exempt  # authenticated by the service token alone; no ambient credential
-def notify(request: HttpRequest) -> JsonResponse:
+async def notify(request: HttpRequest) -> JsonResponse:
+    """Async: the message is written by the batching writer with every other one waiting."""
     expected = settings.NOTIFY_SERVICE_TOKEN
     if not expected:
         return error(404, "not_found")  # disabled: look like no endpoint at all
@@ -209,11 +211,17 @@ def notify(request: HttpRequest) -> JsonResponse:
             raise ValueError("'source_id' must be a string of 1 to 255 characters")
     except ValueError as exc:
         return error(400, "invalid_body", str(exc))
-    user = selectors.recipient_by_username(username=username)
-    if user is None:
-        return error(404, "unknown_user")
+    spec = bulk.NotifySpec(
+        username=username, text=text, level=level, link=link, source_id=source_id
+    )
     try:
-        message = services.notify(user, text, level=level, link=link, source_id=source_id)
-    except services.InvalidNotification as exc:
-        return error(400, "invalid_notification", str(exc))
-    return JsonResponse({"id": message.pk}, status=201)
+        result = await writer.submit(bulk.NOTIFY, spec)
+    except (writer.Overloaded, DatabaseError) as exc:
+        logger.warning("notify API: refused with 503 (%s)", type(exc).__name__)
+        response = error(503, "unavailable", "try again later")
+        response["Retry-After"] = str(settings.NOTIFICATIONS_RETRY_AFTER)
+        return response
+    if isinstance(result, bulk.Refused):
+        status = 404 if result.code == "unknown_user" else 400
+        return error(status, result.code, "" if status == 404 else result.detail)
+    return JsonResponse({"id": result.message_id}, status=201)

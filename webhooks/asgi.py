@@ -2,18 +2,25 @@
 
 SNS is a machine: it sends no cookies and reads no HTML, so the browser middleware has
 nothing to do for it. Under ASGI each of those middlewares costs thread hops per request
-(docs/performance.md); here a delivery costs one hop, into `views.respond`, the same
-function the Django view calls, so both entry points answer exactly alike.
+(docs/performance.md). Here a delivery is verified on the event loop, and a `notify`
+delivery is written by the batching writer (notifications/writer.py) with the others
+waiting; deliveries of other kinds take one hop into the classic path. Both this and the
+Django view map outcomes and errors through `views.answer`, so they answer alike.
 """
 
 import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections
 
-from webhooks import sns
-from webhooks.views import declared_length, respond, too_large
+from notifications import writer
+from notifications.writer import Overloaded
+from webhooks import certs, services, sns
+from webhooks.batch import SNS_NOTIFY
+from webhooks.errors import TooLarge
+from webhooks.views import answer, declared_length, too_large
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +42,45 @@ class SNSWebhookApp:
         body = b"" if too_large(declared) else await _read_body(receive, sns.MAX_BODY_BYTES + 1)
         if body is None:
             return  # the client went away
-        try:
-            status, text = await sync_to_async(_respond, thread_sensitive=False)(
-                body, headers, declared
-            )
-        except Exception:
-            logger.exception("SNS delivery failed")
-            status, text = 500, ""
-        await _send(send, status, text.encode())
+        status, text = await answer(lambda: _deliver(body, headers, declared))
+        extra = []
+        if status == 503:
+            extra.append((b"retry-after", str(settings.NOTIFICATIONS_RETRY_AFTER).encode()))
+        await _send(send, status, text.encode(), extra)
 
 
-def _respond(body: bytes, headers: dict[str, str], declared: int) -> tuple[int, str]:
+async def _deliver(body: bytes, headers: dict[str, str], declared: int) -> services.Outcome:
+    if too_large(declared) or len(body) > sns.MAX_BODY_BYTES:
+        raise TooLarge(f"body over {sns.MAX_BODY_BYTES} bytes (Content-Length {declared})")
+    try:
+        # On the loop: parsing and the signature check need no thread while the signing
+        # certificate is pinned or cached, which is every delivery but the first.
+        envelope = services.verify_delivery(body=body, headers=headers, fetch=False)
+    except certs.NotCached:
+        envelope = await sync_to_async(services.verify_delivery, thread_sensitive=False)(
+            body=body, headers=headers
+        )
+    if services.direct_notify(envelope) is not None:
+        return await writer.submit(SNS_NOTIFY, envelope)
+    return await _classic(envelope)
+
+
+# Deliveries on the classic path (job events, confirmations) in flight in this process.
+_in_flight = 0
+
+
+async def _classic(envelope: sns.Envelope) -> services.Outcome:
+    global _in_flight
+    if _in_flight >= settings.NOTIFICATIONS_WRITER_QUEUE:
+        raise Overloaded("too many deliveries in flight")
+    _in_flight += 1
+    try:
+        return await sync_to_async(_process, thread_sensitive=False)(envelope)
+    finally:
+        _in_flight -= 1
+
+
+def _process(envelope: sns.Envelope) -> services.Outcome:
     # Like a Django request: return the connection to the pool, whatever happens. Not
     # thread-sensitive: deliveries run side by side in the loop's thread pool, as Django
     # runs each request in a thread of its own. Closed here, inside the call's context,
@@ -53,7 +88,7 @@ def _respond(body: bytes, headers: dict[str, str], declared: int) -> tuple[int, 
     # with that, test runs left pooled connections open on the test database.
     close_old_connections()
     try:
-        return respond(body=body, headers=headers, declared=declared)
+        return services.process_envelope(envelope=envelope)
     finally:
         close_old_connections()
 

@@ -5,6 +5,7 @@ passed. A pinned PEM (a file in `cert_dir` named like the URL's last segment) re
 only the fetch: the URL rules, the name and validity checks and the signature still apply.
 """
 
+import functools
 import http.client
 import logging
 import re
@@ -14,6 +15,7 @@ import time
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -87,15 +89,20 @@ def check_certificate(
     cert: x509.Certificate, *, expected_name: str, now: datetime
 ) -> rsa.RSAPublicKey:
     """Return the RSA key if `cert` is an SNS signing certificate valid at `now`."""
-    key = cert.public_key()
+    key, names = _key_and_names(cert)
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_RSA_BITS:
         raise Forbidden(f"certificate key is not RSA of at least {MIN_RSA_BITS} bits")
-    names = certificate_names(cert)
     if expected_name not in names:
         raise Forbidden(f"certificate names {sorted(names)} do not include {expected_name}")
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
         raise Forbidden("certificate is not valid at this time")
     return key
+
+
+@functools.lru_cache(maxsize=64)
+def _key_and_names(cert: x509.Certificate) -> tuple[Any, frozenset[str]]:
+    # Parsed once per certificate, not once per delivery; the checks still run each time.
+    return cert.public_key(), frozenset(certificate_names(cert))
 
 
 def certificate_names(cert: x509.Certificate) -> set[str]:
@@ -184,18 +191,27 @@ class CertificateCache:
 cache = CertificateCache()
 
 
-def make_loader(*, cert_dir: str, timeout: float, cache_size: int) -> KeyLoader:
-    """A key loader: pinned file first, then the cache, then one fetch."""
+class NotCached(Exception):
+    """The key needs a fetch, which a loader made with `fetch=False` does not do."""
+
+
+def make_loader(*, cert_dir: str, timeout: float, cache_size: int, fetch: bool = True) -> KeyLoader:
+    """A key loader: pinned file first, then the cache, then one fetch.
+
+    With `fetch=False` it does no network I/O (it raises NotCached instead), so it can run
+    on the event loop: the common case, a known certificate, then needs no thread.
+    """
 
     def load(url: str, topic: Topic, now: datetime) -> rsa.RSAPublicKey:
         expected = signing_name(topic)
         pinned = _pinned_path(cert_dir, url)
         if pinned is not None:
-            cert = parse_pem(pinned.read_bytes())
-            return check_certificate(cert, expected_name=expected, now=now)
+            return check_certificate(_pinned_cert(pinned), expected_name=expected, now=now)
         cert = cache.get(url)
         if cert is not None:
             return check_certificate(cert, expected_name=expected, now=now)
+        if not fetch:
+            raise NotCached(url)
         # Looked up at call time so tests (and nothing else) can swap the fetcher.
         cert = parse_pem(fetch_pem(url, timeout))
         key = check_certificate(cert, expected_name=expected, now=now)
@@ -204,6 +220,17 @@ def make_loader(*, cert_dir: str, timeout: float, cache_size: int) -> KeyLoader:
         return key
 
     return load
+
+
+def _pinned_cert(path: Path) -> x509.Certificate:
+    stat = path.stat()
+    # Keyed on the file's identity and time: replacing a pinned file takes effect at once.
+    return _parse_pinned(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_pinned(path: str, mtime_ns: int, size: int, inode: int) -> x509.Certificate:
+    return parse_pem(Path(path).read_bytes())
 
 
 def _pinned_path(cert_dir: str, url: str) -> Path | None:

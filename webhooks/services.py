@@ -16,11 +16,11 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications.services import InvalidNotification, notify
+from notifications import events
+from notifications.bulk import NotifySpec, Refused, Stored, notify_many
 from webhooks import certs, producers, sns
 from webhooks.errors import Unavailable
 from webhooks.models import ProcessedMessage, UnmatchedMessage
@@ -50,7 +50,13 @@ class Dispatched:
 
 def receive_delivery(*, body: bytes, headers: Mapping[str, str]) -> Outcome:
     """Verify one SNS POST and act on it exactly once; raises `errors.Rejected` otherwise."""
-    envelope = sns.verify(
+    return process_envelope(envelope=verify_delivery(body=body, headers=headers))
+
+
+def verify_delivery(*, body: bytes, headers: Mapping[str, str], fetch: bool = True) -> sns.Envelope:
+    """The verified envelope, or `errors.Rejected`; with fetch=False no network I/O is done
+    (`certs.NotCached` when the signing certificate would need a fetch)."""
+    return sns.verify(
         body,
         headers,
         # Settings are read per request, so an override (or a test) takes effect at once.
@@ -61,9 +67,9 @@ def receive_delivery(*, body: bytes, headers: Mapping[str, str]) -> Outcome:
             cert_dir=settings.SNS_CERT_DIR,
             timeout=settings.SNS_CERT_FETCH_TIMEOUT,
             cache_size=settings.SNS_CERT_CACHE_SIZE,
+            fetch=fetch,
         ),
     )
-    return process_envelope(envelope=envelope)
 
 
 def process_envelope(*, envelope: sns.Envelope) -> Outcome:
@@ -149,36 +155,57 @@ def dispatch_message(*, message_id: str, message: str) -> Dispatched:
     return Dispatched(True, f"{parsed.producer} job {applied} applied")
 
 
-def _direct_notify(payload: dict[str, Any], *, message_id: str) -> Dispatched:
-    """`{"notify": {"user", "text", "level"?, "link"?}}` -> one message, once per MessageId."""
+def direct_notify(envelope: sns.Envelope) -> dict[str, Any] | None:
+    """The Message of a Notification of the form `{"notify": ...}`, else None."""
+    if envelope.type != sns.NOTIFICATION:
+        return None
+    try:
+        payload = json.loads(envelope.message)
+    except (ValueError, RecursionError):
+        return None
+    return payload if isinstance(payload, dict) and "notify" in payload else None
+
+
+def notify_spec(payload: dict[str, Any], *, message_id: str) -> NotifySpec | str:
+    """`{"notify": {"user", "text", "level"?, "link"?}}` as a spec, or why it is invalid."""
     spec = payload["notify"]
     if len(payload) != 1 or not isinstance(spec, dict):
-        return Dispatched(False, 'invalid notify payload: expected exactly {"notify": {...}}')
+        return 'invalid notify payload: expected exactly {"notify": {...}}'
     unknown = set(spec) - NOTIFY_KEYS
     if unknown:
-        return Dispatched(False, f"invalid notify payload: unknown keys {sorted(unknown)[:5]}")
+        return f"invalid notify payload: unknown keys {sorted(unknown)[:5]}"
     if not all(isinstance(spec.get(k, ""), str) for k in NOTIFY_KEYS):
-        return Dispatched(False, "invalid notify payload: every value must be a string")
+        return "invalid notify payload: every value must be a string"
     if not spec.get("user") or "text" not in spec:
-        return Dispatched(False, "invalid notify payload: user and text are required")
-    user_model = get_user_model()
-    user = user_model._default_manager.filter(
-        **{user_model.USERNAME_FIELD: spec["user"]}, is_active=True
-    ).first()
-    if user is None:
-        return Dispatched(False, f"unknown user {spec['user'][:150]!r}")
-    try:
-        notify(
-            user,
-            spec["text"],
-            level=spec.get("level", "info"),
-            link=spec.get("link", ""),
-            source_id=message_id,
-        )
-    except InvalidNotification as exc:
-        return Dispatched(False, f"invalid notify payload: {exc}")
-    # The message is found by source_id = MessageId.
-    return Dispatched(True, f"notified user {user.pk}")
+        return "invalid notify payload: user and text are required"
+    return NotifySpec(
+        username=spec["user"],
+        text=spec["text"],
+        level=spec.get("level", "info"),
+        link=spec.get("link", ""),
+        # The message is found by source_id = MessageId.
+        source_id=message_id,
+    )
+
+
+def stored_summary(result: Stored | Refused) -> Dispatched:
+    """How a direct notify ended, as kept in ProcessedMessage.outcome."""
+    if isinstance(result, Stored):
+        return Dispatched(True, f"notified user {result.user_id}")
+    if result.code == "unknown_user":
+        return Dispatched(False, result.detail)
+    return Dispatched(False, f"invalid notify payload: {result.detail}")
+
+
+def _direct_notify(payload: dict[str, Any], *, message_id: str) -> Dispatched:
+    spec = notify_spec(payload, message_id=message_id)
+    if isinstance(spec, str):
+        return Dispatched(False, spec)
+    # The same rows and frames as the batching writer's, for one delivery.
+    results, pushes = notify_many([spec])
+    for user_id, frame in pushes:
+        events.push_on_commit(user_id, frame)
+    return stored_summary(results[0])
 
 
 def sns_client(region: str) -> Any:

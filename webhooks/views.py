@@ -6,14 +6,16 @@ machine-to-machine POST skips the browser middleware (sessions, CSRF, auth, mess
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from notifications.metrics import SNS_REJECTED
+from notifications.writer import Overloaded
 from webhooks import services, sns
 from webhooks.errors import Rejected, TooLarge
 
@@ -41,15 +43,40 @@ def respond(*, body: bytes, headers: Mapping[str, str], declared: int = 0) -> tu
         if too_large(declared) or len(body) > sns.MAX_BODY_BYTES:
             raise TooLarge(f"body over {sns.MAX_BODY_BYTES} bytes (Content-Length {declared})")
         outcome = services.receive_delivery(body=body, headers=headers)
-    except Rejected as exc:
+    except Exception as exc:
+        if (refused := refusal(exc)) is None:
+            raise
+        return refused
+    return 200, "duplicate\n" if outcome.duplicate else "ok\n"
+
+
+async def answer(deliver: Callable[[], Awaitable[services.Outcome]]) -> tuple[int, str]:
+    """`respond` for the ASGI entry point: the same statuses for the same outcomes."""
+    try:
+        outcome = await deliver()
+    except Exception as exc:
+        if (refused := refusal(exc)) is None:
+            logger.exception("SNS delivery failed")
+            return 500, ""
+        return refused
+    return 200, "duplicate\n" if outcome.duplicate else "ok\n"
+
+
+def refusal(exc: Exception) -> tuple[int, str] | None:
+    """The answer to a delivery that failed: 4xx refused, 503 to be retried; None if a bug."""
+    if isinstance(exc, Rejected):
         logger.warning("SNS delivery rejected with %s: %s", exc.status, exc.reason)
         SNS_REJECTED.labels(type(exc).__name__.lower(), str(exc.status)).inc()
         return exc.status, ""
-    except (OperationalError, InterfaceError) as exc:
+    if isinstance(exc, (OperationalError, InterfaceError)):
         logger.error("SNS delivery not processed, database unavailable: %s", type(exc).__name__)
         SNS_REJECTED.labels("database", "503").inc()
         return 503, ""
-    return 200, "duplicate\n" if outcome.duplicate else "ok\n"
+    if isinstance(exc, Overloaded):
+        # Refused before any work: SNS retries it later, and nothing queues without bound.
+        SNS_REJECTED.labels("overloaded", "503").inc()
+        return 503, ""
+    return None
 
 
 @csrf_exempt
@@ -60,6 +87,11 @@ def sns_webhook(request: HttpRequest) -> HttpResponse:
     # Never read an unbounded body, nor any body whose declared length is over the cap.
     body = b"" if too_large(declared) else request.read(sns.MAX_BODY_BYTES + 1)
     status, text = respond(body=body, headers=request.headers, declared=declared)
-    if not text:
-        return HttpResponse(status=status)
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    response = (
+        HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+        if text
+        else HttpResponse(status=status)
+    )
+    if status == 503:
+        response["Retry-After"] = str(settings.NOTIFICATIONS_RETRY_AFTER)
+    return response

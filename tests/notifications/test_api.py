@@ -244,7 +244,25 @@ def test_notify_needs_the_service_token(alice, alice_token, service_token):
     assert Message.objects.count() == 0
 
 
-def test_notify_with_the_service_token(alice, service_token, django_capture_on_commit_callbacks):
+@pytest.fixture
+def pushed(monkeypatch) -> list[tuple[int, dict]]:
+    """What the batching writer pushes after its commits."""
+    from notifications import events
+
+    frames: list[tuple[int, dict]] = []
+
+    async def record(pushes):
+        frames.extend(pushes)
+        return True
+
+    monkeypatch.setattr(events, "push_many", record)
+    return frames
+
+
+# The notify API writes through the batching writer, whose thread has a connection of its
+# own: these tests commit for real.
+@pytest.mark.django_db(transaction=True)
+def test_notify_with_the_service_token(alice, service_token, pushed):
     client = Client(enforce_csrf_checks=True)
     body = {
         "user": "alice",
@@ -253,8 +271,7 @@ def test_notify_with_the_service_token(alice, service_token, django_capture_on_c
         "link": "/uploads/3/",
         "source_id": "job-3",
     }
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = post_json(client, "/api/notify/", body, headers=bearer(service_token))
+    response = post_json(client, "/api/notify/", body, headers=bearer(service_token))
     assert response.status_code == 201
     message = Message.objects.get()
     assert response.json() == {"id": message.pk}
@@ -264,10 +281,28 @@ def test_notify_with_the_service_token(alice, service_token, django_capture_on_c
         "success",
         "/uploads/3/",
     )
-    assert len(callbacks) == 1  # pushed after commit, like any notify
+    # Pushed after commit, like any notify, with the unread count.
+    assert [
+        (user, frame["type"], frame["message"]["id"], frame["unread_count"])
+        for user, frame in pushed
+    ] == [(alice.pk, "notification", message.pk, 1)]
     again = post_json(client, "/api/notify/", body, headers=bearer(service_token))
     assert again.json() == {"id": message.pk}  # idempotent on source_id
     assert Message.objects.count() == 1
+    assert len(pushed) == 1  # a repeat pushes nothing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_source_id_is_scoped_to_its_recipient(alice, bob, service_token, pushed):
+    """One producer's id can never name, or suppress, another user's message."""
+    client = Client()
+    body = {"text": "Your report", "source_id": "report-7"}
+    first = post_json(client, "/api/notify/", {**body, "user": "alice"}, headers=bearer(SERVICE))
+    second = post_json(client, "/api/notify/", {**body, "user": "bob"}, headers=bearer(SERVICE))
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["id"] != second.json()["id"]
+    assert Message.objects.get(pk=second.json()["id"]).recipient == bob
+    assert sorted(user for user, _ in pushed) == sorted([alice.pk, bob.pk])
 
 
 @pytest.mark.parametrize(
@@ -286,6 +321,7 @@ def test_notify_with_the_service_token(alice, service_token, django_capture_on_c
         ({"text": "x"}, 400, "invalid_body"),
     ],
 )
+@pytest.mark.django_db(transaction=True)
 def test_notify_rejects_bad_requests(alice, client, service_token, body, status, code):
     response = post_json(client, "/api/notify/", body, headers=bearer(service_token))
     assert (response.status_code, response.json()["error"]) == (status, code)

@@ -110,13 +110,13 @@ def test_concurrent_deliveries_of_one_message_id_apply_once(signed, alice, monke
     data = notification(
         {"notify": {"user": "alice", "text": "Hi"}}, key=signed.key, signing_cert_url=signed.url
     )
-    real_notify = services.notify
+    real_notify = services.notify_many
 
     def slow_notify(*args, **kwargs):
         time.sleep(0.3)  # keeps the first delivery's transaction open while the second arrives
         return real_notify(*args, **kwargs)
 
-    monkeypatch.setattr(services, "notify", slow_notify)
+    monkeypatch.setattr(services, "notify_many", slow_notify)
     start = threading.Barrier(2)
     duplicates: list[bool] = []
 
