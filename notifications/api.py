@@ -217,3 +217,34 @@ def notify(request: HttpRequest) -> JsonResponse:
     except services.InvalidNotification as exc:
         return error(400, "invalid_notification", str(exc))
     return JsonResponse({"id": message.pk}, status=201)
+
+
+# --- preferences (docs/api.md, "Preferences") -------------------------------------------
+from notifications import preferences  # noqa: E402
+
+
+@api_view("GET", "PATCH")
+def preferences_detail(request: HttpRequest) -> JsonResponse:
+    user = request.api_user
+    if request.method == "GET":
+        return JsonResponse(preferences.snapshot_for(user.pk).to_json())
+    try:
+        snapshot = preferences.preferences_update(user=user, changes=_json_body(request))
+    except ValueError as exc:  # InvalidPreferences, or a body that is not a JSON object
+        return error(400, "invalid_body", str(exc))
+    return JsonResponse(snapshot.to_json())
+
+
+@api_view("POST")
+def preferences_quiet(request: HttpRequest) -> JsonResponse:
+    try:
+        body = _json_body(request)
+        choice, tz = body.get("for"), body.get("tz", "")
+        if not isinstance(choice, str) or not isinstance(tz, str) or len(tz) > 100:
+            raise preferences.InvalidPreferences(
+                f"'for' must be one of {', '.join(preferences.QUIET_FOR)}, 'tz' a zone name"
+            )
+        snapshot = preferences.quiet_set(user=request.api_user, choice=choice, tz=tz)
+    except ValueError as exc:
+        return error(400, "invalid_body", str(exc))
+    return JsonResponse(snapshot.to_json())
