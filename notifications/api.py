@@ -20,7 +20,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.selectors import user_for_token
-from notifications import bulk, selectors, services, writer
+from notifications import bulk, preferences, selectors, services, writer
 from notifications.models import Message, parse_ids
 from notifications.views import parse_cursor
 
@@ -225,3 +225,31 @@ async def notify(request: HttpRequest) -> JsonResponse:
         status = 404 if result.code == "unknown_user" else 400
         return error(status, result.code, "" if status == 404 else result.detail)
     return JsonResponse({"id": result.message_id}, status=201)
+
+
+# --- preferences (docs/api.md, "Preferences") -------------------------------------------
+@api_view("GET", "PATCH")
+def preferences_detail(request: HttpRequest) -> JsonResponse:
+    user = request.api_user
+    if request.method == "GET":
+        return JsonResponse(preferences.snapshot_for(user.pk).to_json())
+    try:
+        snapshot = preferences.preferences_update(user=user, changes=_json_body(request))
+    except ValueError as exc:  # InvalidPreferences, or a body that is not a JSON object
+        return error(400, "invalid_body", str(exc))
+    return JsonResponse(snapshot.to_json())
+
+
+@api_view("POST")
+def preferences_quiet(request: HttpRequest) -> JsonResponse:
+    try:
+        body = _json_body(request)
+        choice, tz = body.get("for"), body.get("tz", "")
+        if not isinstance(choice, str) or not isinstance(tz, str) or len(tz) > 100:
+            raise preferences.InvalidPreferences(
+                f"'for' must be one of {', '.join(preferences.QUIET_FOR)}, 'tz' a zone name"
+            )
+        snapshot = preferences.quiet_set(user=request.api_user, choice=choice, tz=tz)
+    except ValueError as exc:
+        return error(400, "invalid_body", str(exc))
+    return JsonResponse(snapshot.to_json())

@@ -25,4 +25,6 @@ urlpatterns = [
         name="mark_one_unread",
     ),
     path("notify/", api.notify, name="notify"),
+    path("notifications/preferences/", api.preferences_detail, name="preferences"),
+    path("notifications/preferences/quiet/", api.preferences_quiet, name="preferences_quiet"),
 ]

@@ -154,3 +154,49 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.endpoint[:60]}"
+
+
+class NotificationPreference(models.Model):
+    """One user's channel choices (docs/inbox.md, "Preferences"); no row: the defaults.
+
+    Booleans, not a list of levels, so the Web Push and email runs can filter in SQL
+    (notifications.preferences) on SQLite and PostgreSQL alike.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preference",
+    )
+    toast_info = models.BooleanField(default=True)
+    toast_success = models.BooleanField(default=True)
+    toast_warning = models.BooleanField(default=True)
+    toast_error = models.BooleanField(default=True)
+    push_info = models.BooleanField(default=True)
+    push_success = models.BooleanField(default=True)
+    push_warning = models.BooleanField(default=True)
+    push_error = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+    # Do not disturb: toasts, Web Push and email held until then; the inbox is unchanged.
+    quiet_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"
+
+
+class EmailedMessage(models.Model):
+    """A message taken by the email digest (notifications.digest): emailed at most once.
+
+    A table of its own rather than a column on Message, so the digest never writes to
+    the hot table and purging a message drops its row with it.
+    """
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, primary_key=True, related_name="emailed"
+    )
+    emailed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.message_id} emailed at {self.emailed_at:%Y-%m-%d %H:%M}"

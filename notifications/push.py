@@ -23,6 +23,7 @@ from django.utils import timezone
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from notifications import preferences
 from notifications.models import Message, PushSubscription
 
 logger = logging.getLogger(__name__)
@@ -129,8 +130,11 @@ def push_unread(*, now: datetime | None = None) -> int:
         .filter(pushed_at__isnull=True, seen_at__isnull=True)
         .filter(created_at__lte=now - delay(), created_at__gt=now - delay() - MAX_AGE)
         .filter(Exists(subscribed))
-        .order_by("id")[:BATCH]
     )
+    # The recipient's preferences (level off, do not disturb), in SQL: held messages never
+    # take a batch's place, and one held by do-not-disturb is pushed when it ends (if
+    # still within MAX_AGE).
+    due = preferences.webpush_held(due, now=now).order_by("id")[:BATCH]
     pushed = 0
     for message in list(due):
         # Claimed before sending, so overlapping runs never push a message twice; one read

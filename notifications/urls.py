@@ -21,3 +21,16 @@ urlpatterns += [
     path("push/subscribe/", views_push.subscribe, name="push_subscribe"),
     path("push/unsubscribe/", views_push.unsubscribe, name="push_unsubscribe"),
 ]
+
+# Preferences and the email unsubscribe link (notifications/views_preferences.py)
+from notifications import views_preferences  # noqa: E402
+
+urlpatterns += [
+    path("preferences/", views_preferences.page, name="preferences"),
+    path("preferences/quiet/", views_preferences.quiet, name="preferences_quiet"),
+    path(
+        "email/unsubscribe/<str:token>/",
+        views_preferences.email_unsubscribe,
+        name="email_unsubscribe",
+    ),
+]

@@ -218,6 +218,28 @@ if (
     raise ImproperlyConfigured(
         "WEBPUSH_VAPID_SUBJECT must be a mailto: or https: URL when the VAPID keys are set."
     )
+# Email digest of messages left unread (docs/inbox.md, "Email"): `manage.py email_unread`.
+# Django's console backend (stdout) unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
+# Seconds before an SMTP connection or command is given up (Django's default: never).
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "notifications@localhost")
+# A message still unread and unseen this long after it was created is emailed.
+NOTIFICATIONS_EMAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_EMAIL_DELAY_SECONDS", 900)
+# The site's public origin: links in emails (the message, the inbox, unsubscribe).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one.")
 # Bearer token for GET /metrics (Prometheus); unset: the endpoint answers 404.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 

@@ -1,0 +1,164 @@
+"""Email: one digest per user of the messages left unread (docs/inbox.md, "Email").
+
+The model is Web Push's (notifications.push): a message still unread and unseen
+NOTIFICATIONS_EMAIL_DELAY_SECONDS after it was created is taken once, by a run of
+`manage.py email_unread`. Every message a run takes for one user goes into one email,
+with a signed one-click unsubscribe link (RFC 8058) that needs no login.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications import preferences
+from notifications.models import EmailedMessage, Message
+
+logger = logging.getLogger(__name__)
+
+# Messages taken per run; the next run takes the rest.
+BATCH = 500
+# Older messages are left alone: after a scheduler outage or a long do-not-disturb, a
+# day-old digest helps nobody, and the inbox has them all.
+MAX_AGE = timedelta(days=1)
+UNSUBSCRIBE_SALT = "notifications.digest.unsubscribe"
+
+
+def delay() -> timedelta:
+    return timedelta(seconds=settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS)
+
+
+def absolute(path: str) -> str:
+    """`path` on the public site (SITE_URL); absolute URLs pass through unchanged."""
+    return urljoin(settings.SITE_URL + "/", path)
+
+
+def unsubscribe_token(user_id: int) -> str:
+    """A signed, URL-safe token naming `user_id`; it never expires (old emails keep working)."""
+    # Signer, not dumps(): no timestamp, so one user's link is the same in every email.
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(user_id)
+
+
+def user_for_token(token: str) -> int | None:
+    """The user id a token names, or None when the signature is wrong."""
+    try:
+        user_id = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except signing.BadSignature:
+        return None
+    return user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+
+
+def unsubscribe_url(user_id: int) -> str:
+    token = unsubscribe_token(user_id)
+    return absolute(reverse("notifications:email_unsubscribe", args=[token]))
+
+
+def due(*, now: datetime) -> list[Message]:
+    """Messages to email now, oldest first: unread, unseen, not emailed, wanted."""
+    users = get_user_model().objects.filter(pk=OuterRef("recipient_id"), is_active=True)
+    messages = (
+        Message.objects.unread()
+        .filter(seen_at__isnull=True)
+        .filter(created_at__lte=now - delay(), created_at__gt=now - delay() - MAX_AGE)
+        .exclude(Exists(EmailedMessage.objects.filter(message_id=OuterRef("pk"))))
+        .filter(Exists(users.exclude(email="")))
+    )
+    messages = preferences.email_held(messages, now=now)
+    return list(messages.select_related("recipient").order_by("id")[:BATCH])
+
+
+def _claim(messages: list[Message], *, now: datetime) -> list[Message]:
+    """Mark `messages` emailed, those still unread and unseen; [] if another run took any."""
+    still = set(
+        Message.objects.unread()
+        .filter(pk__in=[m.pk for m in messages], seen_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    claimed = [m for m in messages if m.pk in still]
+    try:
+        # One insert: a concurrent run that took any of them makes it fail as a whole, and
+        # the rest wait for the next run.
+        with transaction.atomic():
+            EmailedMessage.objects.bulk_create(
+                EmailedMessage(message_id=m.pk, emailed_at=now) for m in claimed
+            )
+    except IntegrityError:
+        return []
+    return claimed
+
+
+def compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAlternatives:
+    """The digest email for `user` (text and HTML), with RFC 8058 unsubscribe headers."""
+    link = unsubscribe_url(user.pk)
+    context = {
+        "user": user,
+        "messages": [{"m": m, "url": absolute(m.link) if m.link else ""} for m in messages],
+        "inbox_url": absolute(reverse("notifications:inbox")),
+        "preferences_url": absolute(reverse("notifications:preferences")),
+        "unsubscribe_url": link,
+        "delay_minutes": max(1, round(delay().total_seconds() / 60)),
+    }
+    count = len(messages)
+    subject = messages[0].text[:120] if count == 1 else f"{count} unread notifications"
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("notifications/email/digest.txt", context),
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{link}>",
+            # One click in the mail client: it POSTs "List-Unsubscribe=One-Click" to the link.
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    email.attach_alternative(
+        render_to_string("notifications/email/digest.html", context), "text/html"
+    )
+    return email
+
+
+def email_unread(*, now: datetime | None = None) -> int:
+    """Email each user one digest of their due messages, each message once; return how many."""
+    now = now or timezone.now()
+    messages = due(now=now)
+    if not messages:
+        return 0
+    connection = get_connection()
+    try:
+        # Opened before anything is claimed: an unreachable server leaves every message
+        # for the next run instead of losing it.
+        connection.open()
+    except Exception as exc:  # refused, timed out, bad credentials
+        logger.warning("email digest: cannot reach the mail server: %s", exc)
+        return 0
+    by_user: dict[int, list[Message]] = defaultdict(list)
+    for message in messages:
+        by_user[message.recipient_id].append(message)
+    sent = 0
+    try:
+        for batch in by_user.values():
+            claimed = _claim(batch, now=now)
+            if not claimed:
+                continue
+            user = claimed[0].recipient
+            try:
+                connection.send_messages([compose(user, claimed)])
+            except Exception as exc:
+                # Claimed and not retried, as with Web Push: at most once; the inbox has them.
+                logger.warning("email digest to user %s failed: %s", user.pk, exc)
+                continue
+            sent += len(claimed)
+    finally:
+        connection.close()
+    return sent

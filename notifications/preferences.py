@@ -1,0 +1,178 @@
+"""Per-user notification preferences: what each channel may do (docs/inbox.md, "Preferences").
+
+Read side: `snapshots_for(user_ids)` loads many users in one query into immutable
+`PreferenceSnapshot`s whose methods are pure decisions (the live path asks
+`shows_toast`, Web Push and email filter with `webpush_held` / `email_held` in SQL).
+Write side: `preferences_update` and `quiet_set`. A user without a row has the defaults:
+every level toasts and pushes, email on, no do-not-disturb.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from notifications.models import Level, NotificationPreference
+
+LEVELS: tuple[str, ...] = tuple(Level.values)
+# Do-not-disturb choices: "1h", or until this hour tomorrow in the user's time zone.
+QUIET_FOR = ("1h", "tomorrow", "off")
+TOMORROW_AT = time(8, 0)
+
+
+class InvalidPreferences(ValueError):
+    """A change the client sent that we will not store; the text says which part."""
+
+
+@dataclass(frozen=True)
+class PreferenceSnapshot:
+    """One user's preferences at one moment; every method is a pure decision."""
+
+    toast_levels: frozenset[str] = frozenset(LEVELS)
+    webpush_levels: frozenset[str] = frozenset(LEVELS)
+    email: bool = True
+    quiet_until: datetime | None = None
+
+    def is_quiet(self, now: datetime) -> bool:
+        """Do not disturb is on at `now`."""
+        return self.quiet_until is not None and now < self.quiet_until
+
+    def shows_toast(self, level: str, now: datetime) -> bool:
+        """A new message of `level` shows as a toast (False: into the inbox quietly)."""
+        return level in self.toast_levels and not self.is_quiet(now)
+
+    def wants_webpush(self, level: str, now: datetime) -> bool:
+        """A message of `level` may be sent by Web Push at `now`."""
+        return level in self.webpush_levels and not self.is_quiet(now)
+
+    def wants_email(self, now: datetime) -> bool:
+        """Unread messages may be emailed at `now`."""
+        return self.email and not self.is_quiet(now)
+
+    def to_json(self) -> dict[str, Any]:
+        """The API's representation (docs/api.md, "Preferences")."""
+        return {
+            "toast": {level: level in self.toast_levels for level in LEVELS},
+            "webpush": {level: level in self.webpush_levels for level in LEVELS},
+            "email": self.email,
+            "quiet_until": self.quiet_until.isoformat() if self.quiet_until else None,
+        }
+
+
+DEFAULTS = PreferenceSnapshot()
+
+
+def _snapshot(row: NotificationPreference) -> PreferenceSnapshot:
+    return PreferenceSnapshot(
+        toast_levels=frozenset(lv for lv in LEVELS if getattr(row, f"toast_{lv}")),
+        webpush_levels=frozenset(lv for lv in LEVELS if getattr(row, f"push_{lv}")),
+        email=row.email,
+        quiet_until=row.quiet_until,
+    )
+
+
+def snapshots_for(user_ids: Iterable[int]) -> dict[int, PreferenceSnapshot]:
+    """Every given user's preferences, in one query; users without a row get DEFAULTS."""
+    ids = set(user_ids)
+    found = {
+        row.user_id: _snapshot(row)
+        for row in NotificationPreference.objects.filter(user_id__in=ids)
+    }
+    return {user_id: found.get(user_id, DEFAULTS) for user_id in ids}
+
+
+def snapshot_for(user_id: int) -> PreferenceSnapshot:
+    """One user's preferences (one query)."""
+    return snapshots_for([user_id])[user_id]
+
+
+# --- SQL filters for the batch senders (a message's recipient and level, held or not) ---
+def _prefs_of_recipient() -> QuerySet[NotificationPreference]:
+    return NotificationPreference.objects.filter(user_id=OuterRef("recipient_id"))
+
+
+def webpush_held(messages: QuerySet, *, now: datetime) -> QuerySet:
+    """`messages` without those their recipient's preferences hold from Web Push at `now`.
+
+    Same decision as `PreferenceSnapshot.wants_webpush`, in SQL, so held messages never
+    fill a batch: they wait (do not disturb) or are never pushed (level off).
+    """
+    prefs = _prefs_of_recipient()
+    messages = messages.exclude(Exists(prefs.filter(quiet_until__gt=now)))
+    for level in LEVELS:
+        messages = messages.exclude(Exists(prefs.filter(**{f"push_{level}": False})), level=level)
+    return messages
+
+
+def email_held(messages: QuerySet, *, now: datetime) -> QuerySet:
+    """`messages` without those whose recipient wants no email at `now` (`wants_email`)."""
+    return messages.exclude(
+        Exists(_prefs_of_recipient().filter(Q(email=False) | Q(quiet_until__gt=now)))
+    )
+
+
+# --- writes -----------------------------------------------------------------------------
+def _bool_map(value: Any, name: str) -> dict[str, bool]:
+    if not isinstance(value, Mapping) or not all(
+        key in LEVELS and isinstance(flag, bool) for key, flag in value.items()
+    ):
+        raise InvalidPreferences(f"'{name}' must map levels ({', '.join(LEVELS)}) to true or false")
+    return dict(value)
+
+
+def preferences_update(*, user: AbstractBaseUser, changes: Mapping[str, Any]) -> PreferenceSnapshot:
+    """Apply a partial change ({"toast": {level: bool}, "webpush": {...}, "email": bool})."""
+    unknown = set(changes) - {"toast", "webpush", "email"}
+    if unknown:
+        raise InvalidPreferences(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
+    fields: dict[str, bool] = {}
+    for name, prefix in (("toast", "toast"), ("webpush", "push")):
+        if name in changes:
+            for level, flag in _bool_map(changes[name], name).items():
+                fields[f"{prefix}_{level}"] = flag
+    if "email" in changes:
+        if not isinstance(changes["email"], bool):
+            raise InvalidPreferences("'email' must be true or false")
+        fields["email"] = changes["email"]
+    row, created = NotificationPreference.objects.get_or_create(user=user, defaults=fields)
+    if not created and fields:
+        for name, flag in fields.items():
+            setattr(row, name, flag)
+        row.save(update_fields=[*fields, "updated_at"])
+    return _snapshot(row)
+
+
+def quiet_until_for(choice: str, *, now: datetime, tz: str = "") -> datetime | None:
+    """When do-not-disturb `choice` ends: "1h", "tomorrow" (8:00 in `tz`), "off" (None)."""
+    if choice == "1h":
+        return now + timedelta(hours=1)
+    if choice == "off":
+        return None
+    if choice != "tomorrow":
+        raise InvalidPreferences(f"'for' must be one of {', '.join(QUIET_FOR)}")
+    try:
+        zone = ZoneInfo(tz) if tz else ZoneInfo(settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidPreferences("'tz' must be an IANA time zone name") from exc
+    local = now.astimezone(zone)
+    return datetime.combine(local.date() + timedelta(days=1), TOMORROW_AT, tzinfo=zone)
+
+
+def quiet_set(
+    *, user: AbstractBaseUser, choice: str, tz: str = "", now: datetime | None = None
+) -> PreferenceSnapshot:
+    """Turn do-not-disturb on for `choice` ("1h", "tomorrow") or off ("off")."""
+    until = quiet_until_for(choice, now=now or timezone.now(), tz=tz)
+    row, created = NotificationPreference.objects.get_or_create(
+        user=user, defaults={"quiet_until": until}
+    )
+    if not created:
+        row.quiet_until = until
+        row.save(update_fields=["quiet_until", "updated_at"])
+    return _snapshot(row)

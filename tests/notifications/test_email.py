@@ -1,0 +1,233 @@
+"""The unread email digest: what is due, once per message, one email per user, unsubscribe.
+
+Most tests use Django's locmem backend (mail.outbox); one goes end to end through a real
+SMTP server on 127.0.0.1 (aiosmtpd) with `manage.py email_unread`.
+"""
+
+import email
+import email.policy
+import socket
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from notifications import digest, preferences, services
+from notifications.models import EmailedMessage, Message
+
+pytestmark = pytest.mark.django_db
+
+DELAY = 900
+LATER = timedelta(seconds=DELAY + 1)
+
+
+@pytest.fixture(autouse=True)
+def email_settings(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS = DELAY
+    settings.SITE_URL = "https://audio.example.com"
+    settings.DEFAULT_FROM_EMAIL = "notifications@example.com"
+
+
+@pytest.fixture
+def carol(make_user):
+    return make_user("carol", email="carol@example.com")
+
+
+@pytest.fixture
+def dave(make_user):
+    return make_user("dave", email="dave@example.com")
+
+
+def run(now=None) -> int:
+    return digest.email_unread(now=now or timezone.now() + LATER)
+
+
+def test_one_digest_per_user_with_every_due_message(carol, dave):
+    first = services.notify(carol, "Transcoded: talk.mp3", level="success", link="/uploads/7/")
+    services.notify(carol, "Transcoding failed: b.wav", level="error")
+    services.notify(dave, "Hello dave")
+
+    assert run() == 3
+
+    assert len(mail.outbox) == 2
+    [to_carol] = [m for m in mail.outbox if m.to == ["carol@example.com"]]
+    assert to_carol.subject == "2 unread notifications"
+    assert to_carol.from_email == "notifications@example.com"
+    assert "[Success] Transcoded: talk.mp3" in to_carol.body
+    assert "https://audio.example.com/uploads/7/" in to_carol.body
+    assert "[Error] Transcoding failed: b.wav" in to_carol.body
+    assert "Hello dave" not in to_carol.body
+    html, mimetype = to_carol.alternatives[0]
+    assert mimetype == "text/html"
+    assert '<a href="https://audio.example.com/uploads/7/">Transcoded: talk.mp3</a>' in html
+    # RFC 8058 one-click unsubscribe, signed for carol.
+    link = digest.unsubscribe_url(carol.pk)
+    assert to_carol.extra_headers["List-Unsubscribe"] == f"<{link}>"
+    assert to_carol.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link in to_carol.body and link.startswith("https://audio.example.com/")
+    [to_dave] = [m for m in mail.outbox if m.to == ["dave@example.com"]]
+    assert to_dave.subject == "Hello dave"
+    assert EmailedMessage.objects.filter(message=first).exists()
+
+
+def test_each_message_is_emailed_once(carol):
+    services.notify(carol, "once")
+    assert run() == 1
+    assert run() == 0
+    assert run(timezone.now() + LATER + timedelta(hours=2)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_not_before_the_delay_nor_when_read_or_seen_nor_when_stale(carol):
+    fresh = services.notify(carol, "fresh")
+    assert digest.email_unread(now=timezone.now() + timedelta(seconds=DELAY - 5)) == 0
+    read = services.notify(carol, "read")
+    services.mark_read(user=carol, ids=[read.pk])
+    seen = services.notify(carol, "seen")
+    Message.objects.filter(pk=seen.pk).update(seen_at=timezone.now())
+    # A day past the delay: too stale to email (the inbox has it).
+    assert digest.email_unread(now=timezone.now() + LATER + digest.MAX_AGE) == 0
+    assert mail.outbox == []
+    assert run() == 1
+    assert mail.outbox[0].subject == fresh.text
+
+
+def test_users_without_an_address_inactive_or_opted_out_get_nothing(make_user, carol, dave):
+    nobody = make_user("nobody")  # no email address
+    gone = make_user("gone", email="gone@example.com", is_active=False)
+    preferences.preferences_update(user=dave, changes={"email": False})
+    for user in (nobody, gone, dave, carol):
+        services.notify(user, f"for {user.username}")
+    assert run() == 1
+    assert [m.to for m in mail.outbox] == [["carol@example.com"]]
+    assert not EmailedMessage.objects.exclude(message__recipient=carol).exists()
+
+
+def test_do_not_disturb_holds_the_digest_until_it_ends(carol):
+    preferences.quiet_set(user=carol, choice="1h")
+    services.notify(carol, "while quiet")
+    assert digest.email_unread(now=timezone.now() + LATER) == 0
+    # After the hour, the held message goes out (it is within MAX_AGE).
+    assert digest.email_unread(now=timezone.now() + timedelta(hours=1, minutes=1)) == 1
+
+
+def test_an_overlapping_run_that_took_a_message_wins(carol):
+    taken = services.notify(carol, "taken by the other run")
+    services.notify(carol, "free")
+    messages = digest.due(now=timezone.now() + LATER)
+    EmailedMessage.objects.create(message=taken, emailed_at=timezone.now())
+    assert digest._claim(messages, now=timezone.now()) == []
+    # The free one is taken by the next run, alone.
+    assert run() == 1
+    assert mail.outbox[0].subject == "free"
+
+
+def test_an_unreachable_mail_server_loses_nothing(carol, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port()
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 2
+    services.notify(carol, "kept for the next run")
+    assert run() == 0
+    assert not EmailedMessage.objects.exists()
+
+
+# --- unsubscribe -------------------------------------------------------------------------
+def test_unsubscribe_link_confirms_on_get_and_unsubscribes_on_post(carol):
+    path = digest.unsubscribe_url(carol.pk).removeprefix("https://audio.example.com")
+    client = Client(enforce_csrf_checks=True)  # no login, no CSRF cookie: as a mail client
+
+    page = client.get(path)
+    assert page.status_code == 200 and b"Unsubscribe" in page.content
+    assert preferences.snapshot_for(carol.pk).email  # a link scanner's GET changes nothing
+
+    # RFC 8058: the mail client POSTs this body to the List-Unsubscribe URL.
+    done = client.post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert done.status_code == 200 and b"no more notification emails" in done.content
+    assert not preferences.snapshot_for(carol.pk).email
+    services.notify(carol, "after unsubscribing")
+    assert run() == 0
+
+
+@pytest.mark.parametrize("token", ["nonsense", "MQ:bad-signature"])
+def test_a_bad_unsubscribe_token_is_a_404_and_changes_nothing(carol, token):
+    response = Client().post(f"/notifications/email/unsubscribe/{token}/")
+    assert response.status_code == 404
+    assert preferences.snapshot_for(carol.pk).email
+
+
+def test_a_token_signed_with_another_salt_is_refused(carol):
+    from django.core import signing
+
+    other = signing.Signer(salt="something else").sign_object(carol.pk)
+    assert digest.user_for_token(other) is None
+    assert digest.user_for_token(digest.unsubscribe_token(carol.pk)) == carol.pk
+
+
+# --- end to end through SMTP -------------------------------------------------------------
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler: keeps each envelope it is handed."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=closed_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield inbox
+    controller.stop()
+
+
+def test_email_unread_command_sends_through_a_real_smtp_server(carol, dave, smtp_server, settings):
+    settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS = 0
+    services.notify(carol, "Transcoded: talk.mp3 ✓", level="success", link="/uploads/7/")
+    services.notify(dave, "Hello dave")
+    out = StringIO()
+
+    call_command("email_unread", stdout=out)
+
+    assert out.getvalue().strip() == "emailed 2 messages"
+    by_rcpt = {tuple(e.rcpt_tos): e for e in smtp_server.envelopes}
+    assert set(by_rcpt) == {("carol@example.com",), ("dave@example.com",)}
+    envelope = by_rcpt[("carol@example.com",)]
+    assert envelope.mail_from == "notifications@example.com"
+    parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert parsed["Subject"] == "Transcoded: talk.mp3 ✓"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # Long enough to be folded onto a continuation line (RFC 5322), hence the strip().
+    assert parsed["List-Unsubscribe"].strip() == f"<{digest.unsubscribe_url(carol.pk)}>"
+    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    html = parsed.get_body(preferencelist=("html",)).get_content()
+    assert "Transcoded: talk.mp3 ✓" in text and "https://audio.example.com/uploads/7/" in text
+    assert 'href="https://audio.example.com/uploads/7/"' in html
+
+    out = StringIO()
+    call_command("email_unread", stdout=out)
+    assert out.getvalue().strip() == "emailed 0 messages"
+    assert len(smtp_server.envelopes) == 2
