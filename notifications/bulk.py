@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import events
+from notifications import events, preferences
 from notifications.models import Message, UnreadCounter
 from notifications.services import InvalidNotification
 from notifications.services import _clean as clean
@@ -78,9 +78,20 @@ def notify_many(specs: list[NotifySpec]) -> tuple[list[Stored | Refused], list[P
             first = results[result.index]
             assert isinstance(first, Stored)
             results[index] = Stored(first.message_id, first.user_id, created=False)
-    counts = _counts({m.recipient_id for m in created})
+    recipients = {m.recipient_id for m in created}
+    counts = _counts(recipients)
+    # One query for the batch: whose preferences hold the toast of which level.
+    snapshots = preferences.snapshots_for(recipients) if recipients else {}
+    now = timezone.now()
     pushes = [
-        (m.recipient_id, events.notification_frame(m.to_payload(), counts[m.recipient_id]))
+        (
+            m.recipient_id,
+            events.notification_frame(
+                m.to_payload(),
+                counts[m.recipient_id],
+                toast=snapshots[m.recipient_id].shows_toast(m.level, now),
+            ),
+        )
         for m in sorted(created, key=lambda m: m.pk)
     ]
     return results, pushes

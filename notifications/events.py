@@ -34,9 +34,18 @@ def encode(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
-def notification_frame(message: dict[str, Any], unread_count: int) -> dict[str, Any]:
-    """A new or changed message (`Message.to_payload()`), with the user's unread total."""
-    return {"type": "notification", "message": message, "unread_count": unread_count}
+def notification_frame(
+    message: dict[str, Any], unread_count: int, *, toast: bool = True
+) -> dict[str, Any]:
+    """A new or changed message (`Message.to_payload()`), with the user's unread total.
+
+    `toast: false` (only ever sent as false) tells clients to add it to the inbox quietly:
+    the user's preferences hold toasts for this level, or do-not-disturb is on.
+    """
+    frame = {"type": "notification", "message": message, "unread_count": unread_count}
+    if not toast:
+        frame["toast"] = False
+    return frame
 
 
 def read_frame(ids: list[int], unread_count: int) -> dict[str, Any]:

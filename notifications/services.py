@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import events, selectors
+from notifications import events, preferences, selectors
 from notifications.models import Level, Message, is_id
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,9 @@ def notify(
         if not created:
             _update_in_place(message, text=text, level=level, link=link)
         count = selectors.unread_count(user_id=user.pk)
-        events.push_on_commit(user.pk, events.notification_frame(message.to_payload(), count))
+        toast = preferences.snapshot_for(user.pk).shows_toast(message.level, timezone.now())
+        frame = events.notification_frame(message.to_payload(), count, toast=toast)
+        events.push_on_commit(user.pk, frame)
     return message
 
 
