@@ -1,0 +1,84 @@
+"""The socket's hot path: relays without a thread hop, acks through the batching writer."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import SyncToAsync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from notifications import events, services
+from notifications.models import Message
+from tests.consumers.sockets import assert_quiet, flush_layer, open_socket, receive
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+notify = database_sync_to_async(services.notify)
+
+
+@pytest.fixture(autouse=True)
+async def close_layer():
+    async for _ in flush_layer():
+        yield
+
+
+@pytest.fixture
+def hops(monkeypatch) -> list[str]:
+    """Every sync_to_async call (a thread hop), by the function it runs."""
+    calls: list[str] = []
+    real = SyncToAsync.__call__
+
+    async def counting(self, *args, **kwargs):
+        calls.append(getattr(self.func, "__name__", repr(self.func)))
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting)
+    return calls
+
+
+async def test_a_relayed_frame_makes_no_thread_hop(layer, alice, hops):
+    socket = await open_socket(alice)
+    assert (await receive(socket))["type"] == "sync"
+    hops.clear()
+    frame = {"type": "notification", "message": {"id": 1}, "unread_count": 1}
+    await get_channel_layer().group_send(
+        events.user_group(alice.pk), {"type": events.RELAY, "text": events.encode(frame)}
+    )
+    assert await receive(socket) == frame
+    await socket.send_to(text_data='{"type":"ping"}')
+    assert await receive(socket) == {"type": "pong"}
+    # Stock channels would have hopped to close_old_connections before each handler.
+    assert hops == []
+    await socket.disconnect()
+
+
+async def test_acks_from_many_sockets_commit_together_and_reach_every_tab(layer, alice, bob):
+    messages = [await notify(alice, f"a{i}") for i in range(3)] + [await notify(bob, "b")]
+    alice_tabs = [await open_socket(alice) for _ in range(2)]
+    bob_tab = await open_socket(bob)
+    for tab in [*alice_tabs, bob_tab]:
+        assert (await receive(tab))["type"] == "sync"
+    # Sent at once: the writer takes them as one batch (or a few), in one transaction each.
+    await asyncio.gather(
+        alice_tabs[0].send_to(text_data=f'{{"type":"ack","ids":[{messages[0].pk}]}}'),
+        alice_tabs[1].send_to(text_data=f'{{"type":"ack","ids":[{messages[1].pk}]}}'),
+        # Bob acking Alice's message changes nothing: the filter is the ownership check.
+        bob_tab.send_to(text_data=f'{{"type":"ack","ids":[{messages[3].pk},{messages[2].pk}]}}'),
+    )
+    for tab in alice_tabs:
+        # One `read` frame per user per batch: both acks in one frame when they shared one.
+        read: set[int] = set()
+        while len(read) < 2:
+            frame = await receive(tab)
+            assert frame["type"] == "read"
+            read |= set(frame["ids"])
+        assert read == {messages[0].pk, messages[1].pk}
+        assert frame["unread_count"] == 1
+    assert await receive(bob_tab) == {"type": "read", "ids": [messages[3].pk], "unread_count": 0}
+    unread = await database_sync_to_async(
+        lambda: sorted(Message.objects.unread().values_list("pk", flat=True))
+    )()
+    assert unread == [messages[2].pk]
+    for tab in [*alice_tabs, bob_tab]:
+        await assert_quiet(tab)
+        await tab.disconnect()
