@@ -52,12 +52,16 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
+        authenticated = user is not None and user.is_authenticated
+        # Reserve before the first await: between a check and a later increment other
+        # handshakes of the same user would run, and all of them would pass the cap.
+        reserved = authenticated and self.reserve_slot(user.pk)
         # Accept before closing: a close before accept is an HTTP 403 and the code is lost.
         await self.accept()
-        if user is None or not user.is_authenticated:
+        if not authenticated:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        if self.open_per_user[user.pk] >= settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER:
+        if not reserved:
             await self.send_frame(
                 {
                     "type": "error",
@@ -81,21 +85,18 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             self.group = None
             await self.close(code=CLOSE_TRY_AGAIN)
             return
-        self.open_per_user[user.pk] += 1
         metrics.OPEN_SOCKETS.inc()
         watch.register(self)
         shutdown.track(self)
         await self.send_sync()
 
     async def disconnect(self, code: int) -> None:
+        self.release_slot()
         if self.group is None:
             return
         watch.unregister(self)
         shutdown.untrack(self)
-        self.open_per_user[self.user.pk] -= 1
         metrics.OPEN_SOCKETS.dec()
-        if self.open_per_user[self.user.pk] <= 0:
-            del self.open_per_user[self.user.pk]
         try:
             await asyncio.wait_for(
                 self.channel_layer.group_discard(self.group, self.channel_name),
@@ -104,6 +105,44 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.info("group discard failed for user %s", self.user.pk, exc_info=True)
         self.group = None
+
+    # --- the per-user socket cap --------------------------------------------------
+    slot_user: int | None = None
+
+    def reserve_slot(self, user_id: int) -> bool:
+        """Take one of the user's places in this process, or False when all are taken.
+
+        Synchronous on purpose: nothing can run between the check and the increment.
+        """
+        if self.open_per_user[user_id] >= settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER:
+            return False
+        self.open_per_user[user_id] += 1
+        self.slot_user = user_id
+        return True
+
+    def release_slot(self) -> None:
+        """Give the place back; safe to call on every exit path, it counts once."""
+        user_id, self.slot_user = self.slot_user, None
+        if user_id is None:
+            return
+        self.open_per_user[user_id] -= 1
+        if self.open_per_user[user_id] <= 0:
+            del self.open_per_user[user_id]
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        # A socket the server closes (4429 for flooding, 4401, 4503...) is done: its place
+        # is free now, not when (or if) the client answers the close and the disconnect
+        # gets through a queue that a flooder may have filled.
+        self.release_slot()
+        await super().close(code=code, reason=reason)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Daphne cancels an app that is slow to finish after a disconnect; cancelled,
+            # disconnect() never runs, and the place would be lost until a restart.
+            self.release_slot()
 
     async def join_group(self) -> None:
         await asyncio.wait_for(
