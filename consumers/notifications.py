@@ -262,8 +262,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         if self.scope.get("session") is None:
             return
-        # The changing request updates its own session's hash right after saving the user.
-        await asyncio.sleep(0.5)
+        # Sent after the change is committed, so this reads the new state. The session
+        # that changed its own password is re-keyed by Django (update_session_auth_hash
+        # cycles the key), so the key this socket holds is gone and it closes too; the
+        # browser's next connect uses the new cookie (docs/protocol.md, 4401).
         store = import_module(settings.SESSION_ENGINE).SessionStore
         fresh = store(session_key=self.scope["session"].session_key)
         user = await get_user({"session": fresh})
