@@ -139,6 +139,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
+        except Exception:
+            if hasattr(self, "base_send"):  # set once the layer has given us a channel
+                raise
+            # The layer could not make this socket's channel (Redis down): without this
+            # the error escapes before the handshake and daphne answers HTTP 500.
+            logger.warning("socket refused: channel layer unreachable", exc_info=True)
+            await self.refuse_try_again(receive, send)
         finally:
             # Daphne cancels an app that is slow to finish after a disconnect; cancelled,
             # disconnect() never runs, and the place would be lost until a restart.
@@ -149,6 +156,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             self.channel_layer.group_add(self.group, self.channel_name),
             settings.NOTIFICATIONS_PUSH_TIMEOUT,
         )
+
+    async def refuse_try_again(self, receive: Any, send: Any) -> None:
+        """Accept and close with 4503, without a channel layer (docs/protocol.md)."""
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
 
     # --- client frames ----------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
