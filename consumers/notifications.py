@@ -58,6 +58,16 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         reserved = authenticated and self.reserve_slot(user.pk)
         # Accept before closing: a close before accept is an HTTP 403 and the code is lost.
         await self.accept()
+        if self.scope.get("auth_throttled"):
+            await self.send_frame(
+                {
+                    "type": "error",
+                    "code": "too_many_failures",
+                    "detail": "too many failed tokens from this address; retry later",
+                }
+            )
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
         if not authenticated:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return

@@ -213,6 +213,10 @@ if (
     raise ImproperlyConfigured(
         "WEBPUSH_VAPID_SUBJECT must be a mailto: or https: URL when the VAPID keys are set."
     )
+# Failed bearer tokens (API, sockets, service token) one client address may send within
+# the window (seconds) before all of its bearer attempts are refused until it ends.
+TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 10)
+TOKEN_FAILURE_WINDOW = env_float("TOKEN_FAILURE_WINDOW", 60.0)
 # Bearer token for GET /metrics (Prometheus); unset: the endpoint answers 404.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
