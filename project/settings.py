@@ -198,6 +198,10 @@ NOTIFICATIONS_RATE = env_float("NOTIFICATIONS_RATE", 10.0)
 NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
 # Sockets one user may hold open on one server process.
 NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER", 20)
+# Most bytes / frames daphne may hold unsent for one socket whose client does not read;
+# past either the socket is closed with 4408 (consumers/backpressure.py).
+NOTIFICATIONS_SEND_BUFFER_BYTES = env_int("NOTIFICATIONS_SEND_BUFFER_BYTES", 512 * 1024)
+NOTIFICATIONS_SEND_BUFFER_FRAMES = env_int("NOTIFICATIONS_SEND_BUFFER_FRAMES", 1000)
 # How often each process probes the channel layer end to end (consumers/watch.py).
 NOTIFICATIONS_LAYER_CHECK_INTERVAL = env_float("NOTIFICATIONS_LAYER_CHECK_INTERVAL", 1.0)
 # Web Push (docs/inbox.md, "Web Push"): off unless both VAPID keys are set.
