@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import post_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts import services
@@ -19,13 +19,27 @@ CREDENTIAL_FIELDS = ("password", "is_active")
 
 
 @receiver(pre_save, sender=get_user_model())
-def on_user_save(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+def note_credential_change(
+    sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """Remember whether this save changes a credential; post_save announces it."""
+    instance._credentials_changing = False
     if instance.pk is None or (
         update_fields is not None and not set(CREDENTIAL_FIELDS) & set(update_fields)
     ):
         return
     old = sender.objects.filter(pk=instance.pk).values_list(*CREDENTIAL_FIELDS).first()
-    if old is not None and old != tuple(getattr(instance, f) for f in CREDENTIAL_FIELDS):
+    instance._credentials_changing = old is not None and old != tuple(
+        getattr(instance, f) for f in CREDENTIAL_FIELDS
+    )
+
+
+@receiver(post_save, sender=get_user_model())
+def on_user_save(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    # Only now is the UPDATE done: outside a transaction on_commit runs at once, so an
+    # event sent from pre_save reached sockets that re-checked the old row.
+    if not created and getattr(instance, "_credentials_changing", False):
+        instance._credentials_changing = False
         services.credentials_changed(user=instance)
 
 

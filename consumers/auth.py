@@ -4,7 +4,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.selectors import token_for_raw
+from accounts.auth import TooManyFailures, token_for_bearer
 
 
 def _bearer(scope: dict[str, Any]) -> str | None:
@@ -30,10 +30,17 @@ class TokenOrSessionAuthMiddleware:
         raw = _bearer(scope)
         if raw is None:
             return await self.session_auth(scope, receive, send)
-        token = await database_sync_to_async(token_for_raw)(raw) if raw else None
+        address = (scope.get("client") or [None])[0]
+        throttled = False
+        try:
+            token = await database_sync_to_async(token_for_bearer)(raw, address=address)
+        except TooManyFailures:
+            token, throttled = None, True
         scope = dict(
             scope,
             user=token.user if token else AnonymousUser(),
             auth_token_id=token.pk if token else None,
+            # The consumer closes with 4429 (retry later), not 4401 (give up).
+            auth_throttled=throttled,
         )
         return await self.inner(scope, receive, send)

@@ -68,12 +68,26 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
+        authenticated = user is not None and user.is_authenticated
+        # Reserve before the first await: between a check and a later increment other
+        # handshakes of the same user would run, and all of them would pass the cap.
+        reserved = authenticated and self.reserve_slot(user.pk)
         # Accept before closing: a close before accept is an HTTP 403 and the code is lost.
         await self.accept()
-        if user is None or not user.is_authenticated:
+        if self.scope.get("auth_throttled"):
+            await self.send_frame(
+                {
+                    "type": "error",
+                    "code": "too_many_failures",
+                    "detail": "too many failed tokens from this address; retry later",
+                }
+            )
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        if not authenticated:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        if self.open_per_user[user.pk] >= settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER:
+        if not reserved:
             await self.send_frame(
                 {
                     "type": "error",
@@ -97,21 +111,18 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             self.group = None
             await self.close(code=CLOSE_TRY_AGAIN)
             return
-        self.open_per_user[user.pk] += 1
         metrics.OPEN_SOCKETS.inc()
         watch.register(self)
         shutdown.track(self)
         await self.send_sync()
 
     async def disconnect(self, code: int) -> None:
+        self.release_slot()
         if self.group is None:
             return
         watch.unregister(self)
         shutdown.untrack(self)
-        self.open_per_user[self.user.pk] -= 1
         metrics.OPEN_SOCKETS.dec()
-        if self.open_per_user[self.user.pk] <= 0:
-            del self.open_per_user[self.user.pk]
         try:
             await asyncio.wait_for(
                 self.channel_layer.group_discard(self.group, self.channel_name),
@@ -121,11 +132,64 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             logger.info("group discard failed for user %s", self.user.pk, exc_info=True)
         self.group = None
 
+    # --- the per-user socket cap --------------------------------------------------
+    slot_user: int | None = None
+
+    def reserve_slot(self, user_id: int) -> bool:
+        """Take one of the user's places in this process, or False when all are taken.
+
+        Synchronous on purpose: nothing can run between the check and the increment.
+        """
+        if self.open_per_user[user_id] >= settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER:
+            return False
+        self.open_per_user[user_id] += 1
+        self.slot_user = user_id
+        return True
+
+    def release_slot(self) -> None:
+        """Give the place back; safe to call on every exit path, it counts once."""
+        user_id, self.slot_user = self.slot_user, None
+        if user_id is None:
+            return
+        self.open_per_user[user_id] -= 1
+        if self.open_per_user[user_id] <= 0:
+            del self.open_per_user[user_id]
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        # A socket the server closes (4429 for flooding, 4401, 4503...) is done: its place
+        # is free now, not when (or if) the client answers the close and the disconnect
+        # gets through a queue that a flooder may have filled.
+        self.release_slot()
+        await super().close(code=code, reason=reason)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception:
+            if hasattr(self, "base_send"):  # set once the layer has given us a channel
+                raise
+            # The layer could not make this socket's channel (Redis down): without this
+            # the error escapes before the handshake and daphne answers HTTP 500.
+            logger.warning("socket refused: channel layer unreachable", exc_info=True)
+            await self.refuse_try_again(receive, send)
+        finally:
+            # Daphne cancels an app that is slow to finish after a disconnect; cancelled,
+            # disconnect() never runs, and the place would be lost until a restart.
+            self.release_slot()
+
     async def join_group(self) -> None:
         await asyncio.wait_for(
             self.channel_layer.group_add(self.group, self.channel_name),
             settings.NOTIFICATIONS_PUSH_TIMEOUT,
         )
+
+    async def refuse_try_again(self, receive: Any, send: Any) -> None:
+        """Accept and close with 4503, without a channel layer (docs/protocol.md)."""
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
 
     # --- client frames ----------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -244,8 +308,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         if self.scope.get("session") is None:
             return
-        # The changing request updates its own session's hash right after saving the user.
-        await asyncio.sleep(0.5)
+        # Sent after the change is committed, so this reads the new state. The session
+        # that changed its own password is re-keyed by Django (update_session_auth_hash
+        # cycles the key), so the key this socket holds is gone and it closes too; the
+        # browser's next connect uses the new cookie (docs/protocol.md, 4401).
         store = import_module(settings.SESSION_ENGINE).SessionStore
         fresh = store(session_key=self.scope["session"].session_key)
         user = await get_user({"session": fresh})

@@ -5,7 +5,6 @@ Two ways in: the session cookie (browser code; unsafe methods need the CSRF toke
 attaches that header on its own). POST /api/notify/ takes the service token instead.
 """
 
-import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.selectors import user_for_token
+from accounts.auth import TooManyFailures, secret_matches, token_for_bearer
 from notifications import bulk, preferences, selectors, services, writer
 from notifications.models import Message, parse_ids
 from notifications.views import parse_cursor
@@ -34,6 +33,19 @@ def error(status: int, code: str, detail: str = "") -> JsonResponse:
     response = JsonResponse(body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def too_many_failures(exc: TooManyFailures) -> JsonResponse:
+    response = error(429, "too_many_failures", str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return unlogged(response)
+
+
+def unlogged(response: JsonResponse) -> JsonResponse:
+    """A refused bearer token: accounts.auth logs these once per address and window;
+    Django would log each one at WARNING, one line per guess."""
+    response._has_been_logged = True  # type: ignore[attr-defined] - django.utils.log
     return response
 
 
@@ -71,9 +83,13 @@ def api_view(*methods: str) -> Callable[[View], View]:
             token = _bearer(request)
             if token is not None:
                 # A bad token is never replaced by the session cookie, as on the socket.
-                user = user_for_token(token) if token else None
+                try:
+                    found = token_for_bearer(token, address=request.META.get("REMOTE_ADDR"))
+                except TooManyFailures as exc:
+                    return too_many_failures(exc)
+                user = found.user if found else None
                 if user is None:
-                    return error(401, "unauthenticated", "unknown or revoked token")
+                    return unlogged(error(401, "unauthenticated", "unknown or revoked token"))
             else:
                 user = request.user
                 if not user.is_authenticated:
@@ -196,10 +212,12 @@ async def notify(request: HttpRequest) -> JsonResponse:
     token = _bearer(request)
     if token is None:
         return error(401, "unauthenticated", "send the service token as a bearer token")
-    # Constant time, so the token cannot be guessed a character at a time.
-    if not hmac.compare_digest(token.encode(), expected.encode()):
-        logger.warning("notify API: wrong service token from %s", request.META.get("REMOTE_ADDR"))
-        return error(403, "forbidden")
+    # Constant time, and a failure limit per address (logged once per window, not per try).
+    try:
+        if not secret_matches(token, expected, address=request.META.get("REMOTE_ADDR")):
+            return unlogged(error(403, "forbidden"))
+    except TooManyFailures as exc:
+        return too_many_failures(exc)
     try:
         body = _json_body(request)
         username, text = body.get("user"), body.get("text")

@@ -8,7 +8,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus text format; needs `Authorization: Bearer <METRICS_TOKEN>`, else 404."""
     token = settings.METRICS_TOKEN
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    # Only as a bearer token: a bare token in the header is refused like a wrong one.
+    if scheme.lower() != "bearer":
+        given = ""
+    if not token or not given or not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise Http404  # do not even reveal that the endpoint exists
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

@@ -11,10 +11,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from consumers import backpressure  # noqa: E402
 from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
+
+backpressure.install()  # under daphne: bound what is queued for a socket that does not read
 
 application = ProtocolTypeRouter(
     {

@@ -203,6 +203,10 @@ NOTIFICATIONS_WRITER_QUEUE = env_int("NOTIFICATIONS_WRITER_QUEUE", 2000)
 NOTIFICATIONS_RETRY_AFTER = env_int("NOTIFICATIONS_RETRY_AFTER", 5)
 # Sockets one user may hold open on one server process.
 NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER", 20)
+# Most bytes / frames daphne may hold unsent for one socket whose client does not read;
+# past either the socket is closed with 4408 (consumers/backpressure.py).
+NOTIFICATIONS_SEND_BUFFER_BYTES = env_int("NOTIFICATIONS_SEND_BUFFER_BYTES", 512 * 1024)
+NOTIFICATIONS_SEND_BUFFER_FRAMES = env_int("NOTIFICATIONS_SEND_BUFFER_FRAMES", 1000)
 # How often each process probes the channel layer end to end (consumers/watch.py).
 NOTIFICATIONS_LAYER_CHECK_INTERVAL = env_float("NOTIFICATIONS_LAYER_CHECK_INTERVAL", 1.0)
 # Web Push (docs/inbox.md, "Web Push"): off unless both VAPID keys are set.
@@ -240,6 +244,10 @@ NOTIFICATIONS_EMAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_EMAIL_DELAY_SECONDS",
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one.")
+# Failed bearer tokens (API, sockets, service token) one client address may send within
+# the window (seconds) before all of its bearer attempts are refused until it ends.
+TOKEN_FAILURE_LIMIT = env_int("TOKEN_FAILURE_LIMIT", 10)
+TOKEN_FAILURE_WINDOW = env_float("TOKEN_FAILURE_WINDOW", 60.0)
 # Bearer token for GET /metrics (Prometheus); unset: the endpoint answers 404.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 

@@ -89,3 +89,13 @@ def layer(request: pytest.FixtureRequest, settings) -> Iterator[str]:
     channel_layers.backends.clear()
     yield request.param
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_token_failures() -> Iterator[None]:
+    """The bearer failure limit is per process: one test's bad tokens must not block the next."""
+    from accounts.auth import limiter
+
+    limiter.clear()
+    yield
+    limiter.clear()

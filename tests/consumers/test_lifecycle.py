@@ -1,5 +1,7 @@
 """A socket never outlives its credential, and one client cannot flood the server."""
 
+import asyncio
+import contextlib
 import json
 
 import pytest
@@ -10,6 +12,7 @@ from django.test import Client
 
 from accounts.models import ApiToken
 from accounts.services import token_create, tokens_revoke
+from consumers.notifications import NotificationConsumer
 from project.asgi import application
 from tests.consumers.sockets import ORIGIN, TIMEOUT, assert_quiet, receive
 
@@ -146,3 +149,59 @@ async def test_a_user_who_can_no_longer_log_in_loses_every_socket(layer, alice, 
     assert await closed_with(by_token) == 4401
     await assert_quiet(bystander)
     await bystander.disconnect()
+
+
+async def test_concurrent_connects_cannot_pass_the_socket_cap(alice, settings, monkeypatch):
+    """The cap is reserved before the first await of the handshake, not after the join."""
+    settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER = 3
+    join = NotificationConsumer.join_group
+
+    async def slow_join(self) -> None:
+        await asyncio.sleep(0.05)  # a Redis round trip: other handshakes run meanwhile
+        await join(self)
+
+    monkeypatch.setattr(NotificationConsumer, "join_group", slow_join)
+    _, raw = await database_sync_to_async(token_create)(user=alice)
+    sockets = await asyncio.gather(*(socket_for(token=raw) for _ in range(12)))
+    firsts = [json.loads(await s.receive_from(timeout=TIMEOUT)) for s in sockets]
+    assert (
+        sorted(f.get("code", f["type"]) for f in firsts) == ["sync"] * 3 + ["too_many_sockets"] * 9
+    )
+    for socket in sockets:
+        await socket.disconnect()
+    assert NotificationConsumer.open_per_user[alice.pk] == 0
+
+
+async def test_a_socket_closed_for_flooding_gives_its_place_back(alice, settings):
+    settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER = 1
+    settings.NOTIFICATIONS_RATE = 0.001
+    settings.NOTIFICATIONS_RATE_BURST = 1
+    _, raw = await database_sync_to_async(token_create)(user=alice)
+    for _ in range(3):
+        flooder = await socket_for(token=raw)
+        assert (await receive(flooder))["type"] == "sync"
+        for _ in range(3):
+            await flooder.send_to(text_data='{"type":"ping"}')
+        assert await closed_with(flooder) == 4429
+        # The client never finishes the close (nor does daphne tell the consumer in
+        # time when a flood is queued ahead of the disconnect): the place is free anyway.
+    settings.NOTIFICATIONS_RATE = 10
+    settings.NOTIFICATIONS_RATE_BURST = 30
+    after = await socket_for(token=raw)
+    assert (await receive(after))["type"] == "sync"
+    await after.disconnect()
+
+
+async def test_a_consumer_cancelled_before_its_disconnect_gives_its_place_back(alice, settings):
+    """Daphne cancels an app that does not finish within its close timeout."""
+    settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER = 1
+    _, raw = await database_sync_to_async(token_create)(user=alice)
+    socket = await socket_for(token=raw)
+    assert (await receive(socket))["type"] == "sync"
+    socket.future.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await socket.future
+    assert NotificationConsumer.open_per_user[alice.pk] == 0
+    after = await socket_for(token=raw)
+    assert (await receive(after))["type"] == "sync"
+    await after.disconnect()

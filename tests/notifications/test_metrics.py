@@ -13,6 +13,20 @@ def value(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        ("s3cret-metrics-token", 404),
+        ("Token s3cret-metrics-token", 404),
+        ("Bearer", 404),
+        ("bearer s3cret-metrics-token", 200),  # the scheme is case-insensitive (RFC 7235)
+    ],
+)
+def test_metrics_token_counts_only_as_a_bearer_token(client, settings, header, status):
+    settings.METRICS_TOKEN = "s3cret-metrics-token"
+    assert client.get("/metrics", headers={"Authorization": header}).status_code == status
+
+
 def test_metrics_endpoint_is_hidden_without_the_token(client, settings):
     settings.METRICS_TOKEN = ""
     assert client.get("/metrics").status_code == 404
