@@ -1,0 +1,146 @@
+"""The batching writer: one transaction per batch, answers after commit, bad rows alone."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import OperationalError, connection
+
+from notifications import bulk, events, writer
+from notifications.models import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def pushed(monkeypatch) -> list[tuple[int, dict]]:
+    frames: list[tuple[int, dict]] = []
+
+    async def record(pushes):
+        # Pushed only after commit: another connection already sees every row pushed.
+        ids = {frame["message"]["id"] for _, frame in pushes if frame["type"] == "notification"}
+        visible = await database_sync_to_async(
+            lambda: set(Message.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        )()
+        assert visible == ids
+        frames.extend(pushes)
+        return True
+
+    monkeypatch.setattr(events, "push_many", record)
+    return frames
+
+
+class Recording:
+    """A job kind that records how it was called, failing the way a test asks."""
+
+    def __init__(self, *, fail_batches: int = 0, poison: object = None) -> None:
+        self.batches: list[list] = []
+        self.ones: list = []
+        self.fail_batches = fail_batches
+        self.poison = poison
+
+    def run_batch(self, payloads):
+        self.batches.append(list(payloads))
+        if len(self.batches) <= self.fail_batches:
+            raise OperationalError("database is locked")
+        if self.poison in payloads:
+            raise OperationalError("a bad row")
+        return [p * 2 for p in payloads], []
+
+    def run_one(self, payload):
+        self.ones.append(payload)
+        if payload == self.poison:
+            raise ValueError("refused alone")
+        return payload * 2, []
+
+
+async def test_jobs_waiting_together_share_one_batch():
+    kind = Recording()
+    results = await asyncio.gather(*(writer.submit(kind, n) for n in range(5)))
+    assert results == [0, 2, 4, 6, 8]
+    assert kind.batches == [[0, 1, 2, 3, 4]] and kind.ones == []
+
+
+async def test_a_busy_batch_is_retried_whole():
+    kind = Recording(fail_batches=1)
+    assert await asyncio.gather(writer.submit(kind, 1), writer.submit(kind, 2)) == [2, 4]
+    assert kind.batches == [[1, 2], [1, 2]] and kind.ones == []
+
+
+async def test_a_bad_row_fails_alone():
+    kind = Recording(poison=3)
+    jobs = [writer.submit(kind, n) for n in (1, 3, 5)]
+    outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+    assert outcomes[0] == 2 and outcomes[2] == 10
+    assert isinstance(outcomes[1], ValueError)
+    assert kind.ones == [1, 3, 5]  # the batch failed, then each ran in its own transaction
+
+
+async def test_past_the_queue_bound_submit_refuses_at_once(settings):
+    settings.NOTIFICATIONS_WRITER_QUEUE = 2
+    kind = Recording()
+    w = writer.get_writer()
+    first, second = w.submit(kind, 1), w.submit(kind, 2)
+    with pytest.raises(writer.Overloaded):
+        w.submit(kind, 3)
+    # Acks are bounded by each socket's rate limit instead, and are never refused here.
+    third = w.submit(kind, 4, bounded=False)
+    assert await asyncio.gather(first, second, third) == [2, 4, 8]
+    assert await writer.submit(kind, 5) == 10  # the queue drained: accepted again
+
+
+async def test_notify_many_stores_each_once_and_pushes_after_commit(alice, bob, pushed):
+    specs = [
+        bulk.NotifySpec(text="one", username="alice", source_id="s-1"),
+        bulk.NotifySpec(text="one again", username="alice", source_id="s-1"),
+        bulk.NotifySpec(text="for bob", username="bob", source_id="s-1"),
+        bulk.NotifySpec(text="", username="alice"),
+        bulk.NotifySpec(text="nobody's", username="nobody"),
+        bulk.NotifySpec(text="no link", username="bob", link="javascript:alert(1)"),
+    ]
+    results = await asyncio.gather(*(writer.submit(bulk.NOTIFY, spec) for spec in specs))
+    first, again, for_bob, empty, unknown, bad_link = results
+    assert first.created and not again.created and again.message_id == first.message_id
+    assert for_bob.created and for_bob.user_id == bob.pk
+    assert [r.code for r in (empty, unknown, bad_link)] == [
+        "invalid_notification",
+        "unknown_user",
+        "invalid_notification",
+    ]
+    stored = await database_sync_to_async(
+        lambda: sorted(Message.objects.values_list("recipient__username", "text"))
+    )()
+    assert stored == [("alice", "one"), ("bob", "for bob")]
+    assert sorted((user, f["message"]["text"], f["unread_count"]) for user, f in pushed) == sorted(
+        [(alice.pk, "one", 1), (bob.pk, "for bob", 1)]
+    )
+
+
+async def test_a_foreign_key_failure_in_a_batch_refuses_that_job_only(alice, pushed):
+    # A user deleted between validation and insert: its row fails, the others are stored.
+    jobs = [
+        writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="kept", user_id=alice.pk)),
+        writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="lost", user_id=alice.pk + 1000)),
+        writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="kept too", user_id=alice.pk)),
+    ]
+    outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+    assert outcomes[0].created and outcomes[2].created
+    assert isinstance(outcomes[1], Exception)
+    texts = await database_sync_to_async(
+        lambda: sorted(Message.objects.values_list("text", flat=True))
+    )()
+    assert texts == ["kept", "kept too"]
+    assert len(pushed) == 2
+
+
+async def test_the_writer_closes_its_connection_after_each_batch(alice):
+    await writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="x", user_id=alice.pk))
+    w = writer.get_writer()
+
+    def writer_thread_connection():
+        return connection.connection
+
+    # The writer's one thread returns its connection (to the pool) after every batch.
+    assert (
+        await asyncio.get_running_loop().run_in_executor(w.thread, writer_thread_connection) is None
+    )

@@ -1,0 +1,145 @@
+"""SNS notify deliveries through the batching writer: exactly once, bad rows alone, 503s."""
+
+import asyncio
+import threading
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import connections
+
+from notifications import writer
+from notifications.models import Message
+from tests.consumers.sockets import flush_layer, open_socket, receive
+from tests.webhooks.factories import body, notification, sns_headers
+from tests.webhooks.test_asgi import asgi_post
+from webhooks import sns
+from webhooks.batch import SNS_NOTIFY
+from webhooks.models import ProcessedMessage, UnmatchedMessage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+async def close_layer():
+    async for _ in flush_layer():
+        yield
+
+
+def delivery(signed, user: str = "alice", text: str = "Hi") -> dict:
+    return notification(
+        {"notify": {"user": user, "text": text}}, key=signed.key, signing_cert_url=signed.url
+    )
+
+
+def envelope(data: dict) -> sns.Envelope:
+    return sns.parse(body(data), sns_headers(data))
+
+
+@database_sync_to_async
+def state() -> tuple[list, list, list]:
+    return (
+        sorted(Message.objects.values_list("recipient__username", "text", "source_id")),
+        sorted(ProcessedMessage.objects.values_list("message_id", "outcome")),
+        sorted(UnmatchedMessage.objects.values_list("message_id", "reason")),
+    )
+
+
+async def test_one_message_id_twice_in_one_batch_applies_once(signed, alice):
+    data = delivery(signed)
+    outcomes = await asyncio.gather(
+        writer.submit(SNS_NOTIFY, envelope(data)), writer.submit(SNS_NOTIFY, envelope(data))
+    )
+    assert [o.duplicate for o in outcomes] == [False, True]
+    messages, processed, unmatched = await state()
+    assert messages == [("alice", "Hi", data["MessageId"])]
+    assert processed == [(data["MessageId"], f"notified user {alice.pk}")]
+    assert unmatched == []
+
+
+async def test_unmatched_and_invalid_deliveries_are_kept_apart_from_the_rest(signed, alice):
+    good, nobody, empty = delivery(signed), delivery(signed, "nobody"), delivery(signed, text="")
+    outcomes = await asyncio.gather(
+        *(writer.submit(SNS_NOTIFY, envelope(d)) for d in (good, nobody, empty))
+    )
+    assert [o.duplicate for o in outcomes] == [False, False, False]
+    messages, processed, unmatched = await state()
+    assert messages == [("alice", "Hi", good["MessageId"])]
+    assert len(processed) == 3  # every MessageId is recorded, matched or not
+    assert sorted(m for m, _ in unmatched) == sorted([nobody["MessageId"], empty["MessageId"]])
+    reasons = dict(unmatched)
+    assert reasons[nobody["MessageId"]] == "unknown user 'nobody'"
+    assert reasons[empty["MessageId"]].startswith("invalid notify payload")
+
+
+async def test_a_redelivery_in_a_later_batch_is_a_duplicate(signed, alice):
+    data = delivery(signed)
+    assert not (await writer.submit(SNS_NOTIFY, envelope(data))).duplicate
+    assert (await writer.submit(SNS_NOTIFY, envelope(data))).duplicate
+    assert len((await state())[0]) == 1
+
+
+def test_concurrent_batches_in_two_processes_apply_each_message_id_once(signed, alice):
+    """Two server processes' writers (two loops, two connections) get the same deliveries."""
+    deliveries = [delivery(signed, text=f"m{i}") for i in range(30)]
+    results: list[list] = []
+    start = threading.Barrier(2)
+
+    def process() -> None:
+        async def run():
+            start.wait()
+            return await asyncio.gather(
+                *(writer.submit(SNS_NOTIFY, envelope(d)) for d in deliveries)
+            )
+
+        try:
+            results.append(asyncio.run(run()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=process) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 2
+    for index, data in enumerate(deliveries):
+        applied = [not outcomes[index].duplicate for outcomes in results]
+        assert sorted(applied) == [False, True], data["MessageId"]
+    assert Message.objects.count() == 30
+    assert ProcessedMessage.objects.count() == 30
+
+
+async def test_a_burst_past_capacity_is_refused_early_and_loses_nothing(signed, alice, settings):
+    """503 + Retry-After past the bound; every accepted delivery stored and pushed; the
+    socket ends on the database's unread set; the refused ones apply on SNS's retry."""
+    settings.NOTIFICATIONS_WRITER_QUEUE = 4
+    socket = await open_socket(alice)
+    assert (await receive(socket))["type"] == "sync"
+    deliveries = [delivery(signed, text=f"burst {i}") for i in range(40)]
+    responses = await asyncio.gather(
+        *(asgi_post("/webhooks/sns/", body(d), sns_headers(d)) for d in deliveries)
+    )
+    statuses = [r["status"] for r in responses]
+    assert set(statuses) == {200, 503}
+    for response in responses:
+        if response["status"] == 503:
+            assert dict(response["headers"])[b"retry-after"] == b"5"
+    accepted = {d["MessageId"] for d, s in zip(deliveries, statuses, strict=True) if s == 200}
+    stored = {source for _, _, source in (await state())[0]}
+    assert stored == accepted
+    # Every accepted one was pushed, the last frame with the true count.
+    frames = [await receive(socket) for _ in accepted]
+    texts = {f"burst {i}" for i, status in enumerate(statuses) if status == 200}
+    assert {frame["message"]["text"] for frame in frames} == texts
+    assert frames[-1]["unread_count"] == len(accepted)
+    # SNS retries the refused ones later: all apply, none twice.
+    settings.NOTIFICATIONS_WRITER_QUEUE = 1000
+    retried = [d for d, s in zip(deliveries, statuses, strict=True) if s == 503]
+    for data in retried:
+        assert (await asgi_post("/webhooks/sns/", body(data), sns_headers(data)))["status"] == 200
+    assert len((await state())[0]) == 40
+    await socket.send_to(text_data='{"type":"sync"}')
+    while (frame := await receive(socket))["type"] != "sync":
+        pass
+    assert frame["unread_count"] == 40 and len(frame["unread"]) == 40
+    await socket.disconnect()
