@@ -7,7 +7,8 @@ Two micro-benchmarks, one process, no Django:
   until every member has it;
 - Redis pub/sub (REDIS_URL, default the local one): BATCH notifications for as many users
   sent as BATCH `group_send`s or one `group_send_many`, until every socket has its frame;
-  with redis-py's pure-Python parser and with hiredis when it is importable.
+  with redis-py's pure-Python parser and with hiredis when it is importable; and the
+  cost of reading one pub/sub message off the connection with each parser.
 
 CPU is this process's (senders and receivers both); Redis's own is not counted.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 from channels.layers import InMemoryChannelLayer
 from channels.utils import await_many_dispatch
+from redis import asyncio as aioredis
 from redis.asyncio.connection import _AsyncRESP2Parser
 
 from notifications.layers import LocalChannelLayer, PipelinedPubSubLayer
@@ -145,6 +147,31 @@ async def pubsub(
     return results
 
 
+async def parse_only(url: str, parser: type, messages: int) -> float:
+    """CPU µs to read one pub/sub message off a subscribed connection, all of them waiting."""
+    client = aioredis.from_url(url, parser_class=parser)
+    pubsub = client.pubsub()
+    channel = f"bench{os.getpid()}.parse"
+    await pubsub.subscribe(channel)
+    await pubsub.get_message(timeout=1)  # the subscribe confirmation
+    frame = {"type": "frame.relay", "text": '{"type":"new","id":123456,"text":"' + "x" * 80}
+    data = PipelinedPubSubLayer().serialize(frame)
+    publisher = aioredis.from_url(url)
+    pipe = publisher.pipeline(transaction=False)
+    for _ in range(messages):
+        pipe.publish(channel, data)
+    await pipe.execute()
+    got, cpu = 0, time.process_time()
+    while got < messages:
+        if await pubsub.get_message(ignore_subscribe_messages=True, timeout=1):
+            got += 1
+    cpu = time.process_time() - cpu
+    await pubsub.aclose()
+    await client.aclose()
+    await publisher.aclose()
+    return 1e6 * cpu / messages
+
+
 async def main(args: argparse.Namespace) -> None:
     if args.only in (None, "local"):
         print(f"in-process layers: {args.sockets} channels in {args.groups} groups")
@@ -166,6 +193,9 @@ async def main(args: argparse.Namespace) -> None:
         f"Redis pub/sub ({args.redis_url}): batches of {args.batch} notifications, "
         f"{args.rounds} rounds, {args.sockets} channels in {args.groups} groups"
     )
+    for label, parser in parsers:
+        parse_us = min([await parse_only(args.redis_url, parser, 20_000) for _ in range(3)])
+        print(f"  {label:18} reading one pub/sub message: {parse_us:5.1f} µs CPU (best of 3)")
     for label, parser in parsers:
         results = await pubsub(
             args.redis_url, parser, args.sockets, args.groups, args.batch, args.rounds
