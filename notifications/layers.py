@@ -54,8 +54,9 @@ class LocalChannelLayer(BaseChannelLayer):
     Expiry is per channel, not per message: at most once per `expiry` seconds, channels of
     the current loop with no receiver for `expiry` seconds that either hold messages
     nobody took or are in no group are dropped, with their memberships; so are channels
-    of closed loops. `group_expiry` is not kept: memberships end by `group_discard`
-    (channels calls it on disconnect) or with their channel.
+    of closed loops. `group_expiry` (InMemoryChannelLayer's) is accepted and ignored:
+    memberships end by `group_discard` (channels calls it on disconnect) or with their
+    channel.
     """
 
     extensions = ["groups", "flush"]
