@@ -16,6 +16,8 @@ from typing import Any, Protocol
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from notifications.layers import LocalChannelLayer
+
 logger = logging.getLogger(__name__)
 
 RECOVERED = "layer.recovered"
@@ -34,7 +36,7 @@ class LayerWatch:
 
     def register(self, consumer: Watched) -> None:
         layer = get_channel_layer()
-        if isinstance(layer, InMemoryChannelLayer):
+        if isinstance(layer, InMemoryChannelLayer | LocalChannelLayer):
             return  # nothing outside this process can fail
         self.sockets.add(consumer)
         if self._task is None or self._task.done():

@@ -133,19 +133,27 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # The pub/sub layer: one PUBLISH per group_send and no silent capacity drops.
-    # It delivers at most once; clients heal from the database (see docs/protocol.md).
+    # The pub/sub layer: one PUBLISH per group_send (group_send_many pipelines a batch)
+    # and no silent capacity drops. It delivers at most once; clients heal from the
+    # database (see docs/protocol.md).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "notifications.layers.PipelinedPubSubLayer",
             # Pub/sub channels are global to a Redis server, whatever the database number:
             # deployments (or test runs) sharing one Redis keep apart by prefix.
             "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("REDIS_PREFIX", "asgi")},
         }
     }
 else:
-    # Single process only: pushes never leave this process.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Single process only: pushes never leave this process. Messages are shared, not
+    # copied, so a queued frame costs a socket one pointer: a deep queue is cheap, and
+    # only a socket 1,000 frames behind misses one (it heals on its next sync).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "notifications.layers.LocalChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

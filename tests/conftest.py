@@ -74,14 +74,14 @@ def bob(make_user):
 
 @pytest.fixture(params=["memory", "redis"])
 def layer(request: pytest.FixtureRequest, settings) -> Iterator[str]:
-    """Run a test on the in-memory layer and on the Redis pub/sub layer."""
+    """Run a test on the in-process layer and on the Redis pub/sub layer, as deployed."""
     if request.param == "memory":
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.LocalChannelLayer"}}
     else:
         url = request.getfixturevalue("redis_url")
         settings.CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "notifications.layers.PipelinedPubSubLayer",
                 # A prefix per test run keeps parallel runs on one Redis apart.
                 "CONFIG": {"hosts": [url], "prefix": f"test{os.getpid()}"},
             }
