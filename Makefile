@@ -6,7 +6,7 @@ PORT ?= 8000
 # `make run`'s server: daphne (the Procfile's) or uvicorn (uvloop, httptools).
 WEB_SERVER ?= daphne
 UVICORN_OPTIONS := --loop uvloop --http httptools --ws websockets-sansio \
-	--ws-per-message-deflate false --lifespan off
+	--ws-per-message-deflate false --lifespan off --timeout-keep-alive 75
 
 .PHONY: install run test test-fast test-reliability lint bench bench-smoke clean
 

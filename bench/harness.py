@@ -78,7 +78,9 @@ def server_argv(
 
     uvicorn runs as the Makefile's `WEB_SERVER=uvicorn` does: uvloop, httptools, the
     sans-I/O websockets protocol, no permessage-deflate (daphne never negotiates it, and
-    it costs ~90 KB per socket), no access log, no lifespan (Channels has none).
+    it costs ~90 KB per socket), no access log, no lifespan (Channels has none), and
+    keep-alive connections kept 75 s: uvicorn's default of 5 s closes a POST connection
+    between two steps, racing the next request on it (a load balancer keeps them longer).
     """
     if server == "daphne":
         verbosity = ("-v", "0") if quiet else ()
@@ -102,6 +104,7 @@ def server_argv(
 UVICORN_OPTIONS = (
     "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
     "--ws-per-message-deflate", "false", "--no-access-log", "--lifespan", "off",
+    "--timeout-keep-alive", "75",
 )  # fmt: skip
 
 
