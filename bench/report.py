@@ -113,7 +113,7 @@ def _connects(results: dict) -> list[str]:
             f"| {c['target']} | {c['sockets']} | {c['failures']} | {c['seconds']:.2f} |"
             f" {c['connects_per_s']:.0f} |"
             f" {_x(c['connects_per_s'], f['connects_per_s']) if f else '-'} |"
-            f" {c['rss_before_mb']:.0f} | {c['rss_idle_mb']:.0f} | {c['kb_per_socket']:.1f} |"
+            f" {c['rss_before_mb']:.0f} | {c['rss_idle_mb']:.0f} | {_f(c['kb_per_socket'])} |"
             f" {_x(c['kb_per_socket'], f['kb_per_socket']) if f else '-'} |"
             f" {c.get('server_threads', '-')} |"
         )

@@ -205,7 +205,7 @@ class Run:
             "connects_per_s": sockets / max(seconds, 1e-9),
             "rss_before_mb": rss0,
             "rss_idle_mb": rss1,
-            "kb_per_socket": 1024 * (rss1 - rss0) / max(sockets, 1),
+            "kb_per_socket": 1024 * (rss1 - rss0) / sockets if sockets else float("nan"),
             "server_threads": sum(threads(pid) for pid in pids),
         }
         self.results["connects"].append(row)
