@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# `make run`'s server: daphne (the Procfile's) or uvicorn (uvloop, httptools).
+WEB_SERVER ?= daphne
+UVICORN_OPTIONS := --loop uvloop --http httptools --ws websockets-sansio \
+	--ws-per-message-deflate false --lifespan off --timeout-keep-alive 75
 
 .PHONY: install run test test-fast test-reliability lint bench bench-smoke clean
 
@@ -16,11 +20,23 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The load tool's extra (django-eventstream, the peer), on top of the test install.
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/pip install -q ".[test,bench]"
+	touch $@
+
 # The app on the embedded default: SQLite, in-memory channel layer, local files and
 # transcoder. DEBUG defaults to on here only, for the development SECRET_KEY.
+# WEB_SERVER=uvicorn make run: the same app on uvicorn.
 run: install
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG-1} $(BIN)/daphne -b 127.0.0.1 -p $(PORT) project.asgi:application
+	@case "$(WEB_SERVER)" in \
+	  daphne) set -x; DEBUG=$${DEBUG-1} exec $(BIN)/daphne -b 127.0.0.1 -p $(PORT) \
+	    project.asgi:application ;; \
+	  uvicorn) set -x; DEBUG=$${DEBUG-1} exec $(BIN)/uvicorn --host 127.0.0.1 --port $(PORT) \
+	    $(UVICORN_OPTIONS) project.asgi:application ;; \
+	  *) echo "WEB_SERVER must be daphne or uvicorn, not '$(WEB_SERVER)'"; exit 2 ;; \
+	esac
 
 # Everything but the slow soak tests; uses DATABASE_URL / REDIS_URL when set.
 test: install
@@ -36,11 +52,13 @@ test-fast: install
 test-reliability: install
 	$(BIN)/pytest -m slow tests/reliability
 
-# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 5 minutes.
-bench: install
-	$(BIN)/python -m bench --scenarios standard
+# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 10 minutes.
+# The floor, ours and the peer, on daphne and uvicorn; BENCH_ARGS adds options.
+bench: $(BIN)/.bench-installed
+	$(BIN)/python -m bench --scenarios standard $(BENCH_ARGS)
 
-# A tiny run of the same tool: fails on any loss, duplicate or misroute.
+# A tiny run of the same tool (the floor and ours, on daphne; no peer, so no bench
+# extra): fails on any loss, duplicate or misroute.
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
 

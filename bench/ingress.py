@@ -14,9 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.cli import SERVER_CHOICES
 from bench.http import Poster
+from bench.processes import Processes
 from bench.procstat import cpu_seconds
-from bench.servers import Processes
 from bench.sns import TOPIC_ARN, Signer, notify_message
 
 USERS = 20
@@ -27,8 +28,10 @@ HEADERS = {
 }
 
 
-async def run(posts: int, in_flight: int, workdir: Path) -> dict:
-    procs = Processes(workdir)
+async def run(
+    posts: int, in_flight: int, workdir: Path, server: str = "daphne", args: tuple = ()
+) -> dict:
+    procs = Processes(workdir, server_args=args)
     try:
         redis_url, _ = procs.redis()
         signer = Signer(workdir / "sns-certs")
@@ -45,7 +48,7 @@ async def run(posts: int, in_flight: int, workdir: Path) -> dict:
             sys.executable, "-m", "bench.seed", str(USERS), env=stack.env, stdout=-1
         )
         await seed.communicate()
-        process, port = procs.daphne({}, 0 if (os.cpu_count() or 1) > 1 else None)
+        process, port = procs.ours({}, 0 if (os.cpu_count() or 1) > 1 else "all", server)
         poster = Poster(port, "/webhooks/sns/", max_connections=in_flight)
 
         def requests(count: int) -> list[bytes]:
@@ -77,10 +80,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ingress", description=__doc__)
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--in-flight", type=int, default=8)
+    parser.add_argument("--server", default="daphne", choices=SERVER_CHOICES)
+    parser.add_argument("--server-arg", action="append", default=[], metavar="ARG")
     args = parser.parse_args()
     if (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
-    result = asyncio.run(run(args.posts, args.in_flight, Path(tempfile.mkdtemp(prefix="ingress-"))))
+    workdir = Path(tempfile.mkdtemp(prefix="ingress-"))
+    result = asyncio.run(
+        run(args.posts, args.in_flight, workdir, args.server, tuple(args.server_arg))
+    )
     print(
         f"{args.posts} signed POSTs, {args.in_flight} in flight: statuses {result['statuses']}, "
         f"{result['failures']} failed; server CPU {result['cpu_ms_per_post']:.2f} ms/POST; "

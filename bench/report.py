@@ -1,9 +1,11 @@
-"""The printed tables: steps, connects, baselines and the ratios between them.
+"""The printed tables: steps, connects, a summary, and the ratios between targets.
 
-Ratios: ours (`django`) against the floor and against the peer (django-eventstream), and
-the scale-out summary (`procs-N`: N server processes).
+Every figure of a target is printed absolute and as ÷ floor: divided by the Channels
+floor (bench/floor/) on the same server, measured in the same run at the same rate.
+Targets are named `<what>@<server>`: floor, ours, ours-noack, peer, procs-N, ...
 """
 
+from bench.scenarios import SUSTAINED_P99_MS
 from bench.steps import clean
 
 
@@ -11,60 +13,26 @@ def _f(value: float, digits: int = 1) -> str:
     return "-" if value != value else f"{value:.{digits}f}"  # NaN -> "-"
 
 
-def table(results: dict) -> str:
-    lines = []
-    rtt = results["baselines"].get("redis_pubsub_rtt")
-    if rtt:
-        lines.append(
-            f"Redis pub/sub round trip (redis-py asyncio): p50 {rtt['p50_ms']:.3f} ms, "
-            f"p99 {rtt['p99_ms']:.3f} ms, {rtt['per_second']:.0f} round trips/s"
-        )
-        lines.append("")
-    head = (
-        "| target | rate/s | achieved/s | p50 ms | p95 ms | p99 ms | max ms | delivered |"
-        " lost | dup | misrouted | server CPU % | server RSS MB | redis CPU % |"
-        " postgres CPU % | client CPU % | other CPU % | machine CPU % |"
-    )
-    lines += [head, "|" + "---|" * 18]
-    for r in results["steps"]:
-        lines.append(
-            f"| {r['target']} | {r['rate']:g} | {_f(r['achieved_per_s'])} | {_f(r['p50_ms'])} |"
-            f" {_f(r['p95_ms'])} | {_f(r['p99_ms'])} | {_f(r['max_ms'])} |"
-            f" {r['delivered']}/{r['frames_expected']} | {r['lost']} | {r['duplicated']} |"
-            f" {r['misrouted']} | {r['server_cpu']:.0f} | {r['server_rss_mb']:.0f} |"
-            f" {r.get('redis_cpu', 0):.0f} | {r.get('postgres_cpu', 0):.0f} |"
-            f" {r['client_cpu']:.0f} | {r['other_cpu']:.0f} | {r['machine_cpu']:.0f} |"
-        )
-    lines.append("")
-    lines.append(
-        "| target | sockets | failed | seconds | connects/s | RSS before MB |"
-        " RSS idle MB | KB/socket | server threads |"
-    )
-    lines.append("|" + "---|" * 9)
-    for c in results["connects"]:
-        lines.append(
-            f"| {c['target']} | {c['sockets']} | {c['failures']} | {c['seconds']:.2f} |"
-            f" {c['connects_per_s']:.0f} | {c['rss_before_mb']:.0f} |"
-            f" {c['rss_idle_mb']:.0f} | {c['kb_per_socket']:.1f} |"
-            f" {c.get('server_threads', '-')} |"
-        )
-    ratios = _ratios(results)
-    if ratios:
-        lines += ["", *ratios]
-    peer = _peer_ratios(results)
-    if peer:
-        lines += ["", *peer]
-    scale = _scale_out(results)
-    if scale:
-        lines += ["", *scale]
-    git = results.get("git")
-    if git:
-        dirty = ", ".join(git["dirty"]) or "none"
-        lines += ["", f"measured: commit {git['head'][:12]}, files changed since: {dirty}"]
-    return "\n".join(lines)
+def _x(ours: float, theirs: float, digits: int = 2) -> str:
+    if not theirs or ours != ours or theirs != theirs:
+        return "-"
+    return f"x{ours / theirs:.{digits}f}"
 
 
-def _best_clean(rows: list[dict], limit_ms: float = 100.0) -> float:
+def cpu_ms(row: dict) -> float:
+    """Server CPU per notification, ms: CPU % of one core over notifications/s."""
+    return 10 * row["server_cpu"] / row["rate"] if row["rate"] else float("nan")
+
+
+def floor_of(target: str) -> str | None:
+    what, _, server = target.partition("@")
+    if what == "floor" or not server:
+        return None
+    return f"floor@{server}"
+
+
+def sustained(rows: list[dict], limit_ms: float = SUSTAINED_P99_MS) -> float:
+    """The highest rate of the ladder's clean prefix with p99 <= limit_ms (0: none)."""
     best = 0.0
     for r in rows:
         if not clean(r) or r["p99_ms"] > limit_ms:
@@ -80,48 +48,145 @@ def _by_target(results: dict) -> dict[str, list[dict]]:
     return by
 
 
-def _x(ours: float, theirs: float, digits: int = 2) -> str:
-    if not theirs or ours != ours or theirs != theirs:
-        return "-"
-    return f"x{ours / theirs:.{digits}f}"
+def table(results: dict) -> str:
+    lines = []
+    rtt = results["baselines"].get("redis_pubsub_rtt")
+    if rtt:
+        lines += [
+            f"Redis pub/sub round trip (redis-py asyncio): p50 {rtt['p50_ms']:.3f} ms, "
+            f"p99 {rtt['p99_ms']:.3f} ms, {rtt['per_second']:.0f} round trips/s",
+            "",
+        ]
+    lines += _steps(results)
+    lines += ["", *_connects(results)]
+    lines += ["", *summary(results)]
+    for extra in (_peer_ratios(results), _scale_out(results)):
+        if extra:
+            lines += ["", *extra]
+    git = results.get("git")
+    if git:
+        dirty = ", ".join(git["dirty"]) or "none"
+        lines += ["", f"measured: commit {git['head'][:12]}, files changed since: {dirty}"]
+    return "\n".join(lines)
+
+
+def _steps(results: dict) -> list[str]:
+    by = _by_target(results)
+    floor_at = {t: {r["rate"]: r for r in rows} for t, rows in by.items()}
+    lines = [
+        "| target | rate/s | achieved/s | p50 ms | p95 ms | p99 ms | max ms | delivered |"
+        " lost | dup | misrouted | server CPU % | CPU ms/notif | server RSS MB | redis CPU % |"
+        " postgres CPU % | client CPU % | other CPU % | machine CPU % |"
+        " ÷floor p50 | ÷floor p99 | ÷floor CPU/notif |",
+        "|" + "---|" * 22,
+    ]
+    for r in results["steps"]:
+        f = floor_at.get(floor_of(r["target"]) or "", {}).get(r["rate"])
+        ratios = (
+            f"{_x(r['p50_ms'], f['p50_ms'])} | {_x(r['p99_ms'], f['p99_ms'])} |"
+            f" {_x(cpu_ms(r), cpu_ms(f))}"
+            if f
+            else "- | - | -"
+        )
+        lines.append(
+            f"| {r['target']} | {r['rate']:g} | {_f(r['achieved_per_s'])} | {_f(r['p50_ms'])} |"
+            f" {_f(r['p95_ms'])} | {_f(r['p99_ms'])} | {_f(r['max_ms'])} |"
+            f" {r['delivered']}/{r['frames_expected']} | {r['lost']} | {r['duplicated']} |"
+            f" {r['misrouted']} | {r['server_cpu']:.0f} | {_f(cpu_ms(r), 2)} |"
+            f" {r['server_rss_mb']:.0f} | {r.get('redis_cpu', 0):.0f} |"
+            f" {r.get('postgres_cpu', 0):.0f} | {r['client_cpu']:.0f} | {r['other_cpu']:.0f} |"
+            f" {r['machine_cpu']:.0f} | {ratios} |"
+        )
+    return lines
+
+
+def _connects(results: dict) -> list[str]:
+    conns = {c["target"]: c for c in results["connects"]}
+    lines = [
+        "| target | sockets | failed | seconds | connects/s | ÷floor | RSS before MB |"
+        " RSS idle MB | KB/socket | ÷floor | server threads |",
+        "|" + "---|" * 11,
+    ]
+    for c in results["connects"]:
+        f = conns.get(floor_of(c["target"]) or "")
+        lines.append(
+            f"| {c['target']} | {c['sockets']} | {c['failures']} | {c['seconds']:.2f} |"
+            f" {c['connects_per_s']:.0f} |"
+            f" {_x(c['connects_per_s'], f['connects_per_s']) if f else '-'} |"
+            f" {c['rss_before_mb']:.0f} | {c['rss_idle_mb']:.0f} | {_f(c['kb_per_socket'])} |"
+            f" {_x(c['kb_per_socket'], f['kb_per_socket']) if f else '-'} |"
+            f" {c.get('server_threads', '-')} |"
+        )
+    return lines
+
+
+def summary(results: dict) -> list[str]:
+    """Per target: sustained rate, CPU per notification, p99 at 100/s; each ÷ floor."""
+    by = _by_target(results)
+    lines = [
+        f"Summary. sustained: highest clean step with p99 <= {SUSTAINED_P99_MS:g} ms (a floor"
+        " at the top of its ladder may go higher); CPU/notif at the lowest step.",
+        "| target | sustained /s | ÷floor | CPU ms/notif | ÷floor | p99 ms at 100/s | ÷floor |",
+        "|" + "---|" * 7,
+    ]
+    for target, rows in by.items():
+        f_rows = by.get(floor_of(target) or "")
+        best, first = sustained(rows), rows[0]
+        at100 = next((r for r in rows if r["rate"] == 100), None)
+        p99 = at100["p99_ms"] if at100 else float("nan")
+        if f_rows:
+            f100 = next((r for r in f_rows if r["rate"] == 100), None)
+            f_first = next((r for r in f_rows if r["rate"] == first["rate"]), None)
+            ratios = [
+                _x(best, sustained(f_rows)),
+                _x(cpu_ms(first), cpu_ms(f_first)) if f_first else "-",
+                _x(p99, f100["p99_ms"]) if f100 else "-",
+            ]
+        else:
+            ratios = ["-", "-", "-"]
+        lines.append(
+            f"| {target} | {best:g} | {ratios[0]} | {_f(cpu_ms(first), 2)} | {ratios[1]} |"
+            f" {_f(p99)} | {ratios[2]} |"
+        )
+    return lines
 
 
 def _peer_ratios(results: dict) -> list[str]:
-    """Ours / theirs: sustained rate (highest clean step, p99 <= 100 ms), p50 and p99.
+    """Ours / theirs (django-eventstream, storage on): sustained rate, p50 and p99.
 
-    `django` acks every notification (3 more `read` frames); `django-noack` does the
-    peer's work: 1 POST and 3 frames.
+    `ours@daphne` acks every notification (3 more `read` frames); `ours-noack@daphne`
+    does the peer's work: 1 POST and 3 frames.
     """
     by = _by_target(results)
-    if "peer" not in by:
+    if "peer@daphne" not in by:
         return []
     out = []
     conns = {c["target"]: c for c in results["connects"]}
-    peer_best = _best_clean(by["peer"])
-    peer_at = {r["rate"]: r for r in by["peer"]}
-    for ours_name in ("django", "django-noack"):
-        if ours_name not in by:
+    peer_rows = by["peer@daphne"]
+    peer_best = sustained(peer_rows)
+    peer_at = {r["rate"]: r for r in peer_rows}
+    for name in ("ours@daphne", "ours-noack@daphne"):
+        if name not in by:
             continue
-        ours_best = _best_clean(by[ours_name])
+        ours_best = sustained(by[name])
         out += [
-            f"ours ({ours_name}) / peer (django-eventstream, storage on):",
-            f"  sustained (highest clean step, p99 <= 100 ms): {ours_best:g}/s / {peer_best:g}/s"
+            f"{name} / peer@daphne (django-eventstream, storage on):",
+            f"  sustained (p99 <= {SUSTAINED_P99_MS:g} ms): {ours_best:g}/s / {peer_best:g}/s"
             f" = {_x(ours_best, peer_best)}",
         ]
-        for r in by[ours_name]:
+        for r in by[name]:
             p = peer_at.get(r["rate"])
             if p is None:
                 continue
             out.append(
                 f"  at {r['rate']:g}/s: p50 {r['p50_ms']:.1f}/{p['p50_ms']:.1f} ms ="
                 f" {_x(r['p50_ms'], p['p50_ms'])}, p99 {r['p99_ms']:.1f}/{p['p99_ms']:.1f} ms ="
-                f" {_x(r['p99_ms'], p['p99_ms'])}; server CPU {r['server_cpu']:.0f}%"
-                f" / {p['server_cpu']:.0f}%, other CPU {r['other_cpu']:.0f}%"
-                f" / {p['other_cpu']:.0f}%{'' if clean(p) else ' (peer step not clean)'}"
+                f" {_x(r['p99_ms'], p['p99_ms'])}; CPU/notif {cpu_ms(r):.2f}/{cpu_ms(p):.2f} ms"
+                f"{'' if clean(p) else ' (peer step not clean)'}"
                 f"{'' if clean(r) else ' (our step not clean)'}"
             )
-        if "peer" in conns and ours_name in conns:
-            ours, theirs = conns[ours_name], conns["peer"]
+        if name in conns:
+            ours, theirs = conns[name], conns["peer@daphne"]
             out.append(
                 f"  connects/s {ours['connects_per_s']:.0f}/{theirs['connects_per_s']:.0f} ="
                 f" {_x(ours['connects_per_s'], theirs['connects_per_s'])}; KB/socket"
@@ -133,19 +198,19 @@ def _peer_ratios(results: dict) -> list[str]:
 def _scale_out(results: dict) -> list[str]:
     """One line per process count: highest clean step and what the machine did there."""
     by = _by_target(results)
-    counts = sorted(int(t.split("-", 1)[1]) for t in by if t.startswith("procs-"))
+    counts = sorted(int(t.split("@")[0].split("-", 1)[1]) for t in by if t.startswith("procs-"))
     if not counts:
         return []
     out = [
-        "| processes | highest clean step /s | p50 ms | p99 ms | server CPU % |"
+        "| processes | sustained /s | p50 ms | p99 ms | server CPU % |"
         " postgres CPU % | redis CPU % | client CPU % | other CPU % | machine CPU % |"
         " next step |",
         "|" + "---|" * 11,
     ]
     first = 0.0
     for n in counts:
-        rows = by[f"procs-{n}"]
-        best = _best_clean(rows)
+        rows = by[f"procs-{n}@daphne"]
+        best = sustained(rows)
         at = next((r for r in rows if r["rate"] == best), None)
         after = next((r for r in rows if r["rate"] > best), None)
         if after is None:
@@ -165,34 +230,6 @@ def _scale_out(results: dict) -> list[str]:
             f" {_f(at['p99_ms'])} | {at['server_cpu']:.0f} | {at.get('postgres_cpu', 0):.0f} |"
             f" {at.get('redis_cpu', 0):.0f} | {at['client_cpu']:.0f} | {at['other_cpu']:.0f} |"
             f" {at['machine_cpu']:.0f} | {nxt} |"
-        )
-    return out
-
-
-def _ratios(results: dict) -> list[str]:
-    by = _by_target(results)
-    if "floor" not in by or "django" not in by:
-        return []
-    out = []
-    floor_best, django_best = _best_clean(by["floor"]), _best_clean(by["django"])
-    out.append(
-        f"highest clean step with p99 <= 100 ms: django {django_best:g}/s, "
-        f"floor {floor_best:g}/s (floor stops at the top of the ladder)"
-    )
-    floor_at = {r["rate"]: r for r in by["floor"]}
-    for r in by["django"]:
-        f = floor_at.get(r["rate"])
-        if f and f["p99_ms"] == f["p99_ms"] and f["p99_ms"] > 0:
-            out.append(
-                f"  at {r['rate']:g}/s: p99 django/floor = {r['p99_ms']:.1f}/"
-                f"{f['p99_ms']:.2f} ms = x{r['p99_ms'] / f['p99_ms']:.1f}; server CPU "
-                f"{r['server_cpu']:.0f}% vs {f['server_cpu']:.0f}%"
-            )
-    conns = {c["target"]: c for c in results["connects"]}
-    if "floor" in conns and "django" in conns:
-        out.append(
-            f"connects/s django/floor = {conns['django']['connects_per_s']:.0f}/"
-            f"{conns['floor']['connects_per_s']:.0f}"
         )
     return out
 

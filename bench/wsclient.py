@@ -79,13 +79,12 @@ class Client(asyncio.Protocol):
 
 
 class Tab(Client):
-    """One socket. `mode` is "django" (protocol frames, acks) or "floor" (`<seq> <user>`)."""
+    """One socket speaking the app's protocol (the floor speaks it too): `sync` means
+    ready, `notification` frames are recorded (and acked by the acker tab)."""
 
-    def __init__(
-        self, hub: Hub, tab_id: int, user: int, request: bytes, *, mode: str, acker: bool
-    ) -> None:
+    def __init__(self, hub: Hub, tab_id: int, user: int, request: bytes, *, acker: bool) -> None:
         super().__init__(hub, tab_id, request)
-        self.user, self.mode, self.acker = user, mode, acker
+        self.user, self.acker = user, acker
         self.buf = bytearray()
 
     def data_received(self, data: bytes) -> None:
@@ -125,13 +124,6 @@ class Tab(Client):
                 self.transport.close()
 
     def on_text(self, payload: bytes, now: float) -> None:
-        if self.mode == "floor":
-            if payload == b"ready":
-                self.set_ready()
-                return
-            seq, user = payload.split(b" ")
-            self.hub.arrivals.append((int(seq), self.tab_id, int(user), now))
-            return
         if payload.startswith(b'{"type":"notification"'):
             message = json.loads(payload)["message"]
             _, seq, user = message["text"].split(" ")
@@ -166,7 +158,6 @@ async def open_tabs(
     users: int,
     tabs_per_user: int,
     *,
-    mode: str,
     path_for: Callable[[int], str],
     token_for: Callable[[int], str | None],
     concurrency: int = 200,
@@ -192,7 +183,7 @@ async def open_tabs(
         request = handshake(tab_port, path_for(user), token_for(user))
         async with gate:
             acker = ack and tab_id % tabs_per_user == 0
-            tab = Tab(hub, tab_id, user, request, mode=mode, acker=acker)
+            tab = Tab(hub, tab_id, user, request, acker=acker)
             try:
                 await loop.create_connection(lambda: tab, "127.0.0.1", tab_port)
                 await asyncio.wait_for(tab.done, ready_timeout)

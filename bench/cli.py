@@ -1,0 +1,117 @@
+"""The command line of `python -m bench`: arguments, and the scenario they adjust."""
+
+import argparse
+from pathlib import Path
+
+from bench.harness import SERVERS
+from bench.scenarios import SCENARIOS
+
+USAGE = """\
+python -m bench --smoke                   # tiny, < 60 s; exit 1 on loss/dup/misroute
+python -m bench --scenarios standard      # floor, ours and peer; daphne and uvicorn; 10k
+python -m bench --server daphne           # only daphne (repeatable, or a comma list)
+python -m bench --scenarios scaleout      # the ladder on 1, 2 and 4 server processes
+python -m bench --processes 2 ...         # add a ladder on N processes to any scenario
+"""
+# daphne-uvloop: daphne with uvloop's loop policy (bench/daphne_uvloop.py), to compare.
+SERVER_CHOICES = (*SERVERS, "daphne-uvloop")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="The load tool (docs/performance.md).\n\n" + USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--scenarios", default="standard", choices=sorted(SCENARIOS))
+    add("--smoke", action="store_true", help="same as --scenarios smoke")
+    add(
+        "--server",
+        action="append",
+        metavar="NAME[,NAME]",
+        help=f"servers to measure, of {', '.join(SERVER_CHOICES)} (default: the scenario's)",
+    )
+    add("--sockets", type=int, help="sockets for the ladder (users x tabs)")
+    add("--users", type=int, help="users for the ladder")
+    add("--rates", help="comma-separated notifications/s per step")
+    add("--duration", type=float, help="seconds per step")
+    add("--gc-interval", default="5", help="GC_FREEZE_INTERVAL of every server")
+    add("--gc-compare", help="comma-separated rates for GC on/off runs of ours; '' = skip")
+    add(
+        "--gc-unfreeze",
+        type=float,
+        default=0,
+        help="also run the GC comparison with this GC_UNFREEZE_INTERVAL",
+    )
+    add("--scale", type=int, help="sockets for the scale run (0 = skip)")
+    add(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for every server of ours (repeatable), e.g. DB_CONN_MAX_AGE=0",
+    )
+    add(
+        "--server-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra argument for every server process, e.g. --server-arg=--access-log=-",
+    )
+    add("--py-spy", type=float, metavar="RATE", help="record ours with py-spy at step RATE")
+    add("--no-floor", action="store_true", help="skip the Channels floor")
+    peer = parser.add_mutually_exclusive_group()
+    peer.add_argument("--no-peer", action="store_true", help="skip the django-eventstream peer")
+    peer.add_argument("--peer", action="store_true", help="run the peer in any scenario")
+    add(
+        "--peer-db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the peer's database (postgres: each open stream holds a connection)",
+    )
+    add(
+        "--processes",
+        metavar="N[,N...]",
+        help="also run ours on N unpinned server processes (comma list; '' = none)",
+    )
+    add("--skip-ladder", action="store_true", help="skip the one-process ladder of ours")
+    add("--no-pin", action="store_true", help="do not pin server/client to CPUs")
+    add("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.scenarios = "smoke"
+    return args
+
+
+def config_from(args: argparse.Namespace) -> dict:
+    config = dict(SCENARIOS[args.scenarios])
+    if args.server:
+        config["servers"] = [s for item in args.server for s in item.split(",") if s]
+        unknown = set(config["servers"]) - set(SERVER_CHOICES)
+        if unknown:
+            raise SystemExit(f"unknown server(s) {sorted(unknown)}: one of {SERVER_CHOICES}")
+    if args.users:
+        config["users"] = args.users
+    if args.sockets:
+        config["tabs"] = max(1, args.sockets // config["users"])
+    if args.rates:
+        config["rates"] = [float(r) for r in args.rates.split(",") if r]
+    if args.duration:
+        config["duration"] = args.duration
+    if args.gc_compare is not None:
+        config["gc_compare"] = [float(r) for r in args.gc_compare.split(",") if r]
+    if args.scale is not None:
+        config["scale_sockets"] = args.scale
+    if args.no_floor:
+        config["floor"] = False
+    if args.no_peer:
+        config["peer"] = False
+    if args.peer:
+        config["peer"] = True
+    config["peer_db"] = args.peer_db
+    if args.processes is not None:
+        config["processes"] = [int(n) for n in args.processes.split(",") if n]
+    if args.skip_ladder:
+        config["ladder"] = False
+    return config

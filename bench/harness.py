@@ -1,0 +1,320 @@
+"""Real server processes, for the load tool and the end-to-end and reliability tests.
+
+Free ports, readiness, stop, one log file per process; daphne or uvicorn on an ASGI app; a
+private Redis; a `Stack` (a database of its own, migrated, and any number of servers).
+The one harness: `tests/` imports it, and it imports nothing from `tests/` (psycopg only
+when a PostgreSQL database is asked for).
+
+The database of a Stack follows DATABASE_URL: a fresh PostgreSQL database when it points
+at PostgreSQL, else a SQLite file in the work folder. pytest-django's test database is
+invisible to other processes, so the tests that use a Stack never use it.
+"""
+
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parents[1]
+SERVERS = ("daphne", "uvicorn")
+TASKSET = shutil.which("taskset")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20, process: subprocess.Popen | None = None) -> None:
+    """Return once something accepts on `port`; raise if `process` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {port} after {timeout}s")
+
+
+def pinned(cpu: int | str, argv: list[str]) -> list[str]:
+    """Run argv on CPU `cpu`, or on every CPU when "all".
+
+    A child inherits the CPU affinity of its parent (the bench pins itself to CPU1):
+    without an explicit mask an "unpinned" server would share CPU1 with the client.
+    """
+    cores = os.cpu_count() or 1
+    if TASKSET is None:
+        return argv
+    if cpu == "all":
+        return [TASKSET, "-c", f"0-{cores - 1}", *argv]
+    if not isinstance(cpu, int) or cores <= cpu:
+        return argv
+    return [TASKSET, "-c", str(cpu), *argv]
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    return soft
+
+
+def server_argv(
+    server: str, app: str, port: int, args: tuple[str, ...] = (), *, quiet: bool = False
+) -> list[str]:
+    """The command line of one ASGI server on 127.0.0.1:port.
+
+    uvicorn runs as the Makefile's `WEB_SERVER=uvicorn` does: uvloop, httptools, the
+    sans-I/O websockets protocol, no permessage-deflate (daphne never negotiates it, and
+    it costs ~90 KB per socket), no access log, no lifespan (Channels has none), and
+    keep-alive connections kept 75 s: uvicorn's default of 5 s closes a POST connection
+    between two steps, racing the next request on it (a load balancer keeps them longer).
+    """
+    if server == "daphne":
+        verbosity = ("-v", "0") if quiet else ()
+        return [
+            sys.executable, "-m", "daphne", *verbosity, "-b", "127.0.0.1", "-p", str(port),
+            *args, app,
+        ]  # fmt: skip
+    if server == "daphne-uvloop":
+        return [
+            sys.executable, "-m", "bench.daphne_uvloop", *(("-v", "0") if quiet else ()),
+            "-b", "127.0.0.1", "-p", str(port), *args, app,
+        ]  # fmt: skip
+    if server == "uvicorn":
+        return [
+            sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+            *UVICORN_OPTIONS, *(("--log-level", "warning") if quiet else ()), *args, app,
+        ]  # fmt: skip
+    raise ValueError(f"unknown server {server!r}: one of {SERVERS}")
+
+
+UVICORN_OPTIONS = (
+    "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
+    "--ws-per-message-deflate", "false", "--no-access-log", "--lifespan", "off",
+    "--timeout-keep-alive", "75",
+)  # fmt: skip
+
+
+class Children:
+    """Processes started here, each logging to `<workdir>/<name>.log`; close() stops all."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.children: list[subprocess.Popen] = []
+
+    def spawn(self, argv: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
+        with open(self.workdir / f"{name}.log", "ab") as log:
+            process = subprocess.Popen(
+                argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.children.append(process)
+        return process
+
+    def serve(
+        self,
+        app: str,
+        env: dict,
+        *,
+        server: str = "daphne",
+        port: int | None = None,
+        args: tuple[str, ...] = (),
+        cpu: int | str | None = None,
+        quiet: bool = False,
+        timeout: float = 60,
+    ) -> tuple[subprocess.Popen, int]:
+        """Start `server` on `app` and wait until it listens.
+
+        cpu: a CPU number or "all" (see `pinned`); None: no mask, the parent's affinity.
+        """
+        port = port or free_port()
+        argv = server_argv(server, app, port, args, quiet=quiet)
+        if cpu is not None:
+            argv = pinned(cpu, argv)
+        process = self.spawn(argv, f"{server}-{port}", env)
+        wait_for_port(port, timeout=timeout, process=process)
+        return process, port
+
+    @staticmethod
+    def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+    def close(self) -> None:
+        for process in reversed(self.children):
+            self.stop(process)
+
+
+class RedisServer:
+    """A Redis of its own, on its own port, that may be stopped and started again."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, process=self.process)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+class Stack:
+    """One deployment: a database, optional Redis, and any number of server processes."""
+
+    def __init__(
+        self, workdir: Path, *, redis_url: str | None = None, extra_env: dict | None = None
+    ) -> None:
+        self.workdir = workdir
+        self.children = Children(workdir)
+        self.servers: list[tuple[subprocess.Popen, int]] = []
+        self._pg_name = ""
+        self.env = {
+            **os.environ,
+            "SECRET_KEY": "e2e-" + uuid.uuid4().hex,
+            "DEBUG": "",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": self._database_url(),
+            # None: whatever the suite runs on (CI sets REDIS_URL); "": the in-memory layer.
+            "REDIS_URL": os.environ.get("REDIS_URL", "") if redis_url is None else redis_url,
+            "MEDIA_ROOT": str(workdir / "media"),
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        self.manage("migrate", "--noinput", "-v0")
+
+    def _database_url(self) -> str:
+        base = os.environ.get("DATABASE_URL", "")
+        if not base.startswith(("postgres://", "postgresql://")):
+            return f"sqlite:///{self.workdir / 'e2e.sqlite3'}"
+        import psycopg
+
+        # CREATE DATABASE from the maintenance database: the named one may not exist.
+        self._pg_admin = urlunsplit(urlsplit(base)._replace(path="/postgres"))
+        self._pg_name = "e2e_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(self._pg_admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self._pg_name}"')
+        parts = urlsplit(base)
+        return urlunsplit(parts._replace(path="/" + self._pg_name))
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return result.stdout.strip()
+
+    def create_user(self, username: str, password: str) -> None:
+        self.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model; "
+            f"get_user_model().objects.create_user({username!r}, password={password!r})",
+        )
+
+    def start_server(
+        self,
+        port: int | None = None,
+        *,
+        args: tuple[str, ...] = (),
+        server: str = "daphne",
+        env: dict | None = None,
+        cpu: int | str | None = None,
+        quiet: bool = False,
+        app: str = "project.asgi:application",
+    ) -> int:
+        """Start one server of this stack (its environment plus `env`); return its port."""
+        process, port = self.children.serve(
+            app,
+            {**self.env, **(env or {})},
+            server=server,
+            port=port,
+            args=args,
+            cpu=cpu,
+            quiet=quiet,
+        )
+        self.servers.append((process, port))
+        return port
+
+    def process_of(self, port: int) -> subprocess.Popen:
+        return next(process for process, p in reversed(self.servers) if p == port)
+
+    def kill_server(self, port: int, sig: int = signal.SIGKILL) -> None:
+        for process, p in self.servers:
+            if p == port:
+                process.send_signal(sig)
+                process.wait(timeout=20)
+
+    def stop_server(self, port: int) -> None:
+        Children.stop(self.process_of(port))
+
+    def close(self) -> None:
+        for process, _ in self.servers:
+            Children.stop(process, timeout=10)
+        self.children.close()
+        if self._pg_name:
+            import psycopg
+
+            # A backend may still be closing after its server stopped: retry briefly.
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with psycopg.connect(self._pg_admin, autocommit=True) as conn:
+                        conn.execute(f'DROP DATABASE IF EXISTS "{self._pg_name}" WITH (FORCE)')
+                    break
+                except psycopg.Error:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(1)
+            self._pg_name = ""

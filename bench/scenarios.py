@@ -1,0 +1,67 @@
+"""What each `python -m bench --scenarios NAME` runs: sizes, rates, which targets.
+
+Targets: `floor` (bench/floor/, Channels with no application work), `ours` (the app,
+signed SNS POSTs, session-free token sockets, the first tab acks), `peer`
+(django-eventstream, bench/peer/) and `ours-noack` (the peer's work: no acks), each on
+every server in `servers`, except the peer and ours-noack (daphne only).
+"""
+
+# The ladder stops after a step over this p99 (or with any loss).
+P99_LIMIT_MS = 100.0
+# "Sustained": the highest step with nothing lost and p99 at most this (issue 10's bar).
+SUSTAINED_P99_MS = 50.0
+
+SCENARIOS: dict[str, dict] = {
+    # CI's: every target type once, tiny; exit 1 on loss, duplicate or misroute.
+    "smoke": {
+        "users": 10,
+        "tabs": 3,
+        "rates": [10, 20],
+        "duration": 2.0,
+        "grace": 3.0,
+        "servers": ["daphne"],
+        "floor": True,
+        "peer": False,
+        "gc_compare": [],
+        "scale_sockets": 0,
+        "processes": [],
+        "redis_rtt": 200,
+        "budget_s": 60,
+    },
+    # `make bench`: the floor and ours on daphne and uvicorn, the peer, 10,002 sockets.
+    "standard": {
+        "users": 334,
+        "tabs": 3,
+        "rates": [25, 50, 100, 150, 200, 300, 400, 600, 800, 1200],
+        "duration": 5.0,
+        "grace": 4.0,
+        "servers": ["daphne", "uvicorn"],
+        "floor": True,
+        "peer": True,
+        "gc_compare": [],
+        "gc_duration": 8.0,
+        "scale_sockets": 10002,
+        "scale_rate": 20,
+        "processes": [],
+        "redis_rtt": 2000,
+        "budget_s": 600,
+    },
+    # Ours on 1, 2 and 4 processes behind the same Redis and PostgreSQL, on every CPU
+    # (the client stays on CPU1); fine steps from the one-process knee.
+    "scaleout": {
+        "users": 334,
+        "tabs": 3,
+        "rates": [25, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200, 300],
+        "duration": 5.0,
+        "grace": 4.0,
+        "servers": ["daphne"],
+        "floor": False,
+        "peer": False,
+        "gc_compare": [],
+        "scale_sockets": 0,
+        "processes": [1, 2, 4],
+        "redis_rtt": 2000,
+        "budget_s": 420,
+        "ladder": False,
+    },
+}
