@@ -1,6 +1,6 @@
 """Routes of the JSON API, mounted at /api/ (docs/api.md)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from notifications import api
 
@@ -25,4 +25,6 @@ urlpatterns = [
         name="mark_one_unread",
     ),
     path("notify/", api.notify, name="notify"),
+    # Last: every other path under /api/ answers the API's JSON 404, not Django's HTML page.
+    re_path(r"", api.not_found, name="not_found"),
 ]
