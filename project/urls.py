@@ -1,8 +1,8 @@
 """HTTP routes only; each app brings its own."""
 
 from django.contrib import admin
-from django.urls import include, path
 from django.templatetags.static import static
+from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
 from notifications.views_metrics import metrics
