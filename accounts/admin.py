@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from accounts import services
 from accounts.models import ApiToken
@@ -19,5 +22,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description="Revoke selected tokens (closes their sockets)")
-    def revoke(self, request, queryset) -> None:
-        services.tokens_revoke(tokens=list(queryset))
+    def revoke(self, request: HttpRequest, queryset) -> TemplateResponse | None:
+        # Revoking cannot be undone, so, like "Delete selected", it asks first.
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/accounts/apitoken/revoke_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Revoke tokens?",
+                    "opts": self.model._meta,
+                    "tokens": list(queryset.select_related("user")),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        tokens = list(queryset)
+        services.tokens_revoke(tokens=tokens)
+        self.message_user(request, f"Revoked {len(tokens)} token(s); their sockets are closed.")
+        return None

@@ -128,6 +128,24 @@ def _changed(user: AbstractBaseUser, ids: list[int]) -> JsonResponse:
     return JsonResponse({"ids": ids, "unread_count": selectors.unread_count(user_id=user.pk)})
 
 
+def parse_flag(raw: str | None) -> bool:
+    """A yes/no query parameter: absent, "", 0 or false is no; 1 or true is yes.
+
+    Anything else raises ValueError: a filter the server does not understand is refused,
+    not silently dropped (a client asking `unread=yes` must not get every message).
+    """
+    if raw is None or raw.lower() in {"", "0", "false"}:
+        return False
+    if raw.lower() in {"1", "true"}:
+        return True
+    raise ValueError(raw)
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any path under /api/ that names no endpoint: JSON like every other API answer."""
+    return error(404, "not_found", "no such endpoint")
+
+
 # --- a user's own notifications -------------------------------------------------------
 @api_view("GET")
 def message_list(request: HttpRequest) -> JsonResponse:
@@ -139,18 +157,17 @@ def message_list(request: HttpRequest) -> JsonResponse:
         limit = int(raw_limit)
         if not 1 <= limit <= selectors.MAX_PAGE_SIZE:
             raise ValueError(raw_limit)
+        unread_only = parse_flag(request.GET.get("unread"))
     except ValueError:
         return error(
             400,
             "invalid_query",
-            f"'before' must be a message id and 'limit' 1 to {selectors.MAX_PAGE_SIZE}",
+            f"'before' must be a message id, 'limit' 1 to {selectors.MAX_PAGE_SIZE}"
+            " and 'unread' 1, true, 0 or false",
         )
     user = request.api_user
     page = selectors.inbox_page(
-        user_id=user.pk,
-        before=before,
-        limit=limit,
-        unread_only=request.GET.get("unread") in {"1", "true"},
+        user_id=user.pk, before=before, limit=limit, unread_only=unread_only
     )
     return JsonResponse(
         {

@@ -1,6 +1,6 @@
 """Routes of the JSON API, mounted at /api/ (docs/api.md)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from notifications import api
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("notify/", api.notify, name="notify"),
     path("notifications/preferences/", api.preferences_detail, name="preferences"),
     path("notifications/preferences/quiet/", api.preferences_quiet, name="preferences_quiet"),
+    # Last: every other path under /api/ answers the API's JSON 404, not Django's HTML page.
+    re_path(r"", api.not_found, name="not_found"),
 ]

@@ -70,11 +70,17 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def send_test(request: HttpRequest) -> JsonResponse:
-    """Send the signed-in user a notification, to try the live path from the browser."""
+def send_test(request: HttpRequest) -> HttpResponse:
+    """Send the signed-in user a notification, to try the live path from the browser.
+
+    A script (home.js) gets the id as JSON and the toast over the socket; a plain form
+    post (no JavaScript) goes back to the home page, where the toast is rendered.
+    """
     now = timezone.localtime().strftime("%H:%M:%S")
     message = services.notify(request.user, f"Test notification sent at {now}")
-    return JsonResponse({"id": message.pk}, status=201)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"id": message.pk}, status=201)
+    return HttpResponseRedirect(reverse("home"), status=303)
 
 
 def _done(request: HttpRequest, changed: list[int]) -> HttpResponse:

@@ -5,7 +5,7 @@ the local transcoder), so a fresh clone runs with no services. See README.md, "S
 """
 
 import os
-import sys
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -37,22 +37,58 @@ def env_float(name: str, default: float) -> float:
 
 
 DEBUG = env_bool("DEBUG")
-TESTING = "pytest" in sys.modules
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# A development checkout gets a random key of its own: the first start with DEBUG on
+# (`make run` migrates with DEBUG=1) writes it to this git-ignored file, and every later
+# command in that checkout (`manage.py notify`, `createsuperuser`, DEBUG off or not)
+# reads it. A production checkout never ran with DEBUG on, has no such file, and refuses
+# to start without SECRET_KEY. Random per checkout, so never a key published anywhere.
+DEV_SECRET_KEY_FILE = BASE_DIR / ".dev-secret-key"
+
+
+def development_secret_key(path: Path, *, create: bool) -> str:
+    """The key stored at `path`; when absent, a new one if `create`, else ""."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        if not create:
+            return ""
+    key = secrets.token_urlsafe(50)
+    try:
+        # O_EXCL: two processes starting at once keep the first one's key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or development_secret_key(
+    DEV_SECRET_KEY_FILE, create=DEBUG
+)
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off (a development checkout gets one "
+        "from its first `make run`)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Behind a TLS-terminating proxy (Heroku, a load balancer): trust its header and
-# keep cookies on HTTPS only.
+# Behind a TLS-terminating proxy (Heroku, a load balancer): trust its header.
 if env_bool("BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# SECURE_COOKIES says the site is served over HTTPS: cookies on HTTPS only, plain HTTP
+# redirected to HTTPS, and browsers told to stay on HTTPS (HSTS) for a year.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if SESSION_COOKIE_SECURE else 0)
+# Prometheus usually scrapes each process directly, over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+# A strict Content-Security-Policy (project/csp.py): scripts, styles, sockets and
+# workers from this origin only; no inline script or style attribute anywhere.
+CSP_EXTRA_CONNECT_SRC = env_list("CSP_EXTRA_CONNECT_SRC")
 
 INSTALLED_APPS = [
     "daphne",
@@ -79,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "project.csp.content_security_policy",
 ]
 
 ROOT_URLCONF = "project.urls"

@@ -37,14 +37,29 @@ def file_list(request: HttpRequest) -> HttpResponse:
     return render(request, "uploads/list.html", {"files": files})
 
 
+# Browsers escape these three in a multipart file name (the HTML standard's form-data
+# encoding), and Django hands the name over as sent: `say "hi".wav` arrives as
+# `say %22hi%22.wav`. A file really named with "%22" is sent the same way, so the
+# common case wins.
+_FORM_DATA_ESCAPES = {"%22": '"', "%0A": "\n", "%0D": "\r"}
+
+
+def browser_file_name(sent: str) -> str:
+    """The file name the user chose, from the one a browser put in a multipart body."""
+    for escaped, char in _FORM_DATA_ESCAPES.items():
+        sent = sent.replace(escaped, char)
+    return " ".join(sent.split())
+
+
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
         services.upload_file(
             owner=request.user,
-            uploaded=form.cleaned_data["file"],
-            name=form.cleaned_data["name"],
+            uploaded=uploaded,
+            name=form.cleaned_data["name"] or browser_file_name(uploaded.name or ""),
         )
         return redirect("uploads:list")
     context = {

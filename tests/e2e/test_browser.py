@@ -150,7 +150,8 @@ def test_a_refused_socket_backs_off_and_connects_once_there_is_room(browser, mak
     stack = make_stack(extra_env={"NOTIFICATIONS_MAX_SOCKETS_PER_USER": "1"})
     stack.create_user("alice", PASSWORD)
     base_url = f"http://127.0.0.1:{stack.start_server()}"
-    context, first = log_in(browser, base_url, "alice")
+    # bypass_csp: wait_for_function evaluates its string in the page, which the CSP refuses.
+    context, first = log_in(browser, base_url, "alice", bypass_csp=True)
     live(first)
     second = context.new_page()
     second.add_init_script(RETRY_PROBE)

@@ -225,7 +225,8 @@ def test_home_and_inbox_have_no_serious_accessibility_violations(browser, make_s
     notify(base_url, "d.wav could not be decoded", level="error")
     read = notify(base_url, "An old one")
     # Reduced motion: no toast is caught half-faded in, which would skew the contrast.
-    context, page = log_in(browser, base_url, "alice", reduced_motion="reduce")
+    # bypass_csp: add_script_tag injects an inline script, which the page's CSP refuses.
+    context, page = log_in(browser, base_url, "alice", reduced_motion="reduce", bypass_csp=True)
     live(page)
     problems = {}
     for path in ("/", "/notifications/"):

@@ -1,0 +1,28 @@
+"""The home page's test notification, with and without JavaScript."""
+
+import pytest
+
+from notifications.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+def test_without_javascript_the_form_post_returns_home_showing_the_toast(client, alice):
+    client.force_login(alice)
+    response = client.post("/notifications/test/", follow=True)
+    assert response.redirect_chain == [("/", 303)]
+    message = Message.objects.get(recipient=alice)
+    assert f'data-id="{message.pk}"' in response.content.decode()
+
+
+def test_a_script_gets_the_id_as_json(client, alice):
+    client.force_login(alice)
+    response = client.post("/notifications/test/", headers={"Accept": "application/json"})
+    assert response.status_code == 201
+    assert response.json() == {"id": Message.objects.get(recipient=alice).pk}
+
+
+def test_the_home_page_has_no_inline_script(client, alice):
+    client.force_login(alice)
+    html = client.get("/").content.decode()
+    assert "<script>" not in html and "<script " in html

@@ -1,0 +1,13 @@
+"""The settings tests run with: project.settings, given a key of their own.
+
+project/settings.py refuses to start without SECRET_KEY when DEBUG is off, and tests run
+with DEBUG off like production. The key is set here, in the environment, so that the
+`manage.py` and server processes the tests start inherit it too.
+"""
+
+import os
+import secrets
+
+os.environ.setdefault("SECRET_KEY", "tests-" + secrets.token_urlsafe(32))
+
+from project.settings import *  # noqa: F403
