@@ -242,8 +242,6 @@ def test_info_toasts_the_timer_hid_stay_hidden_on_later_page_loads(browser, make
         live(target)
         assert target.evaluate("window.__shownAtLoad") == []
         badge(target, 1)
-
-    # Marked unread again elsewhere (pushed again): it shows again.
     context.close()
 
 
