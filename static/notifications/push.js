@@ -1,7 +1,7 @@
 // The inbox's "Notify me when no tab is open" button: subscribes this browser to Web
 // Push (docs/inbox.md, "Web Push"). The button stays hidden unless the server has push
 // configured (its key URL gives a key) and the browser supports it. URLs: the data-
-// attributes of #push-optin.
+// attributes of #push-toggle.
 import { csrfToken } from "./api.js";
 
 const LABEL_ON = "Notify me when no tab is open";
@@ -10,7 +10,7 @@ const LABEL_OFF = "Stop notifying me when no tab is open";
 const wrapper = document.getElementById("push-optin");
 const button = document.getElementById("push-toggle");
 if (wrapper && button && "serviceWorker" in navigator && "PushManager" in window && "Notification" in window) {
-  start(wrapper.dataset).catch((error) => console.warn(error));
+  start(button.dataset).catch((error) => console.warn(error));
 }
 
 function keyBytes(base64url) {

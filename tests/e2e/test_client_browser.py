@@ -293,7 +293,7 @@ def test_the_service_worker_loads_the_shared_link_check(browser, make_stack):
     state = page.evaluate(
         """async () => {
           const reg = await navigator.serviceWorker.register(
-            document.getElementById("push-optin").dataset.workerUrl, { type: "module" });
+            document.getElementById("push-toggle").dataset.workerUrl, { type: "module" });
           const worker = reg.installing || reg.waiting || reg.active;
           if (worker.state !== "activated") {
             await new Promise((resolve) => worker.addEventListener("statechange", () => {
