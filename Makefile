@@ -42,6 +42,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node --test tests/js/
 	$(BIN)/pytest
 
 # Unit, service and consumer tests only: no server processes, no browser.

@@ -1,182 +1,135 @@
-// Live notifications: renders server frames as toasts and sends acks. The server
-// decides; this file only displays. Protocol: docs/protocol.md; toasts: docs/inbox.md.
-(function () {
-  "use strict";
+// Live notifications in every page but the inbox: renders the server's frames as toasts
+// and sends acks and `seen`. The server owns the messages and the unread count; this
+// client decides only how they show: which toasts collapse into a burst, when an info
+// toast hides, when to ask for a resync, and retrying dismissals made offline.
+// Protocol: docs/protocol.md; toasts: docs/inbox.md. Settings and URLs: #toasts' data-.
+import { AckQueue } from "./acks.js";
+import { postJson } from "./api.js";
+import { Burst } from "./burst.js";
+import { stackConfig } from "./config.js";
+import { HiddenStore } from "./hidden.js";
+import { LiveSocket } from "./socket.js";
+import { focusSlot, ordered, plan } from "./stack.js";
+import { fill, linkFullText, localAlert, messageToast, sanitize, setSummaryCount, summaryToast } from "./toasts.js";
 
-  const stack = document.getElementById("toasts");
-  if (!stack || !("WebSocket" in window)) return;
+const root = document.getElementById("toasts");
+if (root && "WebSocket" in window) start(root);
+
+function localStorageOrNull() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // blocked by the browser's privacy settings
+  }
+}
+
+function start(stack) {
+  const config = stackConfig(stack.dataset);
   const badge = document.getElementById("unread-badge");
   const indicator = document.getElementById("connection");
-  const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
-  const config = stack.dataset;
-  const syncLimit = parseInt(config.syncLimit, 10) || 100;
-  const toastLimit = parseInt(config.toastLimit, 10) || 5;
-  const hideAfterMs = 1000 * (config.hideAfter === undefined ? 8 : parseFloat(config.hideAfter) || 0);
-  const burstCount = parseInt(config.burstCount, 10) || 3;
-  const burstWindowMs = 1000 * (parseFloat(config.burstWindow) || 2);
-  const inboxUrl = config.inboxUrl || "/notifications/";
   const more = stack.querySelector(".toast-more");
-  const moreCount = more && more.querySelector(".toast-more-count");
   const baseTitle = document.title.replace(/^\(\d+\) /, "");
 
-  const toasts = new Map(); // message id -> element, the unread set this tab shows
-  const pending = new Set(); // ids dismissed here whose `read` has not come back yet
-  const autoHidden = new Set(); // info toasts hidden by the timer here; still unread
-  const viewed = new Set(); // ids shown in this tab while it had focus
-  const reported = new Set(); // ids whose `seen` went to the server
-  const hideTimers = new Map();
-  let arrivals = []; // {id, at} of live notifications, for burst detection
-  let burst = null; // {ids: Set, last: ms, el} while a burst summary is shown
+  const toasts = new Map(); // message id -> element: the unread set this tab shows
+  const acks = new AckQueue(); // dismissed here, not yet confirmed read
+  const hidden = new HiddenStore(localStorageOrNull()); // info toasts the timer hid
+  const burst = new Burst({ count: config.burstCount, windowMs: config.burstWindowMs });
+  const seen = { viewed: new Set(), reported: new Set(), timers: new Map() };
+  let summary = null; // the burst's summary toast while it shows
   let unreadCount = badge ? parseInt(badge.dataset.count, 10) || 0 : 0;
-  let socket = null;
-  let attempt = 0;
   let syncTimer = null;
+  let httpAcks = false; // an ack POST is in flight
+
+  const socket = new LiveSocket(config.socketUrl, {
+    onFrame: onFrame,
+    onState: setState,
+    onLive: () => {
+      flushAcks();
+      reportSeen();
+    },
+    onUnauthorized: () => window.location.assign(config.loginUrl + "?next=" + encodeURIComponent(location.pathname)),
+  });
 
   for (const el of stack.querySelectorAll(".toast[data-id]")) {
+    sanitize(el);
     toasts.set(Number(el.dataset.id), el);
   }
 
-  // --- rendering -------------------------------------------------------------
-  function safeLink(link) {
-    return typeof link === "string" && (/^\/(?!\/)/.test(link) || /^https?:\/\//i.test(link));
-  }
-
-  function dismissButton(label) {
-    const close = document.createElement("button");
-    close.type = "button";
-    close.className = "toast-dismiss";
-    close.setAttribute("aria-label", label);
-    close.textContent = "\u00d7";
-    return close;
-  }
-
-  function fill(el, msg) {
-    el.className = "toast toast-" + msg.level;
-    el.dataset.level = msg.level;
-    el.replaceChildren();
-    const level = document.createElement("span");
-    level.className = "visually-hidden";
-    level.textContent = msg.level.charAt(0).toUpperCase() + msg.level.slice(1) + ":";
-    const text = document.createElement("p");
-    text.className = "toast-text";
-    text.textContent = msg.text;
-    el.append(level, text);
-    if (safeLink(msg.link)) {
-      const a = document.createElement("a");
-      a.className = "toast-link";
-      a.href = msg.link;
-      a.textContent = "Open";
-      el.append(a);
-    }
-    el.append(dismissButton("Dismiss notification"));
-  }
-
+  // --- the set of toasts ---------------------------------------------------------
   function upsert(msg, live) {
     let el = toasts.get(msg.id);
     const isNew = !el;
-    if (!el) {
-      el = document.createElement("div");
-      el.dataset.id = String(msg.id);
-      el.setAttribute("role", "status");
+    if (isNew) {
+      el = messageToast(msg);
       toasts.set(msg.id, el);
+    } else {
+      fill(el, msg); // a collapsed message (same id) is replaced in place
     }
-    fill(el, msg); // a collapsed message (same id) is replaced in place
     if (live) {
-      // Pushed again (collapsed, or marked unread elsewhere): show it again in this tab.
-      // A sync only restates the set, so what the timer hid here stays hidden.
-      autoHidden.delete(msg.id);
-      viewed.delete(msg.id);
-      clearTimeout(hideTimers.get(msg.id));
+      // Pushed again (collapsed, or marked unread elsewhere): show it again. A sync only
+      // restates the set, so what the timer hid stays hidden.
+      hidden.delete(msg.id);
+      seen.viewed.delete(msg.id);
+      clearTimeout(seen.timers.get(msg.id));
     }
-    if (live || el.parentNode !== stack) stack.prepend(el); // newest on top
-    if (live && isNew) noteArrival(msg.id);
+    if (live && isNew && burst.arrive(msg.id, Date.now(), (id) => toasts.has(id))) {
+      if (!summary) summary = summaryToast(config.inboxUrl);
+      setSummaryCount(summary, burst.ids.size);
+    }
   }
 
   function remove(id) {
     const el = toasts.get(id);
     if (el) el.remove();
     toasts.delete(id);
-    autoHidden.delete(id);
-    viewed.delete(id);
-    clearTimeout(hideTimers.get(id));
-    hideTimers.delete(id);
-    if (burst && burst.ids.delete(id) && !burst.ids.size) {
-      burst.el.remove();
-      burst = null;
+    seen.viewed.delete(id);
+    clearTimeout(seen.timers.get(id));
+    seen.timers.delete(id);
+    if (burst.remove(id) && summary) {
+      summary.remove();
+      summary = null;
     }
   }
 
-  // --- bursts: many notifications at once become one summary toast ---------------
-  function noteArrival(id) {
-    const now = Date.now();
-    arrivals = arrivals.filter((a) => now - a.at <= burstWindowMs);
-    arrivals.push({ id: id, at: now });
-    if (burst && now - burst.last <= burstWindowMs) {
-      burst.ids.add(id);
-    } else if (arrivals.length > burstCount) {
-      if (!burst) burst = { ids: new Set(), el: summaryElement() };
-      for (const a of arrivals) if (toasts.has(a.id)) burst.ids.add(a.id);
-    } else {
-      return;
-    }
-    burst.last = now;
-    const n = burst.ids.size;
-    burst.el.querySelector(".toast-text").textContent = n + " new notifications";
-    burst.el.querySelector(".toast-dismiss").setAttribute("aria-label", "Dismiss these " + n + " notifications");
-    stack.prepend(burst.el);
-  }
-
-  function summaryElement() {
-    const el = document.createElement("div");
-    el.className = "toast toast-summary";
-    el.dataset.summary = "1";
-    el.setAttribute("role", "status");
-    const text = document.createElement("p");
-    text.className = "toast-text";
-    const a = document.createElement("a");
-    a.className = "toast-link";
-    a.href = inboxUrl;
-    a.textContent = "View in inbox";
-    el.append(text, a, dismissButton("Dismiss these notifications"));
-    return el;
-  }
-
-  // --- which toasts show: at most toastLimit, then "+K more" ----------------------
+  // Applies the stack's rules (stack.js) to the DOM: order, which show, "+K more".
   function layout() {
-    let shown = 0;
-    let overflow = 0;
-    for (const el of stack.children) {
-      if (el === more) continue;
-      const id = Number(el.dataset.id);
-      if (!el.dataset.summary && (autoHidden.has(id) || (burst && burst.ids.has(id)))) {
-        el.hidden = true;
-      } else if (shown < toastLimit) {
-        el.hidden = false;
-        shown += 1;
-      } else {
-        el.hidden = true;
-        overflow += 1;
-      }
+    const entries = [];
+    if (summary) entries.push({ summary: true, el: summary });
+    for (const [id, el] of toasts) entries.push({ id: id, el: el, summary: false, suppressed: hidden.has(id) || burst.has(id) });
+    const order = ordered(entries);
+    const alerts = Array.from(stack.querySelectorAll(".toast[data-local]"));
+    place([...alerts, ...order.map((e) => e.el), ...(more ? [more] : [])]);
+    const result = plan(order, { limit: config.toastLimit, unreadCount: unreadCount, dismissed: acks.size });
+    const shown = new Set(result.shown);
+    for (const e of order) {
+      e.el.hidden = !shown.has(e.summary ? "summary" : e.id);
+      linkFullText(e.el, config.inboxUrl);
     }
-    // Unread messages beyond the sync cap are in the inbox only.
-    const k = overflow + Math.max(0, unreadCount - toasts.size - pending.size);
     if (more) {
-      more.hidden = k === 0;
-      moreCount.textContent = String(k);
+      more.hidden = result.more === 0;
+      more.querySelector(".toast-more-count").textContent = String(result.more);
     }
     noteViewed();
   }
 
-  // --- seen: a toast shown in a focused tab -------------------------------------
+  // Moves only the elements out of place: moving a node restarts its entry animation.
+  function place(desired) {
+    desired.forEach((el, i) => {
+      const current = stack.children[i];
+      if (current !== el) stack.insertBefore(el, current || null);
+    });
+  }
+
+  // --- seen: a toast shown in a focused tab -----------------------------------------
   function noteViewed() {
     if (document.visibilityState !== "visible" || !document.hasFocus()) return;
     if (!stack.getClientRects().length) return; // the page does not show toasts (the inbox)
     const fresh = [];
     for (const [id, el] of toasts) {
-      if (el.hidden || viewed.has(id)) continue;
-      viewed.add(id);
+      if (el.hidden || seen.viewed.has(id)) continue;
+      seen.viewed.add(id);
       fresh.push(id);
-      if (hideAfterMs > 0 && el.dataset.level === "info") scheduleHide(id, hideAfterMs);
+      if (config.hideAfterMs > 0 && el.dataset.level === "info") scheduleHide(id, config.hideAfterMs);
     }
     if (fresh.length) document.dispatchEvent(new CustomEvent("notifications:seen", { detail: { ids: fresh } }));
     reportSeen();
@@ -184,34 +137,32 @@
 
   function reportSeen() {
     const ids = [];
-    for (const id of viewed) if (!reported.has(id) && toasts.has(id)) ids.push(id);
+    for (const id of seen.viewed) if (!seen.reported.has(id) && toasts.has(id)) ids.push(id);
     // Unsent ones go with the next layout or reconnect; the server keeps the first time.
-    if (ids.length && send({ type: "seen", ids: ids.slice(0, 500) })) {
-      for (const id of ids.slice(0, 500)) reported.add(id);
-    }
+    const batch = ids.slice(0, 500);
+    if (batch.length && socket.send({ type: "seen", ids: batch })) for (const id of batch) seen.reported.add(id);
   }
 
-  // Auto-hide only hides here (the message stays unread), and waits while the pointer
-  // or keyboard focus is on the stack, so nobody loses a toast they are reading.
+  // Auto-hide only hides (the message stays unread), and waits while the pointer or
+  // keyboard focus is on the stack, so nobody loses a toast they are reading.
   function scheduleHide(id, delay) {
-    clearTimeout(hideTimers.get(id));
-    hideTimers.set(
-      id,
-      setTimeout(() => {
-        if (!toasts.has(id)) return;
-        if (stack.matches(":hover") || stack.contains(document.activeElement)) {
-          scheduleHide(id, 1000);
-          return;
-        }
-        autoHidden.add(id);
-        layout();
-      }, delay)
-    );
+    clearTimeout(seen.timers.get(id));
+    const timer = setTimeout(() => {
+      if (!toasts.has(id)) return;
+      if (stack.matches(":hover") || stack.contains(document.activeElement)) {
+        scheduleHide(id, 1000);
+        return;
+      }
+      hidden.add(id);
+      layout();
+    }, delay);
+    seen.timers.set(id, timer);
   }
 
   window.addEventListener("focus", noteViewed);
   document.addEventListener("visibilitychange", noteViewed);
 
+  // --- badge, title, connection indicator -------------------------------------------
   function setCount(n) {
     if (typeof n !== "number") return;
     unreadCount = n;
@@ -235,31 +186,25 @@
     indicator.textContent = state === "live" ? "" : state === "offline" ? "Offline, retrying\u2026" : "Connecting\u2026";
   }
 
-  // --- frames from the server -------------------------------------------------
+  // --- frames from the server -------------------------------------------------------
   function onFrame(frame) {
     // Pages with live parts of their own (the inbox, "my files") listen for this.
     document.dispatchEvent(new CustomEvent("notifications:frame", { detail: frame }));
     switch (frame.type) {
-      case "sync": {
-        pending.clear();
-        const wanted = new Set(frame.unread.map((m) => m.id));
-        for (const id of Array.from(toasts.keys())) if (!wanted.has(id)) remove(id);
-        for (const msg of frame.unread) upsert(msg, false); // oldest first: newest ends on top
-        setCount(frame.unread_count);
-        layout();
+      case "sync":
+        applySync(frame);
         return;
-      }
       case "notification":
-        if (!pending.has(frame.message.id)) upsert(frame.message, true);
+        if (!acks.has(frame.message.id)) upsert(frame.message, true);
         break;
       case "read":
-        for (const id of frame.ids) {
-          remove(id);
-          pending.delete(id);
-        }
+        for (const id of frame.ids) remove(id);
+        acks.confirm(frame.ids);
         break;
       case "error":
         console.warn("notifications:", frame.code, frame.detail);
+        // A refused ack (rate limited) is retried from the next sync.
+        if (acks.size) requestSync(1000);
         return;
       default:
         return;
@@ -269,95 +214,133 @@
     checkDrift(frame.unread_count);
   }
 
-  // Pushes are at most once: if what we show disagrees with the server's count, resync.
-  function checkDrift(count) {
-    if (pending.size || toasts.size === Math.min(count, syncLimit)) return;
-    clearTimeout(syncTimer);
-    syncTimer = setTimeout(() => send({ type: "sync" }), 250);
+  function applySync(frame) {
+    const unread = frame.unread.map((m) => m.id);
+    const complete = frame.unread_count <= frame.unread.length;
+    const failed = acks.reconcile({ unread: unread, complete: complete });
+    if (failed.length) tellFailed(failed.length);
+    for (const id of Array.from(toasts.keys())) if (!unread.includes(id) || acks.has(id)) remove(id);
+    for (const msg of frame.unread) if (!acks.has(msg.id)) upsert(msg, false);
+    if (complete) hidden.keepOnly(new Set(unread));
+    setCount(frame.unread_count);
+    layout();
   }
 
-  // --- dismiss, open ------------------------------------------------------------
+  // Pushes are at most once: if what we show disagrees with the server's count, resync.
+  function checkDrift(count) {
+    if (acks.size || toasts.size === Math.min(count, config.syncLimit)) return;
+    requestSync(250);
+  }
+
+  function requestSync(delay) {
+    clearTimeout(syncTimer);
+    syncTimer = setTimeout(() => socket.send({ type: "sync" }), delay);
+  }
+
+  // --- dismissing: acks over the socket, else over HTTP, else queued -----------------
+  function dismiss(ids) {
+    for (const id of ids) remove(id);
+    acks.add(ids);
+    layout();
+    flushAcks();
+  }
+
+  function flushAcks() {
+    if (!acks.size) return;
+    if (socket.open) {
+      socket.send({ type: "ack", ids: acks.take() });
+      return;
+    }
+    if (httpAcks) return;
+    httpAcks = true;
+    const batch = acks.take();
+    postJson(config.readUrl, { ids: batch })
+      .then(({ status, body }) => {
+        if (status === 200) {
+          acks.confirm(batch);
+          if (body) setCount(body.unread_count);
+        } else if (status >= 400 && status < 500 && status !== 429) {
+          // Refused for good (session ended, CSRF): the messages are still unread.
+          const failed = acks.fail(batch);
+          if (failed.length) tellFailed(failed.length);
+        } else {
+          acks.untry(batch); // the server is struggling: sent again on reconnect
+        }
+      })
+      .catch(() => acks.untry(batch)) // offline: sent again on reconnect
+      .finally(() => {
+        httpAcks = false;
+        layout();
+      });
+  }
+
+  function tellFailed(n) {
+    const text =
+      n === 1
+        ? "A notification you dismissed could not be marked read; it is shown again."
+        : n + " notifications you dismissed could not be marked read; they are shown again.";
+    stack.prepend(localAlert(text));
+    requestSync(0); // show them again now if the socket is up
+    layout();
+  }
+
+  window.addEventListener("online", () => {
+    socket.retryNow();
+    flushAcks();
+  });
+
+  // --- clicks and keys on the stack ---------------------------------------------------
+  function visibleToasts() {
+    return Array.from(stack.querySelectorAll(":scope > .toast:not([hidden])"));
+  }
+
   stack.addEventListener("click", (event) => {
     const toast = event.target.closest(".toast");
     if (!toast) return;
-    if (event.target.closest(".toast-link")) {
+    if (event.target.closest(".toast-link") && toast.dataset.id) {
       // Opening a message's target reads it; keepalive survives the navigation.
-      if (!toast.dataset.summary) markReadOverHttp(Number(toast.dataset.id), true);
+      postJson(config.readUrl, { ids: [Number(toast.dataset.id)] }, { keepalive: true }).catch(() => {});
       return;
     }
     if (!event.target.closest(".toast-dismiss")) return;
-    const ids = toast.dataset.summary && burst ? Array.from(burst.ids) : [Number(toast.dataset.id)];
-    if (toast.dataset.summary) {
+    const hadFocus = toast.contains(document.activeElement);
+    const index = visibleToasts().indexOf(toast);
+    if (toast.dataset.local) {
       toast.remove();
-      burst = null;
+    } else if (toast.dataset.summary) {
+      const ids = Array.from(burst.ids);
+      toast.remove();
+      summary = null;
+      burst.clear();
+      dismiss(ids);
+    } else {
+      dismiss([Number(toast.dataset.id)]);
     }
-    for (const id of ids) {
-      remove(id);
-      pending.add(id);
-    }
-    layout();
-    if (!send({ type: "ack", ids: ids })) for (const id of ids) markReadOverHttp(id, false);
+    if (hadFocus) moveFocus(index);
   });
 
-  function markReadOverHttp(id, keepalive) {
-    fetch("/notifications/" + id + "/read/", {
-      method: "POST",
-      credentials: "same-origin",
-      keepalive: keepalive,
-      headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
-    })
-      .then((r) => (r.ok ? r.json() : null))
-      .then((body) => {
-        pending.delete(id);
-        if (body) setCount(body.unread_count);
-        layout();
-      })
-      .catch(() => pending.delete(id));
+  // Keyboard users land on the toast that took the dismissed one's place, else on the
+  // "+K more" link, else on the inbox link in the header: never on <body>.
+  function moveFocus(index) {
+    const now = visibleToasts();
+    const slot = focusSlot(index, now.length);
+    const target =
+      slot >= 0
+        ? now[slot].querySelector(".toast-dismiss")
+        : (more && !more.hidden && more) || document.querySelector("a.unread") || null;
+    if (target) target.focus();
   }
 
-  // --- the socket ---------------------------------------------------------------
-  function send(frame) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-
-  function connect() {
-    setState("connecting");
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/notifications/");
-    socket.addEventListener("message", (event) => {
-      try {
-        const frame = JSON.parse(event.data);
-        // Live only once the first sync arrives: the server accepts a socket before it
-        // refuses it (4429, 4503), and a refused socket must keep backing off.
-        if (frame.type === "sync") {
-          attempt = 0;
-          setState("live");
-        }
-        onFrame(frame);
-      } catch (err) {
-        console.warn("notifications: bad frame", err);
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      socket = null;
-      if (event.code === 4401) {
-        setState("offline");
-        window.location.assign("/accounts/login/?next=" + encodeURIComponent(location.pathname));
-        return;
-      }
-      setState("offline");
-      // First retry at once (a server restarting), then exponential backoff with full
-      // jitter so a fleet of tabs does not reconnect in lockstep. Too many sockets (4429)
-      // or a server that cannot set one up (4503) never gets the quick retry.
-      if ((event.code === 4429 || event.code === 4503) && attempt === 0) attempt = 1;
-      const delay = attempt === 0 ? 250 : Math.random() * Math.min(30000, 500 * 2 ** attempt);
-      attempt += 1;
-      setTimeout(connect, delay);
-    });
-  }
+  stack.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const toast = event.target.closest(".toast");
+    const button = toast && toast.querySelector(".toast-dismiss");
+    if (!button) return;
+    event.preventDefault();
+    button.focus(); // so focus moves on to the next toast, as for Enter on the button
+    button.click();
+  });
 
   layout();
-  connect();
-})();
+  socket.connect();
+}

@@ -1,11 +1,13 @@
 // The inbox, live: follows the frames client.js re-dispatches ("notifications:frame")
 // and turns the page's forms into requests that keep the page. Without this file the
 // same forms post and redirect back. Displays only; the server decides.
-(function () {
-  "use strict";
+import { withId } from "./api.js";
+import { safeLink } from "./links.js";
 
-  const list = document.getElementById("inbox");
-  if (!list) return;
+const inbox = document.getElementById("inbox");
+if (inbox) start(inbox);
+
+function start(list) {
   const empty = document.getElementById("inbox-empty");
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   const firstPage = list.dataset.firstPage === "1";
@@ -32,12 +34,8 @@
     row.dataset.state = state;
     row.querySelector(".inbox-state").textContent = LABELS[state];
     const form = row.querySelector("form.inbox-toggle");
-    form.action = "/notifications/" + row.dataset.id + (state === "read" ? "/unread/" : "/read/");
+    form.action = withId(state === "read" ? list.dataset.unreadAction : list.dataset.readAction, row.dataset.id);
     form.querySelector("button").textContent = state === "read" ? "Mark unread" : "Mark read";
-  }
-
-  function safeLink(link) {
-    return typeof link === "string" && (/^\/(?!\/)/.test(link) || /^https?:\/\//i.test(link));
   }
 
   function element(tag, className, text) {
@@ -160,9 +158,12 @@
     });
   }
 
+  // The button is marked busy, not disabled: disabling the focused button would drop
+  // keyboard focus to <body>.
   function submit(form, apply) {
     const button = form.querySelector("button");
-    button.disabled = true;
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
     post(form)
       .then((body) => {
         apply();
@@ -170,8 +171,17 @@
       })
       .catch(() => form.submit()) // the plain form path still works
       .finally(() => {
-        button.disabled = false;
+        button.removeAttribute("aria-disabled");
       });
+  }
+
+  // After "Mark read" from the keyboard, go on to the next row still unread (the reader
+  // works down the list), else stay on this row's button, now "Mark unread".
+  function focusAfterRead(row) {
+    const all = rows();
+    const after = all.slice(all.indexOf(row) + 1).concat(all.slice(0, all.indexOf(row)));
+    const next = after.find((r) => r.dataset.state !== "read");
+    (next || row).querySelector("form.inbox-toggle button").focus();
   }
 
   // Delegated, so rows added live are covered too.
@@ -180,8 +190,13 @@
     if (!form) return;
     event.preventDefault();
     const toRead = /\/read\/$/.test(form.action);
+    const row = form.closest(".inbox-item");
+    const hadFocus = form.contains(document.activeElement);
     // The answer lists only ids that changed; the row's state follows the action.
-    submit(form, () => setState(form.closest(".inbox-item"), toRead ? "read" : "seen"));
+    submit(form, () => {
+      setState(row, toRead ? "read" : "seen");
+      if (toRead && hadFocus) focusAfterRead(row);
+    });
   });
 
   const all = document.querySelector("form.inbox-all");
@@ -197,7 +212,7 @@
     const link = event.target.closest("a.inbox-text");
     const row = link && link.closest(".inbox-item");
     if (!row || row.dataset.state === "read") return;
-    fetch("/notifications/" + row.dataset.id + "/read/", {
+    fetch(withId(list.dataset.readAction, row.dataset.id), {
       method: "POST",
       credentials: "same-origin",
       keepalive: true,
@@ -205,5 +220,25 @@
     }).catch(() => {});
   });
 
+  // "Show all" on a clamped toast links here (inbox?before=id+1#message-id): the row
+  // with the whole text, first on the page; take the reader to it.
+  function showLinkedRow() {
+    const match = /^#message-(\d+)$/.exec(location.hash);
+    const row = match && rowFor(match[1]);
+    if (!row) return;
+    row.classList.add("is-target");
+    row.tabIndex = -1;
+    row.focus();
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  // Rows rendered by the server: a link the check refuses shows as plain text.
+  for (const a of list.querySelectorAll("a.inbox-text")) {
+    if (safeLink(a.getAttribute("href"))) continue;
+    const span = element("span", "inbox-text", a.textContent);
+    a.replaceWith(span);
+  }
+
   localTimes(list);
-})();
+  showLinkedRow();
+}

@@ -1,18 +1,20 @@
-// Web Push service worker (docs/inbox.md, "Web Push"), served at /notifications/sw.js.
-// Shows a pushed message as a system notification; a click opens its link or the inbox.
-"use strict";
+// Web Push service worker (docs/inbox.md, "Web Push"), served at /notifications/sw.js
+// and registered as a module worker (push.js). Shows a pushed message as a system
+// notification; a click opens its link or the inbox.
+// The import path is fixed: a service worker cannot import dynamically, and this file
+// is served from a fixed URL rather than the static one.
+import { safeLink } from "/static/notifications/links.js";
 
 const TITLES = { info: "Notification", success: "Done", warning: "Warning", error: "Error" };
 
-function safeLink(link) {
-  return typeof link === "string" && (/^\/(?!\/)/.test(link) || /^https?:\/\//i.test(link));
-}
+// The worker's scope is the inbox (/notifications/).
+const inboxUrl = () => new URL(self.registration.scope).pathname;
 
 self.addEventListener("push", (event) => {
   let msg = {};
   try {
     msg = event.data ? event.data.json() : {};
-  } catch (e) {
+  } catch {
     msg = {};
   }
   const title = "Audio: " + (TITLES[msg.level] || TITLES.info);
@@ -20,15 +22,15 @@ self.addEventListener("push", (event) => {
     self.registration.showNotification(title, {
       body: typeof msg.text === "string" ? msg.text : "You have a new notification.",
       tag: msg.id ? "message-" + msg.id : undefined,
-      data: { link: safeLink(msg.link) ? msg.link : "/notifications/" },
+      data: { link: safeLink(msg.link) ? msg.link : inboxUrl() },
     })
   );
 });
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const link = (event.notification.data && event.notification.data.link) || "/notifications/";
-  const url = new URL(link, self.location.origin).href;
+  const stored = event.notification.data && event.notification.data.link;
+  const url = new URL(safeLink(stored) ? stored : inboxUrl(), self.location.origin).href;
   event.waitUntil(
     self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((tabs) => {
       for (const tab of tabs) {

@@ -1,0 +1,36 @@
+// HTTP calls of the browser side (session cookie + CSRF token from the page).
+
+/** "/notifications/0/read/" with the placeholder id 0 replaced by `id`. */
+export function withId(template, id) {
+  const i = template.lastIndexOf("/0/");
+  if (i === -1) throw new Error("no /0/ placeholder in " + template);
+  return template.slice(0, i) + "/" + Number(id) + "/" + template.slice(i + 3);
+}
+
+/** The inbox page that lists message `id` first (keyset: ids below `before`). */
+export function inboxRowUrl(inboxUrl, id) {
+  return inboxUrl + "?before=" + (Number(id) + 1) + "#message-" + Number(id);
+}
+
+export function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+/** POST JSON; resolves to {status, body} (body null unless JSON), rejects when offline. */
+export async function postJson(url, data, { keepalive = false } = {}) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    keepalive: keepalive,
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: data === undefined ? undefined : JSON.stringify(data),
+  });
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  return { status: response.status, body: body };
+}

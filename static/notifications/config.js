@@ -1,0 +1,32 @@
+// Settings and URLs reach the client only as data- attributes of the page (rendered from
+// Django settings and URL names); nothing is copied here. A missing one is a page bug,
+// so it throws rather than fall back to a guess.
+
+function required(dataset, name) {
+  const value = dataset[name];
+  if (value === undefined || value === "") throw new Error("notifications: data-" + name + " is missing");
+  return value;
+}
+
+function number(dataset, name) {
+  const value = Number(required(dataset, name));
+  if (!Number.isFinite(value) || value < 0) throw new Error("notifications: data-" + name + " is not a number");
+  return value;
+}
+
+/** The toast stack's settings from #toasts' dataset (a DOMStringMap or a plain object). */
+export function stackConfig(dataset) {
+  return {
+    syncLimit: number(dataset, "syncLimit"),
+    toastLimit: number(dataset, "toastLimit"),
+    hideAfterMs: 1000 * number(dataset, "hideAfter"),
+    burstCount: number(dataset, "burstCount"),
+    burstWindowMs: 1000 * number(dataset, "burstWindow"),
+    inboxUrl: required(dataset, "inboxUrl"),
+    socketUrl: required(dataset, "socketUrl"),
+    readUrl: required(dataset, "readUrl"),
+    loginUrl: required(dataset, "loginUrl"),
+  };
+}
+
+export { required };

@@ -1,0 +1,100 @@
+// Building toast elements. Text only, never markup; links only through safeLink.
+import { safeLink } from "./links.js";
+import { inboxRowUrl } from "./api.js";
+
+function dismissButton(label) {
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "toast-dismiss";
+  close.setAttribute("aria-label", label);
+  close.textContent = "\u00d7";
+  return close;
+}
+
+/** Fill (or refill, for a collapsed message with the same id) one message toast. */
+export function fill(el, msg) {
+  el.className = "toast toast-" + msg.level;
+  el.dataset.level = msg.level;
+  el.replaceChildren();
+  const level = document.createElement("span");
+  level.className = "visually-hidden";
+  level.textContent = msg.level.charAt(0).toUpperCase() + msg.level.slice(1) + ":";
+  const text = document.createElement("p");
+  text.className = "toast-text";
+  text.textContent = msg.text;
+  el.append(level, text);
+  if (safeLink(msg.link)) {
+    const a = document.createElement("a");
+    a.className = "toast-link";
+    a.href = msg.link;
+    a.textContent = "Open";
+    el.append(a);
+  }
+  el.append(dismissButton("Dismiss notification"));
+  delete el.dataset.clampChecked;
+}
+
+/** A toast rendered by the server on page load: drop a link the check refuses. */
+export function sanitize(el) {
+  for (const a of el.querySelectorAll("a.toast-link")) {
+    if (!safeLink(a.getAttribute("href"))) a.remove();
+  }
+}
+
+export function messageToast(msg) {
+  const el = document.createElement("div");
+  el.dataset.id = String(msg.id);
+  el.setAttribute("role", "status");
+  fill(el, msg);
+  return el;
+}
+
+export function summaryToast(inboxUrl) {
+  const el = document.createElement("div");
+  el.className = "toast toast-summary";
+  el.dataset.summary = "1";
+  el.setAttribute("role", "status");
+  const text = document.createElement("p");
+  text.className = "toast-text";
+  const a = document.createElement("a");
+  a.className = "toast-link";
+  a.href = inboxUrl;
+  a.textContent = "View in inbox";
+  el.append(text, a, dismissButton("Dismiss these notifications"));
+  return el;
+}
+
+export function setSummaryCount(el, n) {
+  el.querySelector(".toast-text").textContent = n + " new notifications";
+  el.querySelector(".toast-dismiss").setAttribute("aria-label", "Dismiss these " + n + " notifications");
+}
+
+/**
+ * Long texts are clamped by the stylesheet to a few lines; when this one is cut, link
+ * its inbox row, which shows the whole text. Measured once per content, when shown.
+ */
+export function linkFullText(el, inboxUrl) {
+  if (el.hidden || el.dataset.clampChecked || el.dataset.summary) return;
+  const text = el.querySelector(".toast-text");
+  if (!text) return;
+  el.dataset.clampChecked = "1";
+  if (text.scrollHeight <= text.clientHeight + 1) return;
+  const a = document.createElement("a");
+  a.className = "toast-full";
+  a.href = inboxRowUrl(inboxUrl, el.dataset.id);
+  a.textContent = "Show all";
+  text.after(a);
+}
+
+/** A message from this tab to the user (not a server message): stays until dismissed. */
+export function localAlert(text) {
+  const el = document.createElement("div");
+  el.className = "toast toast-error toast-local";
+  el.dataset.local = "1";
+  el.setAttribute("role", "alert");
+  const p = document.createElement("p");
+  p.className = "toast-text";
+  p.textContent = text;
+  el.append(p, dismissButton("Dismiss this message"));
+  return el;
+}
