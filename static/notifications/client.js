@@ -195,7 +195,15 @@ function start(stack) {
         applySync(frame);
         return;
       case "notification":
-        if (!acks.has(frame.message.id)) upsert(frame.message, true);
+        if (acks.has(frame.message.id)) break;
+        if (frame.toast === false) {
+          // Quiet (the user's preferences, or do not disturb): counted and in the inbox,
+          // never shown as a toast, here or after a sync or a reload in this browser.
+          upsert(frame.message, false);
+          hidden.add(frame.message.id);
+        } else {
+          upsert(frame.message, true);
+        }
         break;
       case "read":
         for (const id of frame.ids) remove(id);
