@@ -1,19 +1,21 @@
+"""When a credential ends: the signals accounts sends, and the model receivers that send them.
+
+Other apps react without accounts knowing them: the notification sockets close
+(consumers/credentials.py). Django's own `user_logged_out` covers logging out.
+"""
+
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
-from accounts import services
 from accounts.models import ApiToken
 
-
-@receiver(user_logged_out)
-def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    if user is not None and request is not None:
-        services.session_ended(user=user, session_key=request.session.session_key)
-
+# Sent with `token=`: a token was revoked or deleted.
+token_ended = Signal()
+# Sent with `user=`: the user's password or active status changed, or the user is gone.
+credentials_changed = Signal()
 
 CREDENTIAL_FIELDS = ("password", "is_active")
 
@@ -40,16 +42,16 @@ def on_user_save(sender: Any, instance: Any, created: bool, **kwargs: Any) -> No
     # event sent from pre_save reached sockets that re-checked the old row.
     if not created and getattr(instance, "_credentials_changing", False):
         instance._credentials_changing = False
-        services.credentials_changed(user=instance)
+        credentials_changed.send(sender=sender, user=instance)
 
 
 @receiver(post_delete, sender=get_user_model())
 def on_user_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
-    services.credentials_changed(user=instance)
+    credentials_changed.send(sender=sender, user=instance)
 
 
 @receiver(post_delete, sender=ApiToken)
 def on_token_delete(sender: Any, instance: ApiToken, **kwargs: Any) -> None:
     # A deleted token ends like a revoked one (its sockets close); revoked ones are closed.
     if instance.revoked_at is None:
-        services.token_ended(token=instance)
+        token_ended.send(sender=ApiToken, token=instance)

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from accounts.selectors import token_is_usable
-from accounts.services import session_fingerprint
 from consumers import shutdown
+from consumers.credentials import session_fingerprint
 from consumers.watch import watch
 from notifications import bulk, events, metrics, selectors, services, writer
 from notifications.models import parse_ids

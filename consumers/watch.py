@@ -16,11 +16,10 @@ from typing import Any, Protocol
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from notifications import events
 from notifications.layers import LocalChannelLayer
 
 logger = logging.getLogger(__name__)
-
-RECOVERED = "layer.recovered"
 
 
 class Watched(Protocol):
@@ -68,7 +67,7 @@ class LayerWatch:
             async with asyncio.timeout(within):
                 if self._probe_channel is None:
                     self._probe_channel = await layer.new_channel("watch.")
-                await layer.send(self._probe_channel, {"type": "watch.probe", "token": token})
+                await layer.send(self._probe_channel, {"type": events.WATCH_PROBE, "token": token})
                 while (await layer.receive(self._probe_channel)).get("token") != token:
                     pass  # a late answer to an earlier probe
             return True
@@ -80,7 +79,7 @@ class LayerWatch:
     async def _resync_all(self, layer: Any) -> None:
         for consumer in list(self.sockets):
             with contextlib.suppress(Exception):
-                await layer.send(consumer.channel_name, {"type": RECOVERED})
+                await layer.send(consumer.channel_name, {"type": events.LAYER_RECOVERED})
 
 
 watch = LayerWatch()

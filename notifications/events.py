@@ -22,8 +22,18 @@ from notifications import metrics
 
 logger = logging.getLogger(__name__)
 
-# The consumer handles this layer message type by relaying `text` as-is.
+# Every layer message type, here and nowhere else. The consumer handles each one in the
+# method of the same name with the dot as an underscore (channels' convention).
+# A ready frame: relayed to the client as-is.
 RELAY = "frame.relay"
+# Control events, never sent to clients: close the sockets of a logged-out session or a
+# revoked token; re-check every socket's credential; rejoin and resync after an outage.
+SESSION_ENDED = "session.ended"
+TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event name
+CREDENTIALS_CHANGED = "credentials.changed"
+LAYER_RECOVERED = "layer.recovered"
+# The layer watch's probe, sent to its own channel only (consumers/watch.py).
+WATCH_PROBE = "watch.probe"
 
 
 def user_group(user_id: int) -> str:
@@ -59,7 +69,7 @@ def push_on_commit(user_id: int, frame: dict[str, Any]) -> None:
 
 def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
     """Send a control event to every socket of the user once the transaction commits."""
-    transaction.on_commit(partial(_send_now, user_id, {"type": event_type, **fields}), robust=True)
+    transaction.on_commit(partial(signal_user, user_id, {"type": event_type, **fields}), robust=True)
 
 
 async def push_many(pushes: list[tuple[int, dict[str, Any]]]) -> bool:

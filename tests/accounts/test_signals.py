@@ -17,7 +17,7 @@ def sent(monkeypatch):
     seen: list[tuple[int, bool, bool]] = []
 
     def record(user_id: int, event: dict) -> bool:
-        if event["type"] == services.CREDENTIALS_CHANGED:
+        if event["type"] == events.CREDENTIALS_CHANGED:
             row = get_user_model().objects.filter(pk=user_id).values_list("is_active", "password")
             active, password = row.first() or (None, "")
             token = ApiToken.objects.filter(user_id=user_id).first()

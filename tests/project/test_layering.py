@@ -1,0 +1,60 @@
+"""Apps depend one way (docs/architecture.md): each may import only the apps listed here."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+APPS = ["accounts", "notifications", "uploads", "webhooks", "consumers", "project", "bench"]
+# Lower layers first; an app imports only apps to its left in this table.
+ALLOWED = {
+    "accounts": set(),
+    "notifications": {"accounts"},
+    "uploads": {"notifications"},
+    "webhooks": {"notifications", "uploads"},
+    "consumers": {"accounts", "notifications"},
+    "project": {"accounts", "notifications", "uploads", "webhooks", "consumers"},
+    # The load tool drives the product from outside; it never imports the test suite.
+    "bench": {"accounts", "notifications", "project"},
+}
+
+
+def imported_apps(app: str) -> dict[str, set[str]]:
+    """{other app: the files of `app` that import it}, migrations aside."""
+    found: dict[str, set[str]] = {}
+    for path in (REPO / app).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top != app and (top in APPS or top == "tests"):
+                    found.setdefault(top, set()).add(str(path.relative_to(REPO)))
+    return found
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_an_app_imports_only_the_apps_below_it(app: str) -> None:
+    forbidden = {
+        other: sorted(files)
+        for other, files in imported_apps(app).items()
+        if other not in ALLOWED[app]
+    }
+    assert forbidden == {}
+
+
+def test_the_allowed_graph_has_no_cycle() -> None:
+    def reaches(start: str, target: str, seen: frozenset = frozenset()) -> bool:
+        return any(
+            nxt == target or (nxt not in seen and reaches(nxt, target, seen | {nxt}))
+            for nxt in ALLOWED[start]
+        )
+
+    assert [app for app in APPS if reaches(app, app)] == []
