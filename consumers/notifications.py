@@ -20,10 +20,10 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from accounts.selectors import token_is_usable
-from consumers import shutdown
+from consumers import metrics, shutdown
 from consumers.credentials import session_fingerprint
 from consumers.watch import watch
-from notifications import bulk, events, metrics, selectors, services, writer
+from notifications import bulk, events, selectors, services, writer
 from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)

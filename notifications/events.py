@@ -69,7 +69,9 @@ def push_on_commit(user_id: int, frame: dict[str, Any]) -> None:
 
 def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
     """Send a control event to every socket of the user once the transaction commits."""
-    transaction.on_commit(partial(signal_user, user_id, {"type": event_type, **fields}), robust=True)
+    transaction.on_commit(
+        partial(signal_user, user_id, {"type": event_type, **fields}), robust=True
+    )
 
 
 async def push_many(pushes: list[tuple[int, dict[str, Any]]]) -> bool:

@@ -1,6 +1,6 @@
-"""Prometheus metrics of this server process, served at /metrics (see views_metrics)."""
+"""Prometheus metrics of the notifications app; project/metrics.py serves every app's."""
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 
 # Latency buckets in seconds, fine at the low end where the path should live.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -15,11 +15,6 @@ COMMIT_TO_SEND = Histogram(
     "From a batch's commit to the channel layer accepting its pushes.",
     buckets=BUCKETS,
 )
-ACK_ROUND_TRIP = Histogram(
-    "notifications_ack_seconds",
-    "From an ack frame arriving to its messages being marked read.",
-    buckets=BUCKETS,
-)
 WRITER_BATCH = Histogram(
     "notifications_writer_batch_size",
     "Jobs per batch of the batching writer (one transaction each).",
@@ -28,13 +23,6 @@ WRITER_BATCH = Histogram(
 WRITER_REFUSED = Counter(
     "notifications_writer_refused_total", "Writes refused because the writer's queue was full."
 )
-OPEN_SOCKETS = Gauge("notifications_open_sockets", "Notification sockets open in this process.")
 PUSHES_FAILED = Counter(
     "notifications_pushes_failed_total", "Pushes the channel layer did not take (logged)."
-)
-FRAMES_REJECTED = Counter(
-    "notifications_frames_rejected_total", "Client frames answered with an error.", ["code"]
-)
-SNS_REJECTED = Counter(
-    "webhooks_sns_rejected_total", "SNS deliveries refused, by kind.", ["kind", "status"]
 )

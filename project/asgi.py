@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP to Django; WebSocket through origin check and auth to consumers."""
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -15,11 +16,12 @@ from consumers import backpressure  # noqa: E402
 from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
+from project import gc_tuning  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
 
 backpressure.install()  # under daphne: bound what is queued for a socket that does not read
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": URLRouter(
             [
@@ -34,6 +36,9 @@ application = ProtocolTypeRouter(
     }
 )
 
-from project import gc_tuning  # noqa: E402
 
-gc_tuning.start()
+async def application(scope: dict, receive: Any, send: Any) -> None:
+    """The router, starting this process's GC freezer (project/gc_tuning.py) on first use,
+    not on import: importing this module (a test, a script) starts no thread."""
+    gc_tuning.start()
+    await router(scope, receive, send)

@@ -34,6 +34,8 @@ def _seconds(name: str, default: float) -> float:
 def start() -> bool:
     """Start the freezer thread once per process; False when off or already running."""
     global _thread
+    if _thread is not None:  # the common case, on every call of the ASGI app: no lock
+        return False
     freeze = _seconds("GC_FREEZE_INTERVAL", 5.0)
     if freeze <= 0:
         return False

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
-from notifications.views_metrics import metrics
+from project.metrics import metrics
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),

@@ -9,5 +9,8 @@ import os
 import secrets
 
 os.environ.setdefault("SECRET_KEY", "tests-" + secrets.token_urlsafe(32))
+# No periodic gc.freeze() in the test process (project/gc_tuning.py): tests that call the
+# ASGI app would otherwise start the freezer thread; the servers tests start inherit it.
+os.environ.setdefault("GC_FREEZE_INTERVAL", "0")
 
 from project.settings import *  # noqa: F403

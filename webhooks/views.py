@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from notifications.metrics import SNS_REJECTED
 from notifications.writer import Overloaded
 from webhooks import services, sns
 from webhooks.errors import Rejected, TooLarge
+from webhooks.metrics import SNS_REJECTED
 
 logger = logging.getLogger(__name__)
 

@@ -1,3 +1,5 @@
+"""GET /metrics: every app's Prometheus metrics (each app declares its own in metrics.py)."""
+
 import hmac
 
 from django.conf import settings
