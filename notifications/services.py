@@ -4,7 +4,6 @@ import logging
 import time
 from collections.abc import Iterable
 from functools import partial
-from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -13,33 +12,11 @@ from django.utils import timezone
 from notifications import events, metrics, selectors
 from notifications.models import Level, Message, is_id
 
+# InvalidNotification is re-exported: producers catch services.InvalidNotification.
+from notifications.validators import InvalidNotification as InvalidNotification
+from notifications.validators import clean
+
 logger = logging.getLogger(__name__)
-
-MAX_TEXT = 1000
-MAX_LINK = 500
-
-
-class InvalidNotification(ValueError):
-    """The producer asked for a message we will not store (bad level, text or link)."""
-
-
-def _clean(text: str, level: str, link: str) -> tuple[str, str, str]:
-    text = (text or "").strip()
-    if not text:
-        raise InvalidNotification("text must not be empty")
-    if len(text) > MAX_TEXT:
-        raise InvalidNotification(f"text is longer than {MAX_TEXT} characters")
-    if level not in Level.values:
-        raise InvalidNotification(f"level must be one of {', '.join(Level.values)}")
-    link = (link or "").strip()
-    if link:
-        parts = urlsplit(link)
-        local = link.startswith("/") and not link.startswith("//") and not parts.scheme
-        web = parts.scheme in {"http", "https"} and bool(parts.netloc)
-        # Anything else (javascript:, data:, //host) could run script when clicked.
-        if not (local or web) or len(link) > MAX_LINK or "\\" in link:
-            raise InvalidNotification("link must be a path on this site or an http(s) URL")
-    return text, level, link
 
 
 def notify(
@@ -57,7 +34,7 @@ def notify(
     again) and pushed under the same id; clients replace rather than add it.
     """
     started = time.perf_counter()
-    text, level, link = _clean(text, level, link)
+    text, level, link = clean(text, level, link)
     # No savepoint of its own: whatever fails here fails the caller's transaction too.
     with transaction.atomic(savepoint=False):
         message = None
