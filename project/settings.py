@@ -220,6 +220,9 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # docs/uploads.md describes each setting. The defaults need no services: files under
 # MEDIA_ROOT, ffmpeg from the imageio-ffmpeg wheel in a thread pool.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# Longest audio accepted: a header can claim hours of samples in a few bytes (a 1 MB WAV
+# at 1 Hz is 291 hours), and the transcoder's output grows with the duration, not the size.
+UPLOAD_MAX_SECONDS = env_int("UPLOAD_MAX_SECONDS", 3 * 3600)
 # Request bodies other than file parts (forms, JSON, webhooks) stay small; file parts
 # larger than FILE_UPLOAD_MAX_MEMORY_SIZE spool to a temporary file, not memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
