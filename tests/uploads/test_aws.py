@@ -315,3 +315,25 @@ def test_upload_page_offers_direct_upload_on_s3(client, alice, s3):
     html = client.get(reverse("uploads:upload")).content.decode()
     assert 'data-direct-url="/uploads/direct/"' in html
     assert 'data-complete-url="/uploads/direct/complete/"' in html
+
+
+@pytest.mark.parametrize("name", ["uploads:direct_start", "uploads:direct_complete"])
+def test_direct_endpoints_answer_400_to_deeply_nested_json(client, alice, s3, name):
+    client.force_login(alice)
+    nested = "[" * 100_000 + "]" * 100_000
+    response = client.post(reverse(name), nested, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_direct_upload_names_with_nul_are_refused_before_anything_is_stored(client, alice, s3):
+    # PostgreSQL cannot store NUL: the name would fail the AudioFile's INSERT with a 500.
+    client.force_login(alice)
+    assert start(client, size=100, filename="talk\x00.wav").status_code == 400
+    token = start(client, size=100).json()["token"]
+    response = client.post(
+        reverse("uploads:direct_complete"),
+        {"token": token, "name": "my\x00talk"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert not AudioFile.objects.exists()  # and the S3 stub saw no request
