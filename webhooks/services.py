@@ -122,7 +122,7 @@ def dispatch_message(*, message_id: str, message: str) -> Dispatched:
     """Apply a verified Notification's Message; unmatched (with why) when nothing applies."""
     try:
         payload = json.loads(message)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser
         return Dispatched(False, "Message is not JSON")
     if isinstance(payload, dict) and "notify" in payload:
         return _direct_notify(payload, message_id=message_id)
