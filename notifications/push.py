@@ -192,18 +192,19 @@ def _send(subscription: PushSubscription, data: bytes, *, vapid: Vapid, subject:
         "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
     }
     try:
-        # Fresh claims each time: pywebpush fills in "aud" from the endpoint in place.
-        webpush(
-            info,
-            data=data,
-            vapid_private_key=vapid,
-            vapid_claims={"sub": subject},
-            content_encoding="aes128gcm",
-            ttl=TTL_SECONDS,
-            timeout=TIMEOUT_SECONDS,
-            # Connects to public addresses only, whatever the endpoint resolves to now.
-            requests_session=push_network.session(),
-        )
+        # Connects to public addresses only, whatever the endpoint resolves to now.
+        with push_network.session() as http:
+            # Fresh claims each time: pywebpush fills in "aud" from the endpoint in place.
+            webpush(
+                info,
+                data=data,
+                vapid_private_key=vapid,
+                vapid_claims={"sub": subject},
+                content_encoding="aes128gcm",
+                ttl=TTL_SECONDS,
+                timeout=TIMEOUT_SECONDS,
+                requests_session=http,
+            )
     except WebPushException as exc:
         status = getattr(exc.response, "status_code", None)
         if status in GONE:
