@@ -19,7 +19,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.auth import TooManyFailures, secret_matches, token_for_bearer
-from notifications import bulk, preferences, selectors, services, writer
+from notifications import bulk, preferences, selectors, services, validators, writer
 from notifications.models import Message, parse_ids
 from notifications.views import parse_cursor
 
@@ -117,7 +117,8 @@ def _row(message: Message) -> dict[str, Any]:
 def _json_body(request: HttpRequest) -> dict[str, Any]:
     try:
         body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser's stack ("[[[[...").
         raise ValueError("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ValueError("the body must be a JSON object")
@@ -244,6 +245,9 @@ async def notify(request: HttpRequest) -> JsonResponse:
             raise ValueError("'user', 'text', 'level' and 'link' must be strings")
         if source_id is not None and not (isinstance(source_id, str) and 0 < len(source_id) <= 255):
             raise ValueError("'source_id' must be a string of 1 to 255 characters")
+        # Looked up or stored as they are: PostgreSQL refuses NUL in a query parameter.
+        if not all(validators.storable(v) for v in (username, source_id or "")):
+            raise ValueError("'user' and 'source_id' must not contain NUL or lone surrogates")
     except ValueError as exc:
         return error(400, "invalid_body", str(exc))
     spec = bulk.NotifySpec(

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from notifications import events, preferences
 from notifications.models import Message, UnreadCounter
-from notifications.services import InvalidNotification
-from notifications.services import _clean as clean
+from notifications.validators import InvalidNotification, clean
 
 Push = tuple[int, dict[str, Any]]
 

@@ -7,7 +7,7 @@ during which an open tab can show it (a seen or read message is never pushed).
 
 import base64
 import binascii
-import ipaddress
+import hmac
 import json
 import logging
 from dataclasses import dataclass
@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from notifications import preferences
+from notifications import preferences, push_network, validators
 from notifications.models import Message, PushSubscription
 
 logger = logging.getLogger(__name__)
@@ -77,20 +78,28 @@ def _b64url(value: str) -> bytes:
         raise InvalidSubscription("keys must be base64url") from exc
 
 
+class SubscriptionTaken(InvalidSubscription):
+    """The endpoint is another user's, and the request did not come from its browser."""
+
+
 def _check_endpoint(endpoint: str) -> None:
     parts = urlsplit(endpoint)
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or not host or len(endpoint) > 1000:
-        raise InvalidSubscription("endpoint must be an https URL")
-    # The server POSTs to this URL: keep it off addresses inside the network.
     try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        raise InvalidSubscription("endpoint must name a push service host")
-    if host == "localhost" or "." not in host or host.endswith((".local", ".internal")):
-        raise InvalidSubscription("endpoint must name a push service host")
+        host, port = (parts.hostname or "").lower(), parts.port or 443
+    except ValueError:  # a port out of range
+        raise InvalidSubscription("endpoint must be an https URL") from None
+    # PostgreSQL cannot store NUL; a browser's endpoint never has spaces or controls.
+    unprintable = any(c <= " " or c == "\x7f" for c in endpoint) or not validators.storable(
+        endpoint
+    )
+    if parts.scheme != "https" or not host or len(endpoint) > 1000 or unprintable:
+        raise InvalidSubscription("endpoint must be an https URL")
+    # The server POSTs to this URL: keep it off addresses inside the network. Checked
+    # again at send time, on the address connected to (push_network).
+    try:
+        push_network.public_addresses(host, port)
+    except push_network.PrivateAddress:
+        raise InvalidSubscription("endpoint must name a public push service host") from None
 
 
 def subscribe(*, user: AbstractBaseUser, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
@@ -101,15 +110,27 @@ def subscribe(*, user: AbstractBaseUser, endpoint: str, p256dh: str, auth: str) 
         raise InvalidSubscription("p256dh must be an uncompressed P-256 point")
     if len(_b64url(auth)) != 16:
         raise InvalidSubscription("auth must be 16 bytes")
-    subscription, _ = PushSubscription.objects.update_or_create(
-        endpoint=endpoint,
-        defaults={"user": user, "p256dh": p256dh, "auth": auth, "last_error": ""},
-    )
+    with transaction.atomic():
+        existing = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
+        # A browser used by several people moves to whoever subscribes it last, but only
+        # with the keys it already has: knowing an endpoint alone (a URL that shows up in
+        # logs) must not let anyone redirect another user's pushes.
+        if existing is not None and existing.user_id != user.pk:
+            same_keys = hmac.compare_digest(existing.auth, auth) and existing.p256dh == p256dh
+            if not same_keys:
+                logger.warning("push subscribe: user %s sent another user's endpoint", user.pk)
+                raise SubscriptionTaken("this endpoint belongs to another subscription")
+        subscription, _ = PushSubscription.objects.update_or_create(
+            endpoint=endpoint,
+            defaults={"user": user, "p256dh": p256dh, "auth": auth, "last_error": ""},
+        )
     return subscription
 
 
 def unsubscribe(*, user: AbstractBaseUser, endpoint: str) -> bool:
     """Forget the user's subscription at `endpoint`; False when there was none."""
+    if not validators.storable(endpoint):
+        return False  # PostgreSQL refuses NUL even in a query: no such row either way
     deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
     return bool(deleted)
 
@@ -174,16 +195,19 @@ def _send(subscription: PushSubscription, data: bytes, *, vapid: Vapid, subject:
         "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
     }
     try:
-        # Fresh claims each time: pywebpush fills in "aud" from the endpoint in place.
-        webpush(
-            info,
-            data=data,
-            vapid_private_key=vapid,
-            vapid_claims={"sub": subject},
-            content_encoding="aes128gcm",
-            ttl=TTL_SECONDS,
-            timeout=TIMEOUT_SECONDS,
-        )
+        # Connects to public addresses only, whatever the endpoint resolves to now.
+        with push_network.session() as http:
+            # Fresh claims each time: pywebpush fills in "aud" from the endpoint in place.
+            webpush(
+                info,
+                data=data,
+                vapid_private_key=vapid,
+                vapid_claims={"sub": subject},
+                content_encoding="aes128gcm",
+                ttl=TTL_SECONDS,
+                timeout=TIMEOUT_SECONDS,
+                requests_session=http,
+            )
     except WebPushException as exc:
         status = getattr(exc.response, "status_code", None)
         if status in GONE:

@@ -2,7 +2,6 @@
 
 import logging
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -11,33 +10,11 @@ from django.utils import timezone
 from notifications import events, preferences, selectors
 from notifications.models import Level, Message, is_id
 
+# InvalidNotification is re-exported: producers catch services.InvalidNotification.
+from notifications.validators import InvalidNotification as InvalidNotification
+from notifications.validators import clean
+
 logger = logging.getLogger(__name__)
-
-MAX_TEXT = 1000
-MAX_LINK = 500
-
-
-class InvalidNotification(ValueError):
-    """The producer asked for a message we will not store (bad level, text or link)."""
-
-
-def _clean(text: str, level: str, link: str) -> tuple[str, str, str]:
-    text = (text or "").strip()
-    if not text:
-        raise InvalidNotification("text must not be empty")
-    if len(text) > MAX_TEXT:
-        raise InvalidNotification(f"text is longer than {MAX_TEXT} characters")
-    if level not in Level.values:
-        raise InvalidNotification(f"level must be one of {', '.join(Level.values)}")
-    link = (link or "").strip()
-    if link:
-        parts = urlsplit(link)
-        local = link.startswith("/") and not link.startswith("//") and not parts.scheme
-        web = parts.scheme in {"http", "https"} and bool(parts.netloc)
-        # Anything else (javascript:, data:, //host) could run script when clicked.
-        if not (local or web) or len(link) > MAX_LINK or "\\" in link:
-            raise InvalidNotification("link must be a path on this site or an http(s) URL")
-    return text, level, link
 
 
 def notify(
@@ -56,7 +33,7 @@ def notify(
     writer (notifications.writer) stores the hot path's messages with the same rows and
     frames, many at a time.
     """
-    text, level, link = _clean(text, level, link)
+    text, level, link = clean(text, level, link)
     # No savepoint of its own: whatever fails here fails the caller's transaction too.
     with transaction.atomic(savepoint=False):
         message = None
@@ -88,11 +65,33 @@ def notify(
                 created = False
         if not created:
             _update_in_place(message, text=text, level=level, link=link)
-        count = selectors.unread_count(user_id=user.pk)
-        toast = preferences.snapshot_for(user.pk).shows_toast(message.level, timezone.now())
-        frame = events.notification_frame(message.to_payload(), count, toast=toast)
-        events.push_on_commit(user.pk, frame)
+        _push_message(message)
     return message
+
+
+def edit_message(*, message_id: int, text: str, level: str, link: str) -> Message:
+    """Change a message's text, level and link (the admin); unread again, pushed after commit.
+
+    Raises InvalidNotification (nothing saved) for what notify would refuse. New content is
+    news, as for a collapsed update in notify: unread, unseen, and Web Push tells of it.
+    """
+    text, level, link = clean(text, level, link)
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        _update_in_place(message, text=text, level=level, link=link)
+        _push_message(message)
+    return message
+
+
+def _push_message(message: Message) -> None:
+    # In the writing transaction: the frame carries the count as of this commit, and is
+    # sent only once it has committed (events.push_on_commit).
+    user_id = message.recipient_id
+    count = selectors.unread_count(user_id=user_id)
+    toast = preferences.snapshot_for(user_id).shows_toast(message.level, timezone.now())
+    events.push_on_commit(
+        user_id, events.notification_frame(message.to_payload(), count, toast=toast)
+    )
 
 
 def _by_source(user: AbstractBaseUser, source_id: str) -> Message | None:

@@ -42,7 +42,10 @@ def subscribe(request: HttpRequest) -> JsonResponse:
         if not all(isinstance(v, str) for v in (endpoint, p256dh, auth)):
             raise TypeError
         push.subscribe(user=request.user, endpoint=endpoint, p256dh=p256dh, auth=auth)
-    except (ValueError, KeyError, TypeError) as exc:
+    except push.SubscriptionTaken as exc:
+        return JsonResponse({"error": str(exc)}, status=409)
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than the parser's stack ("[[[[...").
         # InvalidSubscription is a ValueError: its text says which part is wrong.
         reason = str(exc) if isinstance(exc, push.InvalidSubscription) else "bad subscription"
         return JsonResponse({"error": reason}, status=400)
@@ -57,7 +60,7 @@ def unsubscribe(request: HttpRequest) -> JsonResponse:
         endpoint = json.loads(request.body)["endpoint"]
         if not isinstance(endpoint, str):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return JsonResponse({"error": "endpoint required"}, status=400)
     return JsonResponse({"unsubscribed": push.unsubscribe(user=request.user, endpoint=endpoint)})
 

@@ -300,6 +300,9 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # docs/uploads.md describes each setting. The defaults need no services: files under
 # MEDIA_ROOT, ffmpeg from the imageio-ffmpeg wheel in a thread pool.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# Longest audio accepted: a header can claim hours of samples in a few bytes (a 1 MB WAV
+# at 1 Hz is 291 hours), and the transcoder's output grows with the duration, not the size.
+UPLOAD_MAX_SECONDS = env_int("UPLOAD_MAX_SECONDS", 3 * 3600)
 # Request bodies other than file parts (forms, JSON, webhooks) stay small; file parts
 # larger than FILE_UPLOAD_MAX_MEMORY_SIZE spool to a temporary file, not memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
@@ -328,7 +331,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# local | mediaconvert | elastictranscoder (or a dotted path to a backend class).
+# local | mediaconvert (or a dotted path to a backend class).
 TRANSCODER_BACKEND = os.environ.get("TRANSCODER_BACKEND", "local")
 TRANSCODER_LOCAL_WORKERS = env_int("TRANSCODER_LOCAL_WORKERS", 2)
 TRANSCODER_LOCAL_TIMEOUT = env_int("TRANSCODER_LOCAL_TIMEOUT", 900)
@@ -340,15 +343,15 @@ TRANSCODER_AWS_REGION = os.environ.get("TRANSCODER_AWS_REGION") or AWS_S3_REGION
 MEDIACONVERT_ENDPOINT_URL = os.environ.get("MEDIACONVERT_ENDPOINT_URL", "")
 MEDIACONVERT_ROLE_ARN = os.environ.get("MEDIACONVERT_ROLE_ARN", "")
 MEDIACONVERT_QUEUE_ARN = os.environ.get("MEDIACONVERT_QUEUE_ARN", "")
-# Elastic Transcoder reached end of support on 13 November 2025; legacy pipelines only.
-ELASTIC_TRANSCODER_PIPELINE_ID = os.environ.get("ELASTIC_TRANSCODER_PIPELINE_ID", "")
-# The system preset "Audio MP3 - 128k".
-ELASTIC_TRANSCODER_PRESET_ID = os.environ.get(
-    "ELASTIC_TRANSCODER_PRESET_ID", "1351620000001-300040"
-)
+if TRANSCODER_BACKEND == "elastictranscoder":
+    # Refused at start rather than failing every upload later; old SNS job messages from
+    # it are still read by the webhook.
+    raise ImproperlyConfigured(
+        "TRANSCODER_BACKEND=elastictranscoder: Elastic Transcoder was removed (AWS ended "
+        "the service on 2025-11-13); use local or mediaconvert (docs/uploads.md)."
+    )
 _TRANSCODER_NEEDS = {
     "mediaconvert": ["AWS_STORAGE_BUCKET_NAME", "MEDIACONVERT_ROLE_ARN"],
-    "elastictranscoder": ["AWS_STORAGE_BUCKET_NAME", "ELASTIC_TRANSCODER_PIPELINE_ID"],
 }
 _missing = [n for n in _TRANSCODER_NEEDS.get(TRANSCODER_BACKEND, []) if not globals()[n]]
 if _missing:

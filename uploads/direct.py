@@ -32,6 +32,18 @@ def too_large_message(size: int) -> str:
     return f"The file is too large ({filesizeformat(size)}); the limit is {filesizeformat(limit)}."
 
 
+def too_long_message() -> str:
+    return f"The audio is longer than the limit of {duration_text(settings.UPLOAD_MAX_SECONDS)}."
+
+
+def duration_text(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
 NOT_AUDIO = "This is not an audio file (WAV, MP3, FLAC, Ogg, M4A, AIFF and similar are accepted)."
 
 

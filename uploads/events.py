@@ -1,7 +1,8 @@
 """JobEvent: what every transcoder backend reports, in one shape.
 
-The local worker, MediaConvert (EventBridge via SNS) and Elastic Transcoder (SNS) all end
-up here, and one service (uploads.services) applies it.
+The local worker, MediaConvert (EventBridge via SNS) and old Elastic Transcoder messages
+(SNS; the backend is gone, its archived events are still read) all end up here, and one
+service (uploads.services) applies it.
 """
 
 from dataclasses import dataclass, field

@@ -7,8 +7,8 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from uploads.direct import NOT_AUDIO, too_large_message
-from uploads.probe import HEAD_BYTES, probe, sniff
+from uploads.direct import NOT_AUDIO, too_large_message, too_long_message
+from uploads.probe import HEAD_BYTES, Probe, probe, sniff
 
 
 class UploadForm(forms.Form):
@@ -31,22 +31,25 @@ class UploadForm(forms.Form):
         uploaded.seek(0)
         # The browser's content type and the extension are the sender's claims; the bytes
         # are what ffmpeg will see.
-        if sniff(head) is None or not _has_audio_stream(uploaded):
+        info = _probe(uploaded) if sniff(head) is not None else None
+        if info is None:
             raise forms.ValidationError(NOT_AUDIO)
+        if info.too_long(settings.UPLOAD_MAX_SECONDS):
+            raise forms.ValidationError(too_long_message())
         return uploaded
 
 
-def _has_audio_stream(uploaded: UploadedFile) -> bool:
+def _probe(uploaded: UploadedFile) -> Probe | None:
     path = getattr(uploaded, "temporary_file_path", None)
     if path is not None:
-        return probe(path()) is not None
+        return probe(path())
     # Small uploads are in memory: give ffmpeg a file.
     fd, tmp = tempfile.mkstemp(prefix="probe-")
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in uploaded.chunks():
                 out.write(chunk)
-        return probe(tmp) is not None
+        return probe(tmp)
     finally:
         os.unlink(tmp)
         uploaded.seek(0)

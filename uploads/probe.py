@@ -71,6 +71,11 @@ class Probe:
     codec: str
     duration: float | None
 
+    def too_long(self, max_seconds: int) -> bool:
+        """Longer than `max_seconds` by the header. Unknown is not refused here: the
+        transcoder's -t cap bounds what such a file can make."""
+        return self.duration is not None and self.duration > max_seconds
+
 
 def probe(path: str) -> Probe | None:
     """The first audio stream's codec and the duration, or None if ffmpeg finds no audio."""

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from notifications.validators import storable
 from uploads import direct, selectors, services, storage
 from uploads.forms import UploadForm
 from uploads.models import AudioFile
@@ -104,7 +105,8 @@ def download(request: HttpRequest, file_id: int) -> HttpResponse:
 def _json_body(request: HttpRequest) -> dict:
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser's stack ("[[[[...").
         return {}
     return body if isinstance(body, dict) else {}
 
@@ -118,6 +120,8 @@ def direct_start(request: HttpRequest) -> JsonResponse:
     filename, size = body.get("filename"), body.get("size")
     if not isinstance(filename, str) or not isinstance(size, int) or isinstance(size, bool):
         return JsonResponse({"error": "Send a filename and a size in bytes."}, status=400)
+    if not storable(filename):
+        return JsonResponse({"error": "The file name has characters we cannot store."}, status=400)
     try:
         post = direct.start_direct_upload(owner=request.user, filename=filename, size=size)
     except direct.UploadRejected as exc:
@@ -134,6 +138,8 @@ def direct_complete(request: HttpRequest) -> JsonResponse:
     token, name = body.get("token"), body.get("name", "")
     if not isinstance(token, str) or not isinstance(name, str):
         return JsonResponse({"error": "Send the upload token."}, status=400)
+    if not storable(name):
+        return JsonResponse({"error": "The name has characters we cannot store."}, status=400)
     try:
         audio = direct.complete_direct_upload(owner=request.user, token=token, name=name)
     except direct.UploadRejected as exc:

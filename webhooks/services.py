@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import events
+from notifications import events, validators
 from notifications.bulk import NotifySpec, Refused, Stored, notify_many
 from webhooks import certs, producers, sns
 from webhooks.errors import Unavailable
@@ -128,7 +128,7 @@ def dispatch_message(*, message_id: str, message: str) -> Dispatched:
     """Apply a verified Notification's Message; unmatched (with why) when nothing applies."""
     try:
         payload = json.loads(message)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser
         return Dispatched(False, "Message is not JSON")
     if isinstance(payload, dict) and "notify" in payload:
         return _direct_notify(payload, message_id=message_id)
@@ -178,6 +178,9 @@ def notify_spec(payload: dict[str, Any], *, message_id: str) -> NotifySpec | str
         return "invalid notify payload: every value must be a string"
     if not spec.get("user") or "text" not in spec:
         return "invalid notify payload: user and text are required"
+    if not validators.storable(spec["user"]):
+        # Looked up as it is: PostgreSQL refuses NUL in a query parameter.
+        return "invalid notify payload: user must not contain NUL or lone surrogates"
     return NotifySpec(
         username=spec["user"],
         text=spec["text"],

@@ -5,6 +5,8 @@ from typing import Any
 from django import template
 from django.conf import settings
 
+from notifications import validators
+
 register = template.Library()
 
 
@@ -25,3 +27,10 @@ def toast_stack(context: template.Context) -> dict[str, Any]:
         "burst_count": settings.NOTIFICATIONS_BURST_COUNT,
         "burst_window": settings.NOTIFICATIONS_BURST_WINDOW,
     }
+
+
+@register.filter
+def safe_link(link: str) -> str:
+    """The link if the service would store it now, else "": rows older than the check,
+    or written around it, must not render as a link off the site or to a script."""
+    return link if validators.is_safe_link(link) else ""

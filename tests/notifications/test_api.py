@@ -336,3 +336,61 @@ def test_notify_compares_in_constant_time(alice, client, service_token, monkeypa
     monkeypatch.setattr(auth.hmac, "compare_digest", lambda a, b: calls.append(1) or real(a, b))
     post_json(client, "/api/notify/", {"user": "alice", "text": "x"}, headers=bearer("guess"))
     assert calls == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"user": "alice", "text": "nul\x00byte"},
+        {"user": "alice", "text": "x", "link": "/x\x00"},
+        {"user": "alice", "text": "x", "link": "/\t/evil.example"},
+        {"user": "alice", "text": "x", "link": "/\n/evil.example"},
+        {"user": "alice", "text": "x", "link": "/\r/evil.example"},
+        {"user": "alice", "text": "lone \ud800 surrogate"},
+    ],
+)
+def test_notify_refuses_what_the_database_or_a_browser_would_misread(
+    alice, client, service_token, body
+):
+    response = post_json(client, "/api/notify/", body, headers=bearer(service_token))
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_notification")
+    assert Message.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"user": "ali\x00ce", "text": "x"},
+        {"user": "alice", "text": "x", "source_id": "job\x00"},
+        {"user": "alice", "text": "x", "level": "in\x00fo"},
+        {"user": "ali\udc00ce", "text": "x"},
+        {"user": "alice", "text": "x", "source_id": "\ud800"},
+    ],
+)
+def test_notify_refuses_nul_in_any_field(alice, client, service_token, body):
+    response = post_json(client, "/api/notify/", body, headers=bearer(service_token))
+    assert response.status_code == 400
+    assert Message.objects.count() == 0
+
+
+NESTED = b"[" * 100_000 + b"]" * 100_000
+NESTED_OBJECT = b'{"ids": ' + NESTED + b"}"
+
+
+@pytest.mark.parametrize("body", [NESTED, NESTED_OBJECT])
+def test_deeply_nested_json_is_400_not_a_recursion_error(
+    alice, alice_token, client, service_token, body
+):
+    read = client.post(
+        "/api/notifications/read/",
+        body,
+        content_type="application/json",
+        headers=bearer(alice_token),
+    )
+    assert (read.status_code, read.json()["error"]) == (400, "invalid_body")
+    notify = client.post(
+        "/api/notify/", body, content_type="application/json", headers=bearer(service_token)
+    )
+    assert (notify.status_code, notify.json()["error"]) == (400, "invalid_body")

@@ -23,7 +23,7 @@ from django.test import Client
 from django.utils import timezone
 from py_vapid import Vapid, Vapid02
 
-from notifications import push, services
+from notifications import push, push_network, services
 from notifications.management.commands.vapid_keys import generate
 from notifications.models import Message, PushSubscription
 
@@ -70,10 +70,40 @@ class PushService:
         return [r for r in self.requests if r["path"] == path]
 
 
+# Test DNS: names under example.com answer these, anything else the system's resolver.
+DNS = {
+    "push.example.com": ["93.184.215.14"],
+    "internal.example.com": ["10.1.2.3"],
+    "mixed.example.com": ["93.184.215.14", "127.0.0.1"],
+    "metadata.example.com": ["169.254.169.254"],
+    "v6.example.com": ["::ffff:10.0.0.1"],
+    "local-push.example.com": ["127.0.0.1"],
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch) -> dict[str, list[str]]:
+    real = push_network.resolve
+    table = dict(DNS)
+
+    def resolve(host: str, port: int):
+        if host in table:
+            return [push_network.ipaddress.ip_address(a) for a in table[host]]
+        return real(host, port)
+
+    monkeypatch.setattr(push_network, "resolve", resolve)
+    return table
+
+
 @pytest.fixture
-def push_service(monkeypatch) -> Iterator[PushService]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
+def loopback_allowed(monkeypatch) -> None:
+    """Let Web Push reach a push service on this machine (the tests' own)."""
+    real = push_network.is_public_address
+    monkeypatch.setattr(push_network, "is_public_address", lambda a: a.is_loopback or real(a))
+
+
+@pytest.fixture
+def push_service(loopback_allowed) -> Iterator[PushService]:
     service = PushService()
     service.thread.start()
     yield service
@@ -262,7 +292,7 @@ def test_other_errors_are_recorded_and_logged(vapid, alice, browser, push_servic
     assert phone.subscription.last_error == ""
 
 
-def test_an_unreachable_push_service_is_recorded(vapid, alice):
+def test_an_unreachable_push_service_is_recorded(vapid, alice, loopback_allowed):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -393,6 +423,19 @@ def test_a_browser_belongs_to_the_user_who_subscribed_last(vapid, bob, alice_cli
         {"endpoint": "https://[::1]/send/abc"},
         {"endpoint": "https://localhost/send/abc"},
         {"endpoint": "https://metadata.internal/x"},
+        # Each of these reaches loopback or the private network once resolved.
+        {"endpoint": "https://localhost.:8443/send/abc"},
+        {"endpoint": "https://127.1/send/abc"},
+        {"endpoint": "https://0x7f.0.0.1/send/abc"},
+        {"endpoint": "https://2130706433/send/abc"},
+        {"endpoint": "https://[::ffff:127.0.0.1]/send/abc"},
+        {"endpoint": "https://internal.example.com/send/abc"},
+        {"endpoint": "https://mixed.example.com/send/abc"},
+        {"endpoint": "https://metadata.example.com/send/abc"},
+        {"endpoint": "https://v6.example.com/send/abc"},
+        {"endpoint": "https://nothing.invalid/send/abc"},
+        {"endpoint": "https://push.example.com/send/a\x00b"},
+        {"endpoint": "https://push.example.com/send/\ud800"},
         {"endpoint": 7},
         {"keys": {"p256dh": "short", "auth": b64url(os.urandom(16))}},
         {"keys": {"p256dh": b64url(b"\x04" + bytes(64)), "auth": b64url(b"x")}},
@@ -457,6 +500,9 @@ def test_unsubscribe_deletes_only_your_own(vapid, alice, bob, alice_client):
     assert response.json() == {"unsubscribed": True}
 
     assert list(PushSubscription.objects.all()) == [bobs]
+    nul = {"endpoint": bobs.endpoint + "\x00"}
+    response = post_json(alice_client, "/notifications/push/unsubscribe/", nul)
+    assert response.json() == {"unsubscribed": False}
     assert post_json(alice_client, "/notifications/push/unsubscribe/", {}).status_code == 400
 
 
@@ -477,3 +523,76 @@ def test_inbox_has_the_hidden_button_and_script(vapid, alice_client):
     assert '<p id="push-optin" class="push-optin" hidden><button type="button"' in html
     assert 'id="push-toggle">Notify me when no tab is open</button>' in html
     assert "notifications/push.js" in html
+
+
+def test_subscribe_refuses_deeply_nested_json(vapid, alice_client):
+    nested = "[" * 100_000 + "]" * 100_000
+    for url in ("/notifications/push/subscribe/", "/notifications/push/unsubscribe/"):
+        response = alice_client.post(url, nested, content_type="application/json")
+        assert response.status_code == 400
+
+
+def test_another_users_endpoint_cannot_be_taken_over(vapid, alice, bob, alice_client):
+    bobs = subscription_json()
+    bobs_client = Client()
+    bobs_client.force_login(bob)
+    assert post_json(bobs_client, "/notifications/push/subscribe/", bobs).status_code == 201
+
+    # Alice knows Bob's endpoint but not his browser's keys: she cannot re-bind it.
+    forged = subscription_json(bobs["endpoint"])
+    response = post_json(alice_client, "/notifications/push/subscribe/", forged)
+
+    assert response.status_code == 409
+    stored = PushSubscription.objects.get()
+    assert (stored.user, stored.p256dh, stored.auth) == (
+        bob,
+        bobs["keys"]["p256dh"],
+        bobs["keys"]["auth"],
+    )
+
+
+def test_the_same_user_may_renew_the_keys_of_an_endpoint(vapid, alice, alice_client):
+    first = subscription_json()
+    post_json(alice_client, "/notifications/push/subscribe/", first)
+    renewed = subscription_json(first["endpoint"])
+    assert post_json(alice_client, "/notifications/push/subscribe/", renewed).status_code == 201
+    assert PushSubscription.objects.get().p256dh == renewed["keys"]["p256dh"]
+
+
+@pytest.fixture
+def private_service() -> Iterator[PushService]:
+    """A push service on loopback, without the loopback allowance the other tests have."""
+    service = PushService()
+    service.thread.start()
+    yield service
+    service.server.shutdown()
+    service.server.server_close()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1", "local-push.example.com"])
+def test_sending_never_connects_to_a_private_address(vapid, alice, private_service, host):
+    port = private_service.server.server_address[1]
+    # Stored directly, as a subscription made before the check, or a name that resolved
+    # to a public address at subscribe time and to loopback now (DNS rebinding).
+    phone = Browser(alice, f"http://{host}:{port}/push/x")
+    services.notify(alice, "hello")
+
+    assert run() == 1
+
+    assert private_service.requests == []
+    phone.subscription.refresh_from_db()
+    assert "non-public address" in phone.subscription.last_error
+
+
+def test_sending_connects_to_the_address_it_checked(vapid, alice, push_service):
+    # Only the test DNS knows this name: the request reached the service, so the socket
+    # went to the address the check resolved, not to a second lookup by the HTTP client.
+    port = push_service.server.server_address[1]
+    phone = Browser(alice, f"http://local-push.example.com:{port}/push/x")
+    services.notify(alice, "hello")
+
+    assert run() == 1
+
+    [request] = push_service.to("/push/x")
+    assert phone.decrypt(request)["text"] == "hello"
+    assert request["headers"]["Host"] == f"local-push.example.com:{port}"

@@ -61,3 +61,20 @@ def describe(path: Path) -> str:
         text=True,
     )
     return result.stderr
+
+
+def wav_bomb(data_bytes: int = 1024 * 1024) -> bytes:
+    """A small WAV whose header claims 1 Hz, 8-bit mono and 4 GB of samples (~136 years)."""
+    claimed = 0xFFFF_FF00
+    fmt = struct.pack("<HHIIHH", 1, 1, 1, 1, 1, 8)  # PCM, mono, 1 Hz, 1 B/s, align 1, 8 bit
+    header = (
+        b"RIFF"
+        + struct.pack("<I", claimed + 36)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", claimed)
+    )
+    return header + bytes(range(256)) * (data_bytes // 256)

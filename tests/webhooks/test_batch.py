@@ -143,3 +143,15 @@ async def test_a_burst_past_capacity_is_refused_early_and_loses_nothing(signed, 
         pass
     assert frame["unread_count"] == 40 and len(frame["unread"]) == 40
     await socket.disconnect()
+
+
+async def test_a_user_name_the_database_cannot_query_is_unmatched_not_a_500(signed, alice):
+    # PostgreSQL refuses NUL in a query parameter: it must never reach the batch's lookup.
+    bad, good = delivery(signed, user="ali\x00ce"), delivery(signed)
+    responses = await asyncio.gather(
+        *(asgi_post("/webhooks/sns/", body(d), sns_headers(d)) for d in (bad, good))
+    )
+    assert [r["status"] for r in responses] == [200, 200]
+    messages, _, unmatched = await state()
+    assert messages == [("alice", "Hi", good["MessageId"])]
+    assert [m for m, _ in unmatched] == [bad["MessageId"]]

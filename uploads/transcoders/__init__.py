@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 BACKENDS = {
     "local": "uploads.transcoders.local.LocalTranscoder",
     "mediaconvert": "uploads.transcoders.mediaconvert.MediaConvertTranscoder",
-    "elastictranscoder": "uploads.transcoders.elastictranscoder.ElasticTranscoder",
 }
 
 

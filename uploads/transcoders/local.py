@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import close_old_connections, connections, transaction
 
 from uploads import selectors, services
+from uploads.direct import too_long_message
 from uploads.events import JobEvent, JobState
 from uploads.models import AudioFile
 from uploads.probe import probe
@@ -35,6 +36,7 @@ from uploads.transcoders import output_name
 logger = logging.getLogger(__name__)
 
 BITRATE = "192k"
+BITS_PER_SECOND = 192_000
 # Progress pushes are throttled: each one is a database write and a push to every tab.
 PROGRESS_EVERY_SECONDS = 2.0
 PROGRESS_MIN_STEP = 5
@@ -121,10 +123,18 @@ def transcode(audio: AudioFile, *, on_progress: Callable[[int], object] = lambda
         info = probe(source)
         if info is None:
             raise TranscodeFailed("no audio stream found in the file")
+        # The form checks this too; a direct (S3) upload or an older file is only sniffed.
+        if info.too_long(settings.UPLOAD_MAX_SECONDS):
+            raise TranscodeFailed(too_long_message())
         target = os.path.join(tmp, "output.mp3")
         _ffmpeg(source, target, duration=info.duration, on_progress=on_progress)
         with open(target, "rb") as fh:
             return default_storage.save(output_name(audio), File(fh))
+
+
+def max_output_bytes() -> int:
+    """Largest MP3 a job may write: the longest allowed audio at BITRATE, plus framing."""
+    return int(settings.UPLOAD_MAX_SECONDS * BITS_PER_SECOND / 8 * 1.05) + 1024 * 1024
 
 
 def _ffmpeg(
@@ -136,6 +146,9 @@ def _ffmpeg(
         "-i", source,
         "-map", "0:a:0", "-vn", "-c:a", "libmp3lame", "-b:a", BITRATE, "-f", "mp3",
         "-progress", "pipe:1", "-nostats",
+        # Caps on what one job can write to the temp folder, whatever the header claims:
+        # no more audio than an upload may have, and no more bytes than that makes.
+        "-t", str(settings.UPLOAD_MAX_SECONDS), "-fs", str(max_output_bytes()),
         target,
     ]  # fmt: skip
     timeout = settings.TRANSCODER_LOCAL_TIMEOUT

@@ -1,0 +1,81 @@
+"""What a notification may contain: text a database can store, links a browser keeps local.
+
+Pure functions, no ORM: `notifications.services` calls `clean` before every write, and
+the admin's form calls it for its field errors. The browser's copy of the link rule is
+in static/ (display only); this one decides what is stored.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from notifications.models import Level
+
+MAX_TEXT = 1000
+MAX_LINK = 500
+
+# PostgreSQL text cannot hold NUL, and no UTF-8 encoder takes a lone surrogate (JSON's
+# "\ud800" decodes to one): either would fail the INSERT with a 500.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The WHATWG URL parser, which every browser follows, deletes ASCII tab, LF and CR
+# anywhere in a URL and trims C0 controls and spaces at its ends: "/\t/evil.example"
+# becomes "//evil.example", another host. Refusing every C0 control and DEL (with
+# backslash, which it reads as "/" in http(s) URLs) leaves nothing for it to rewrite,
+# so what is checked here is what the browser follows.
+_REWRITTEN = re.compile("[\x00-\x1f\x7f\\\\]")
+
+
+class InvalidNotification(ValueError):
+    """The producer asked for a message we will not store (bad level, text or link)."""
+
+
+def storable(value: str) -> bool:
+    """Whether a string can be stored or queried as it is (no NUL, no lone surrogate)."""
+    return not _UNSTORABLE.search(value)
+
+
+def clean_text(text: str) -> str:
+    """The text stripped; InvalidNotification if empty, too long or not storable."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidNotification("text must not be empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidNotification(f"text is longer than {MAX_TEXT} characters")
+    if _UNSTORABLE.search(text):
+        raise InvalidNotification("text must not contain NUL or unpaired surrogates")
+    return text
+
+
+def clean_level(level: str) -> str:
+    if level not in Level.values:
+        raise InvalidNotification(f"level must be one of {', '.join(Level.values)}")
+    return level
+
+
+def clean_link(link: str) -> str:
+    """ "" or a path on this site or an http(s) URL, as a browser would resolve it."""
+    link = (link or "").strip(" ")
+    if not link:
+        return ""
+    if len(link) > MAX_LINK or _REWRITTEN.search(link) or _UNSTORABLE.search(link):
+        raise InvalidNotification("link must be a path on this site or an http(s) URL")
+    parts = urlsplit(link)
+    # "//host" is another site; javascript:, data: and the like could run script.
+    local = link.startswith("/") and not link.startswith("//")
+    authority = link[len(parts.scheme) + 1 :].startswith("//")
+    web = parts.scheme in {"http", "https"} and authority and bool(parts.netloc)
+    if not (local or web):
+        raise InvalidNotification("link must be a path on this site or an http(s) URL")
+    return link
+
+
+def is_safe_link(link: str) -> bool:
+    """Whether a stored link may be rendered as an href (rows written before validation)."""
+    try:
+        return bool(clean_link(link))
+    except InvalidNotification:
+        return False
+
+
+def clean(text: str, level: str, link: str) -> tuple[str, str, str]:
+    """The text, level and link to store; InvalidNotification naming the first bad one."""
+    return clean_text(text), clean_level(level), clean_link(link)
