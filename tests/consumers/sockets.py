@@ -3,7 +3,7 @@
 import json
 from collections.abc import AsyncIterator
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
@@ -16,7 +16,9 @@ TIMEOUT = 3
 
 async def session_cookie(user) -> bytes:
     client = Client()
-    await sync_to_async(client.force_login)(user)
+    # database_sync_to_async: the thread's connection is closed after the login, so no
+    # connection outlives the test (PostgreSQL's test database could not be dropped).
+    await database_sync_to_async(client.force_login)(user)
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
