@@ -1,6 +1,6 @@
 """Email: one digest per user of the messages left unread (docs/inbox.md, "Email").
 
-The model is Web Push's (notifications.push): a message still unread and unseen
+The model is Web Push's (notifications/webpush): a message still unread and unseen
 NOTIFICATIONS_EMAIL_DELAY_SECONDS after it was created is taken once, by a run of
 `manage.py email_unread`. Every message a run takes for one user goes into one email,
 with a signed one-click unsubscribe link (RFC 8058) that needs no login.

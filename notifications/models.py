@@ -74,7 +74,7 @@ class Message(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Shown to the user (a toast visible in a focused tab) but not necessarily read.
     seen_at = models.DateTimeField(null=True, blank=True)
-    # Set when Web Push takes the message (notifications.push), so it is pushed at most once.
+    # Set when Web Push takes the message (notifications/webpush), so it is pushed at most once.
     pushed_at = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()

@@ -12,8 +12,8 @@ urlpatterns = [
     path("test/", views.send_test, name="send_test"),
 ]
 
-# Web Push (notifications/views_push.py)
-from notifications import views_push  # noqa: E402
+# Web Push (notifications/webpush/views.py)
+from notifications.webpush import views as views_push  # noqa: E402
 
 urlpatterns += [
     path("sw.js", views_push.service_worker, name="push_sw"),

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
-from notifications import push
+from notifications.webpush import send as push
 
 
 class Command(BaseCommand):

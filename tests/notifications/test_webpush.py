@@ -23,9 +23,11 @@ from django.test import Client
 from django.utils import timezone
 from py_vapid import Vapid, Vapid02
 
-from notifications import push, push_network, services
+from notifications import services
 from notifications.management.commands.vapid_keys import generate
 from notifications.models import Message, PushSubscription
+from notifications.webpush import network as push_network
+from notifications.webpush import send as push
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,9 @@ from django.utils import timezone
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from notifications import preferences, push_network, validators
+from notifications import preferences, validators
 from notifications.models import Message, PushSubscription
+from notifications.webpush import network as push_network
 
 logger = logging.getLogger(__name__)
 

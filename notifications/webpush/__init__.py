@@ -1,0 +1,6 @@
+"""Web Push: messages left unread sent to the user's browsers when no tab is open.
+
+`send` picks what is due and sends it (the `push_unread` command), `network` keeps those
+sends to public addresses, `views` subscribes and unsubscribes browsers. Not the live
+path: that is notifications/events.py and the channel layer.
+"""
