@@ -49,15 +49,17 @@ def unlogged(response: JsonResponse) -> JsonResponse:
     return response
 
 
-class _CsrfCheck(CsrfViewMiddleware):
-    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
-        return reason
-
-
 def _csrf_failure(request: HttpRequest) -> str | None:
-    check = _CsrfCheck(lambda _request: None)  # type: ignore[arg-type]
+    """Why Django's CSRF check refuses this request, or None when it passes.
+
+    Only the middleware's public hooks: its answer is a response (Django's 403 page),
+    which the API replaces with its own JSON error.
+    """
+    check = CsrfViewMiddleware(lambda _request: None)  # type: ignore[arg-type]
     check.process_request(request)
-    return check.process_view(request, None, (), {})  # type: ignore[arg-type]
+    if check.process_view(request, None, (), {}) is None:  # type: ignore[arg-type]
+        return None
+    return "send the CSRF token (X-CSRFToken header) from a page of this site"
 
 
 def _bearer(request: HttpRequest) -> str | None:

@@ -15,7 +15,7 @@ from notifications.preferences import DEFAULTS, LEVELS, InvalidPreferences, Pref
 from tests.conftest import PASSWORD
 
 # Web Push's fixtures: a local push service, VAPID keys, a browser's subscription.
-from tests.notifications.test_push import browser, push_service, run, vapid  # noqa: F401
+from tests.notifications.test_webpush import browser, push_service, run, vapid  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
