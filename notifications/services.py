@@ -1,4 +1,10 @@
-"""The only writers of Message. Every push to users starts here, after commit."""
+"""The writers of Message, one at a time: notify, edit_message, mark_*.
+
+notifications/bulk.py writes many at once with the same rows and frames (the batching
+writer's jobs). The only other writes are bookkeeping users never see: Web Push's
+`pushed_at` (webpush/send.py) and the retention purge of read messages. Every push to
+users goes through notifications/events.py, after commit.
+"""
 
 import logging
 from collections.abc import Iterable
