@@ -1,3 +1,10 @@
+"""The webhook's Django routes: for the URLconf (reverse) and the test client only.
+
+Under the ASGI server, project/asgi.py sends /webhooks/sns/ to webhooks.asgi before Django
+sees it: a middleware or a change made here does NOT apply to SNS in production. Change
+both entry points together (docs/architecture.md, "Routing").
+"""
+
 from django.urls import path, re_path
 
 from webhooks import views
