@@ -64,6 +64,7 @@ def toast(page: Page, message: int):
 def three_tabs(browser, base_url: str):
     """Three tabs of one browser context; the first (loaded first) leads."""
     context, first = log_in(browser, base_url, "alice")
+    live(first)  # its socket is open before counting starts (the reload closes it)
     tabs = [first, context.new_page(), context.new_page()]
     opened = [watch_sockets(page) for page in tabs]
     first.reload()
@@ -117,6 +118,7 @@ def test_three_tabs_share_one_socket_and_the_next_tab_takes_over(browser, make_s
 def test_a_notification_sent_during_the_hand_over_reaches_every_tab(browser, make_stack):
     base_url = start(make_stack, "alice")
     context, first = log_in(browser, base_url, "alice")
+    live(first)  # its socket is open before routing starts (the reload closes it)
     state = {"blocked": False}
     routed = switchable_socket(context, state)
     tabs = [first, context.new_page(), context.new_page()]
