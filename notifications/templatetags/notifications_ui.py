@@ -26,6 +26,8 @@ def toast_stack(context: template.Context) -> dict[str, Any]:
         "hide_after": settings.NOTIFICATIONS_TOAST_HIDE_SECONDS,
         "burst_count": settings.NOTIFICATIONS_BURST_COUNT,
         "burst_window": settings.NOTIFICATIONS_BURST_WINDOW,
+        # Names the lock and channel the user's tabs share one socket through (leader.js).
+        "user_id": context["user"].pk,
     }
 
 

@@ -8,7 +8,7 @@ import { postJson } from "./api.js";
 import { Burst } from "./burst.js";
 import { stackConfig } from "./config.js";
 import { HiddenStore } from "./hidden.js";
-import { LiveSocket } from "./socket.js";
+import { openSocket } from "./leader.js";
 import { focusSlot, ordered, plan } from "./stack.js";
 import { fill, linkFullText, localAlert, messageToast, sanitize, setSummaryCount, summaryToast } from "./toasts.js";
 
@@ -40,7 +40,8 @@ function start(stack) {
   let syncTimer = null;
   let httpAcks = false; // an ack POST is in flight
 
-  const socket = new LiveSocket(config.socketUrl, {
+  // One socket per browser: this tab's own, or the leader tab's, relayed (leader.js).
+  const socket = openSocket(config.socketUrl, {
     onFrame: onFrame,
     onState: setState,
     onLive: () => {
@@ -48,7 +49,7 @@ function start(stack) {
       reportSeen();
     },
     onUnauthorized: () => window.location.assign(config.loginUrl + "?next=" + encodeURIComponent(location.pathname)),
-  });
+  }, { userId: config.userId });
 
   for (const el of stack.querySelectorAll(".toast[data-id]")) {
     sanitize(el);

@@ -26,6 +26,7 @@ export function stackConfig(dataset) {
     socketUrl: required(dataset, "socketUrl"),
     readUrl: required(dataset, "readUrl"),
     loginUrl: required(dataset, "loginUrl"),
+    userId: required(dataset, "user"), // names the tabs' shared socket (leader.js)
   };
 }
 

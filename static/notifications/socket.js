@@ -66,6 +66,15 @@ export class LiveSocket {
     });
   }
 
+  /** Close for good (this tab hands the socket to another): no reconnect, no state change. */
+  close() {
+    clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    this.socket = null; // its close event is then ignored
+    this.live = false;
+    if (socket) socket.close(1000);
+  }
+
   /** The network is back (the browser's `online` event): skip the rest of the wait. */
   retryNow() {
     if (this.socket === null) {

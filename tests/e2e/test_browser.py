@@ -146,16 +146,19 @@ RETRY_PROBE = """
 
 
 def test_a_refused_socket_backs_off_and_connects_once_there_is_room(browser, make_stack):
-    """A tab over the per-user socket cap (4429) never gets the quick retry of a restart."""
+    """A browser over the per-user socket cap (4429) never gets the quick retry of a restart.
+
+    Two browser contexts: the tabs of one browser share one socket (leader.js).
+    """
     stack = make_stack(extra_env={"NOTIFICATIONS_MAX_SOCKETS_PER_USER": "1"})
     stack.create_user("alice", PASSWORD)
     base_url = f"http://127.0.0.1:{stack.start_server()}"
     # bypass_csp: wait_for_function evaluates its string in the page, which the CSP refuses.
     context, first = log_in(browser, base_url, "alice", bypass_csp=True)
     live(first)
-    second = context.new_page()
+    other, second = log_in(browser, base_url, "alice", bypass_csp=True)
     second.add_init_script(RETRY_PROBE)
-    second.goto(base_url + "/")
+    second.reload()
     second.wait_for_function(
         "window.__retries.filter((r) => r.code === 4429).length >= 3", timeout=30_000
     )
@@ -168,3 +171,4 @@ def test_a_refused_socket_backs_off_and_connects_once_there_is_room(browser, mak
         "document.querySelector('#connection').dataset.state === 'live'", timeout=30_000
     )
     context.close()
+    other.close()

@@ -14,6 +14,7 @@ const DATASET = {
   socketUrl: "/ws/notifications/",
   readUrl: "/api/notifications/read/",
   loginUrl: "/accounts/login/",
+  user: "7",
 };
 
 test("settings come from the data- attributes, in the client's units", () => {
