@@ -52,9 +52,31 @@ def read_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
     return {"type": "read", "ids": sorted(ids), "unread_count": unread_count}
 
 
+def archived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages hidden from the default inbox (kept); they no longer count as unread."""
+    return {"type": "archived", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def unarchived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages back in the default inbox (the unread ones also come as `notification`)."""
+    return {"type": "unarchived", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def deleted_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages gone for good."""
+    return {"type": "deleted", "ids": sorted(ids), "unread_count": unread_count}
+
+
 def push_on_commit(user_id: int, frame: dict[str, Any]) -> None:
     """Send `frame` to every socket of the user once the current transaction commits."""
     transaction.on_commit(partial(push_to_user, user_id, frame), robust=True)
+
+
+def push_many_on_commit(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+    """Send many frames (each to every socket of its user) once the transaction commits:
+    one hook for a whole fan-out, pipelined where the layer can (`push_many`)."""
+    if pushes:
+        transaction.on_commit(partial(async_to_sync(push_many), pushes), robust=True)
 
 
 def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
