@@ -252,6 +252,8 @@
       case "notification":
         if (!pending.has(frame.message.id)) upsert(frame.message, true);
         break;
+      case "archived": // no longer unread either: the toast goes, as on `read`
+      case "deleted":
       case "read":
         for (const id of frame.ids) {
           remove(id);
