@@ -72,11 +72,23 @@ def push_on_commit(user_id: int, frame: dict[str, Any]) -> None:
     transaction.on_commit(partial(push_to_user, user_id, frame), robust=True)
 
 
+# Frames per `push_many` call in a fan-out: each call has NOTIFICATIONS_PUSH_TIMEOUT to
+# itself, and 10,000 group_sends one Redis round trip each take longer than that.
+FANOUT_SLICE = 500
+
+
 def push_many_on_commit(pushes: list[tuple[int, dict[str, Any]]]) -> None:
     """Send many frames (each to every socket of its user) once the transaction commits:
-    one hook for a whole fan-out, pipelined where the layer can (`push_many`)."""
+    one hook for a whole fan-out, in slices, pipelined where the layer can (`push_many`)."""
     if pushes:
-        transaction.on_commit(partial(async_to_sync(push_many), pushes), robust=True)
+        transaction.on_commit(partial(async_to_sync(_push_slices), pushes), robust=True)
+
+
+async def _push_slices(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+    # A slice that fails (timeout, Redis down) is logged by push_many; the rest still go,
+    # and every message is saved for the recipients' next sync.
+    for start in range(0, len(pushes), FANOUT_SLICE):
+        await push_many(pushes[start : start + FANOUT_SLICE])
 
 
 def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
