@@ -13,8 +13,12 @@ from notifications.services import MAX_LINK, MAX_TEXT
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "recipient", "level", "text", "created_at", "read_at"]
-    list_filter = ["level", ("read_at", admin.EmptyFieldListFilter)]
+    list_display = ["id", "recipient", "level", "text", "created_at", "read_at", "archived_at"]
+    list_filter = [
+        "level",
+        ("read_at", admin.EmptyFieldListFilter),
+        ("archived_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["text", "recipient__username", "source_id"]
     raw_id_fields = ["recipient"]
     readonly_fields = ["created_at", "updated_at"]
