@@ -47,6 +47,15 @@ def valid_ids(ids: Any) -> list[int]:
         raise FrameError("invalid_ids", str(exc)) from None
 
 
+# Client frames that change messages through one service each; the service pushes the
+# answer (`archived`, `unarchived`, `deleted`) to every socket of the user.
+CHANGES = {
+    "archive": services.archive,
+    "unarchive": services.unarchive,
+    "delete": services.delete,
+}
+
+
 class NotificationConsumer(AsyncWebsocketConsumer):
     # Open sockets per user in this process, for the per-user cap.
     open_per_user: ClassVar[Counter[int]] = Counter()
@@ -242,6 +251,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.ack(frame.get("ids"))
         elif kind == "seen":
             await self.seen(frame.get("ids"))
+        elif kind in CHANGES:
+            await self.change(kind, frame.get("ids"))
         elif kind == "sync":
             await self.send_sync()
         elif kind == "ping":
@@ -259,6 +270,15 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             logger.warning("ack by user %s not stored: database unavailable", self.user.pk)
             raise FrameError("unavailable", "not stored; send it again later") from None
         metrics.ACK_ROUND_TRIP.observe(time.perf_counter() - started)
+
+    async def change(self, kind: str, ids: Any) -> None:
+        """archive / unarchive / delete: no direct reply; the push comes after commit."""
+        wanted = valid_ids(ids)
+        try:
+            await database_sync_to_async(CHANGES[kind])(user=self.user, ids=wanted)
+        except DatabaseError:
+            logger.warning("%s by user %s not stored: database unavailable", kind, self.user.pk)
+            raise FrameError("unavailable", "not stored; send it again later") from None
 
     async def seen(self, ids: Any) -> None:
         """Toasts shown in a focused tab; no reply and no push (docs/protocol.md)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError
@@ -113,6 +114,7 @@ def _row(message: Message) -> dict[str, Any]:
         **message.to_payload(),
         "read_at": message.read_at.isoformat() if message.read_at else None,
         "seen_at": message.seen_at.isoformat() if message.seen_at else None,
+        "archived_at": message.archived_at.isoformat() if message.archived_at else None,
     }
 
 
@@ -161,16 +163,21 @@ def message_list(request: HttpRequest) -> JsonResponse:
         if not 1 <= limit <= selectors.MAX_PAGE_SIZE:
             raise ValueError(raw_limit)
         unread_only = parse_flag(request.GET.get("unread"))
+        archived = parse_flag(request.GET.get("archived"))
     except ValueError:
         return error(
             400,
             "invalid_query",
             f"'before' must be a message id, 'limit' 1 to {selectors.MAX_PAGE_SIZE}"
-            " and 'unread' 1, true, 0 or false",
+            " and 'unread' and 'archived' 1, true, 0 or false",
         )
     user = request.api_user
     page = selectors.inbox_page(
-        user_id=user.pk, before=before, limit=limit, unread_only=unread_only
+        user_id=user.pk,
+        before=before,
+        limit=limit,
+        unread_only=unread_only,
+        archived=archived,
     )
     return JsonResponse(
         {
@@ -197,6 +204,29 @@ def mark_read(request: HttpRequest) -> JsonResponse:
         return error(400, "invalid_body", str(exc))
     # Foreign and unknown ids are skipped silently, as on the socket: nothing to probe.
     return _changed(request.api_user, services.mark_read(user=request.api_user, ids=ids))
+
+
+def _change(request: HttpRequest, service: Callable[..., list[int]]) -> JsonResponse:
+    try:
+        ids = parse_ids(_json_body(request).get("ids"))
+    except ValueError as exc:
+        return error(400, "invalid_body", str(exc))
+    return _changed(request.api_user, service(user=request.api_user, ids=ids))
+
+
+@api_view("POST")
+def archive(request: HttpRequest) -> JsonResponse:
+    return _change(request, services.archive)
+
+
+@api_view("POST")
+def unarchive(request: HttpRequest) -> JsonResponse:
+    return _change(request, services.unarchive)
+
+
+@api_view("POST")
+def delete(request: HttpRequest) -> JsonResponse:
+    return _change(request, services.delete)
 
 
 @api_view("POST")
@@ -240,18 +270,23 @@ async def notify(request: HttpRequest) -> JsonResponse:
         return too_many_failures(exc)
     try:
         body = _json_body(request)
-        username, text = body.get("user"), body.get("text")
-        level, link = body.get("level", "info"), body.get("link", "")
+        text, level, link = body.get("text"), body.get("level", "info"), body.get("link", "")
         source_id = body.get("source_id")
-        if not all(isinstance(v, str) for v in (username, text, level, link)):
-            raise ValueError("'user', 'text', 'level' and 'link' must be strings")
+        if not all(isinstance(v, str) for v in (text, level, link)):
+            raise ValueError("'text', 'level' and 'link' must be strings")
         if source_id is not None and not (isinstance(source_id, str) and 0 < len(source_id) <= 255):
             raise ValueError("'source_id' must be a string of 1 to 255 characters")
+        targets = _recipients(body)
+        names = [body["user"]] if targets is None else targets.get("usernames", [])
+        names += [targets["group"]] if targets and "group" in targets else []
         # Looked up or stored as they are: PostgreSQL refuses NUL in a query parameter.
-        if not all(validators.storable(v) for v in (username, source_id or "")):
-            raise ValueError("'user' and 'source_id' must not contain NUL or lone surrogates")
+        if not all(validators.storable(v) for v in (*names, source_id or "")):
+            raise ValueError("names and 'source_id' must not contain NUL or lone surrogates")
     except ValueError as exc:
         return error(400, "invalid_body", str(exc))
+    if targets is not None:
+        return await _notify_many(targets, text, level, link, source_id)
+    username = body["user"]
     spec = bulk.NotifySpec(
         username=username, text=text, level=level, link=link, source_id=source_id
     )
@@ -266,6 +301,61 @@ async def notify(request: HttpRequest) -> JsonResponse:
         status = 404 if result.code == "unknown_user" else 400
         return error(status, result.code, "" if status == 404 else result.detail)
     return JsonResponse({"id": result.message_id}, status=201)
+
+
+MAX_NOTIFY_USERS = 10_000
+_TARGETS = ("user", "users", "all", "group")
+
+
+def _recipients(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The fan-out a notify body names (kwargs of selectors.recipient_ids), or None for
+    the single `user` form; ValueError unless exactly one of the four forms is given."""
+    given = [key for key in _TARGETS if key in body]
+    if len(given) != 1:
+        raise ValueError("give exactly one of 'user', 'users', 'all' or 'group'")
+    key, value = given[0], body[given[0]]
+    if key == "user":
+        if not isinstance(value, str):
+            raise ValueError("'user' must be a string")
+        return None
+    if key == "users":
+        if not (
+            isinstance(value, list)
+            and 1 <= len(value) <= MAX_NOTIFY_USERS
+            and all(isinstance(v, str) for v in value)
+        ):
+            raise ValueError(f"'users' must be a list of 1 to {MAX_NOTIFY_USERS} usernames")
+        return {"usernames": value}
+    if key == "all":
+        if value is not True:
+            raise ValueError("'all' must be true")
+        return {"all_active": True}
+    if not (isinstance(value, str) and 0 < len(value) <= 150):
+        raise ValueError("'group' must be a group name")
+    return {"group": value}
+
+
+async def _notify_many(
+    targets: dict[str, Any], text: str, level: str, link: str, source_id: str | None
+) -> JsonResponse:
+    # One big job: written in its own thread (chunked inserts), not through the batching
+    # writer, whose batches are for many small jobs.
+    try:
+        user_ids = await database_sync_to_async(selectors.recipient_ids)(**targets)
+        result = await database_sync_to_async(services.notify_users)(
+            user_ids=user_ids, text=text, level=level, link=link, source_id=source_id
+        )
+    except selectors.UnknownRecipients as exc:
+        code = "unknown_group" if "group" in targets else "unknown_user"
+        return error(404, code, str(exc))
+    except services.InvalidNotification as exc:
+        return error(400, "invalid_notification", str(exc))
+    except DatabaseError as exc:
+        logger.warning("notify API: fan-out refused with 503 (%s)", type(exc).__name__)
+        response = error(503, "unavailable", "try again later")
+        response["Retry-After"] = str(settings.NOTIFICATIONS_RETRY_AFTER)
+        return response
+    return JsonResponse({"recipients": result.recipients, "created": result.created}, status=201)
 
 
 # --- preferences (docs/api.md, "Preferences") -------------------------------------------

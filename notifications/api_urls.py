@@ -11,6 +11,9 @@ urlpatterns = [
     path("notifications/unread-count/", api.unread_count, name="unread_count"),
     path("notifications/read/", api.mark_read, name="mark_read"),
     path("notifications/read-all/", api.mark_all_read, name="mark_all_read"),
+    path("notifications/archive/", api.archive, name="archive"),
+    path("notifications/unarchive/", api.unarchive, name="unarchive"),
+    path("notifications/delete/", api.delete, name="delete"),
     path("notifications/<int:message_id>/", api.message_detail, name="detail"),
     path(
         "notifications/<int:message_id>/read/",

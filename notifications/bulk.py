@@ -96,6 +96,64 @@ def notify_many(specs: list[NotifySpec]) -> tuple[list[Stored | Refused], list[P
     return results, pushes
 
 
+# Recipients per statement in a fan-out: far below SQLite's 32766 bound parameters, and
+# a fan-out's pushes leave in slices of this size too.
+FANOUT_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class FanOut:
+    recipients: int  # users asked for
+    created: int  # messages stored now; the rest were repeats of the same source_id
+
+
+def notify_users(
+    user_ids: list[int],
+    *,
+    text: str,
+    level: str = "info",
+    link: str = "",
+    source_id: str | None = None,
+) -> tuple[FanOut, list[Push]]:
+    """One message for each user (once per user and source_id), in chunked multi-row
+    inserts, and the frames to push after commit. Raises InvalidNotification."""
+    text, level, link = clean(text, level, link)
+    ordered = sorted(set(user_ids))  # one lock order for the counter rows, as above
+    created = 0
+    pushes: list[Push] = []
+    now = timezone.now()
+    for start in range(0, len(ordered), FANOUT_CHUNK):
+        chunk = ordered[start : start + FANOUT_CHUNK]
+        if source_id:
+            done = set(
+                Message.objects.filter(source_id=source_id, recipient_id__in=chunk).values_list(
+                    "recipient_id", flat=True
+                )
+            )
+            chunk = [user_id for user_id in chunk if user_id not in done]
+        if not chunk:
+            continue
+        messages = Message.objects.bulk_create(
+            Message(recipient_id=user_id, text=text, level=level, link=link, source_id=source_id)
+            for user_id in chunk
+        )
+        created += len(messages)
+        counts = _counts(set(chunk))
+        snapshots = preferences.snapshots_for(chunk)
+        pushes.extend(
+            (
+                m.recipient_id,
+                events.notification_frame(
+                    m.to_payload(),
+                    counts[m.recipient_id],
+                    toast=snapshots[m.recipient_id].shows_toast(m.level, now),
+                ),
+            )
+            for m in messages
+        )
+    return FanOut(recipients=len(ordered), created=created), pushes
+
+
 def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[Push]]:
     """Mark each user's own unread messages among their ids read: one UPDATE for all."""
     wanted: dict[int, set[int]] = defaultdict(set)

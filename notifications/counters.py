@@ -1,8 +1,8 @@
 """The unread counter's triggers, for PostgreSQL and SQLite.
 
-A message counts as unread while `read_at IS NULL`. The triggers move
-`UnreadCounter.unread` on every row change that enters or leaves that state, in the
-statement's own transaction, so the counter is exactly `COUNT(*)` of the unread rows
+A message counts as unread while `read_at IS NULL AND archived_at IS NULL` (`UNREAD`).
+The triggers move `UnreadCounter.unread` on every row change that enters or leaves that
+state, in the statement's own transaction, so the counter is exactly `COUNT(*)` of the unread rows
 whoever writes. Migrations install them with `install`; SQLite drops a table's triggers
 when a migration rebuilds the table, so any later migration that alters Message on
 SQLite must call `install` again (the counter tests in tests/notifications fail otherwise).
@@ -15,12 +15,16 @@ from typing import Any
 
 MESSAGE = "notifications_message"
 COUNTER = "notifications_unreadcounter"
-# The unread predicate for a row alias (NEW or OLD); one place to change it.
-UNREAD = "{row}.read_at IS NULL"
+# The unread predicate for a row alias (NEW or OLD); one place to change it, with
+# `MessageQuerySet.unread()` (the same rule in the ORM). An archived message is not unread.
+UNREAD = "{row}.read_at IS NULL AND {row}.archived_at IS NULL"
+# The rule before messages could be archived: migrations that ran before the column
+# existed (0004) install the triggers with it.
+UNREAD_BEFORE_ARCHIVE = "{row}.read_at IS NULL"
 
 
-def _unread(row: str) -> str:
-    return UNREAD.format(row=row)
+def _unread(row: str, rule: str) -> str:
+    return f"({rule.format(row=row)})"
 
 
 def _increment(row: str) -> str:
@@ -34,15 +38,17 @@ def _decrement(row: str) -> str:
     return f"UPDATE {COUNTER} SET unread = unread - 1 WHERE user_id = {row}.recipient_id"
 
 
-def _entering() -> str:
-    return f"{_unread('NEW')} AND (NOT ({_unread('OLD')}) OR NEW.recipient_id <> OLD.recipient_id)"
+def _entering(rule: str) -> str:
+    new, old = _unread("NEW", rule), _unread("OLD", rule)
+    return f"{new} AND (NOT {old} OR NEW.recipient_id <> OLD.recipient_id)"
 
 
-def _leaving() -> str:
-    return f"{_unread('OLD')} AND (NOT ({_unread('NEW')}) OR NEW.recipient_id <> OLD.recipient_id)"
+def _leaving(rule: str) -> str:
+    new, old = _unread("NEW", rule), _unread("OLD", rule)
+    return f"{old} AND (NOT {new} OR NEW.recipient_id <> OLD.recipient_id)"
 
 
-def _sqlite() -> list[str]:
+def _sqlite(rule: str) -> list[str]:
     drop = [
         f"DROP TRIGGER IF EXISTS {MESSAGE}_unread_{name}"
         for name in ("insert", "delete", "leave", "enter")
@@ -50,27 +56,27 @@ def _sqlite() -> list[str]:
     return [
         *drop,
         f"""CREATE TRIGGER {MESSAGE}_unread_insert AFTER INSERT ON {MESSAGE}
-        WHEN {_unread("NEW")} BEGIN {_increment("NEW")}; END""",
+        WHEN {_unread("NEW", rule)} BEGIN {_increment("NEW")}; END""",
         f"""CREATE TRIGGER {MESSAGE}_unread_delete AFTER DELETE ON {MESSAGE}
-        WHEN {_unread("OLD")} BEGIN {_decrement("OLD")}; END""",
+        WHEN {_unread("OLD", rule)} BEGIN {_decrement("OLD")}; END""",
         f"""CREATE TRIGGER {MESSAGE}_unread_leave AFTER UPDATE ON {MESSAGE}
-        WHEN {_leaving()} BEGIN {_decrement("OLD")}; END""",
+        WHEN {_leaving(rule)} BEGIN {_decrement("OLD")}; END""",
         f"""CREATE TRIGGER {MESSAGE}_unread_enter AFTER UPDATE ON {MESSAGE}
-        WHEN {_entering()} BEGIN {_increment("NEW")}; END""",
+        WHEN {_entering(rule)} BEGIN {_increment("NEW")}; END""",
     ]
 
 
-def _postgresql() -> list[str]:
+def _postgresql(rule: str) -> list[str]:
     return [
         f"""CREATE OR REPLACE FUNCTION {MESSAGE}_unread() RETURNS trigger AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
-            IF {_unread("NEW")} THEN {_increment("NEW")}; END IF;
+            IF {_unread("NEW", rule)} THEN {_increment("NEW")}; END IF;
           ELSIF TG_OP = 'DELETE' THEN
-            IF {_unread("OLD")} THEN {_decrement("OLD")}; END IF;
+            IF {_unread("OLD", rule)} THEN {_decrement("OLD")}; END IF;
           ELSE
-            IF {_leaving()} THEN {_decrement("OLD")}; END IF;
-            IF {_entering()} THEN {_increment("NEW")}; END IF;
+            IF {_leaving(rule)} THEN {_decrement("OLD")}; END IF;
+            IF {_entering(rule)} THEN {_increment("NEW")}; END IF;
           END IF;
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
@@ -80,13 +86,17 @@ def _postgresql() -> list[str]:
     ]
 
 
-def install(schema_editor: Any) -> None:
-    """(Re)create the triggers and set every counter from the rows as they are."""
+def install(schema_editor: Any, *, unread: str = UNREAD) -> None:
+    """(Re)create the triggers and set every counter from the rows as they are.
+
+    `unread` is the predicate as of the calling migration: the current `UNREAD` unless
+    the migration ran before a column it names existed.
+    """
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        statements = _postgresql()
+        statements = _postgresql(unread)
     elif vendor == "sqlite":
-        statements = _sqlite()
+        statements = _sqlite(unread)
     else:
         raise NotImplementedError(f"no unread-counter triggers for {vendor}")
     for statement in statements:
@@ -94,7 +104,7 @@ def install(schema_editor: Any) -> None:
     schema_editor.execute(f"DELETE FROM {COUNTER}")
     schema_editor.execute(
         f"INSERT INTO {COUNTER} (user_id, unread) SELECT recipient_id, COUNT(*) FROM {MESSAGE} "
-        f"WHERE {_unread(MESSAGE)} GROUP BY recipient_id"
+        f"WHERE {_unread(MESSAGE, unread)} GROUP BY recipient_id"
     )
 
 

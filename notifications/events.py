@@ -62,9 +62,43 @@ def read_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
     return {"type": "read", "ids": sorted(ids), "unread_count": unread_count}
 
 
+def archived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages hidden from the default inbox (kept); they no longer count as unread."""
+    return {"type": "archived", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def unarchived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages back in the default inbox (the unread ones also come as `notification`)."""
+    return {"type": "unarchived", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def deleted_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages gone for good."""
+    return {"type": "deleted", "ids": sorted(ids), "unread_count": unread_count}
+
+
 def push_on_commit(user_id: int, frame: dict[str, Any]) -> None:
     """Send `frame` to every socket of the user once the current transaction commits."""
     transaction.on_commit(partial(push_to_user, user_id, frame), robust=True)
+
+
+# Frames per `push_many` call in a fan-out: each call has NOTIFICATIONS_PUSH_TIMEOUT to
+# itself, and 10,000 group_sends one Redis round trip each take longer than that.
+FANOUT_SLICE = 500
+
+
+def push_many_on_commit(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+    """Send many frames (each to every socket of its user) once the transaction commits:
+    one hook for a whole fan-out, in slices, pipelined where the layer can (`push_many`)."""
+    if pushes:
+        transaction.on_commit(partial(async_to_sync(_push_slices), pushes), robust=True)
+
+
+async def _push_slices(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+    # A slice that fails (timeout, Redis down) is logged by push_many; the rest still go,
+    # and every message is saved for the recipients' next sync.
+    for start in range(0, len(pushes), FANOUT_SLICE):
+        await push_many(pushes[start : start + FANOUT_SLICE])
 
 
 def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:

@@ -33,7 +33,15 @@ class MessageQuerySet(models.QuerySet["Message"]):
         return self.filter(recipient_id=user_id)
 
     def unread(self) -> "MessageQuerySet":
-        return self.filter(read_at__isnull=True)
+        """Unread and not archived: what the badge counts (counters.UNREAD, the same rule)."""
+        return self.filter(read_at__isnull=True, archived_at__isnull=True)
+
+    def in_inbox(self) -> "MessageQuerySet":
+        """The default inbox: every message not archived."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> "MessageQuerySet":
+        return self.filter(archived_at__isnull=False)
 
     def update_returning_ids(self, **values: Any) -> list[int]:
         """update(), in one statement that returns the ids of the rows it changed.
@@ -76,6 +84,8 @@ class Message(models.Model):
     seen_at = models.DateTimeField(null=True, blank=True)
     # Set when Web Push takes the message (notifications/webpush), so it is pushed at most once.
     pushed_at = models.DateTimeField(null=True, blank=True)
+    # Hidden from the default inbox but kept; an archived message never counts as unread.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -85,7 +95,7 @@ class Message(models.Model):
             # "This user's unread, newest first", and the unread count, from the index alone.
             models.Index(
                 fields=["recipient", "-id"],
-                condition=models.Q(read_at__isnull=True),
+                condition=models.Q(read_at__isnull=True, archived_at__isnull=True),
                 name="message_unread_idx",
             ),
             models.Index(fields=["recipient", "-id"], name="message_recipient_idx"),

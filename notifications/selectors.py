@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
 
 from notifications.models import Message, UnreadCounter, is_id
 
@@ -48,15 +48,22 @@ class InboxPage:
 
 
 def inbox_page(
-    *, user_id: int, before: int | None = None, limit: int | None = None, unread_only: bool = False
+    *,
+    user_id: int,
+    before: int | None = None,
+    limit: int | None = None,
+    unread_only: bool = False,
+    archived: bool = False,
 ) -> InboxPage:
     """Messages with id < `before`, newest first: keyset pagination on the id.
 
+    The default inbox leaves archived messages out; `archived=True` lists only them.
     A cursor stays correct while rows arrive or change above it, where OFFSET would
     repeat or skip rows; and the (recipient, -id) index serves every page.
     """
     limit = max(1, min(limit or settings.NOTIFICATIONS_PAGE_SIZE, MAX_PAGE_SIZE))
     queryset = Message.objects.for_user(user_id)
+    queryset = queryset.archived() if archived else queryset.in_inbox()
     if unread_only:
         queryset = queryset.unread()
     if before is not None:
@@ -78,3 +85,31 @@ def message_for_user(*, user_id: int, message_id: int) -> Message | None:
 def recipient_by_username(*, username: str) -> AbstractBaseUser | None:
     """The active user with this username, for producers that name users (the notify API)."""
     return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+class UnknownRecipients(LookupError):
+    """A fan-out named users or a group that do not exist (or users who are inactive)."""
+
+
+def recipient_ids(
+    *, usernames: list[str] | None = None, all_active: bool = False, group: str | None = None
+) -> list[int]:
+    """The ids of the active users a fan-out names: exactly one of a list of usernames
+    (every one must be an active user), every active user, or a Django group's members."""
+    users = get_user_model()._default_manager.filter(is_active=True)
+    if all_active:
+        return list(users.order_by("pk").values_list("pk", flat=True))
+    if group is not None:
+        if not Group.objects.filter(name=group).exists():
+            raise UnknownRecipients(f"unknown group {group[:150]!r}")
+        return list(users.filter(groups__name=group).order_by("pk").values_list("pk", flat=True))
+    field = get_user_model().USERNAME_FIELD
+    wanted = set(usernames or [])
+    found = dict(users.filter(**{f"{field}__in": wanted}).values_list(field, "pk"))
+    missing = sorted(wanted - found.keys())
+    if missing:
+        shown = ", ".join(repr(name[:150]) for name in missing[:5])
+        raise UnknownRecipients(
+            f"unknown or inactive users: {shown}" + (" …" if len(missing) > 5 else "")
+        )
+    return sorted(found.values())

@@ -8,6 +8,7 @@ users goes through notifications/events.py, after commit.
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -19,6 +20,9 @@ from notifications.models import Level, Message, is_id
 # InvalidNotification is re-exported: producers catch services.InvalidNotification.
 from notifications.validators import InvalidNotification as InvalidNotification
 from notifications.validators import clean
+
+if TYPE_CHECKING:
+    from notifications.bulk import FanOut
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +104,26 @@ def _push_message(message: Message) -> None:
     )
 
 
+def notify_users(
+    *,
+    user_ids: list[int],
+    text: str,
+    level: str = Level.INFO,
+    link: str = "",
+    source_id: str | None = None,
+) -> "FanOut":
+    """Store one message for each user (once per user and source_id) in batched inserts,
+    and push each user theirs after commit. Names resolve with selectors.recipient_ids."""
+    from notifications import bulk  # bulk builds on this module's validation
+
+    with transaction.atomic():
+        result, pushes = bulk.notify_users(
+            user_ids, text=text, level=level, link=link, source_id=source_id
+        )
+        events.push_many_on_commit(pushes)
+    return result
+
+
 def _by_source(user: AbstractBaseUser, source_id: str) -> Message | None:
     return Message.objects.for_user(user.pk).filter(source_id=source_id).first()
 
@@ -118,10 +142,20 @@ def _update_in_place(message: Message, *, text: str, level: str, link: str) -> N
     # The row keeps its first source_id: a replay of that first event must still be
     # recognised, and must not turn the message back into its older text.
     message.text, message.level, message.link = text, level, link
-    # New content: unread, unseen and not yet pushed again (Web Push tells of the update).
-    message.read_at = message.seen_at = message.pushed_at = None
+    # New content: unread, unseen, back in the inbox if archived, and not yet pushed again
+    # (Web Push tells of the update).
+    message.read_at = message.seen_at = message.pushed_at = message.archived_at = None
     message.save(
-        update_fields=["text", "level", "link", "read_at", "seen_at", "pushed_at", "updated_at"]
+        update_fields=[
+            "text",
+            "level",
+            "link",
+            "read_at",
+            "seen_at",
+            "pushed_at",
+            "archived_at",
+            "updated_at",
+        ]
     )
 
 
@@ -145,7 +179,9 @@ def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     """Mark the user's own read messages among `ids` unread; returns the ids changed.
 
     Each changed message is pushed as a `notification` frame, which clients upsert, so
-    every tab shows it again. Foreign, unknown and already-unread ids are ignored.
+    every tab shows it again. An archived message comes back to the inbox (unread means
+    counted, and archived messages never are). Foreign, unknown and already-unread ids
+    are ignored.
     """
     wanted = _int_ids(ids)
     if not wanted:
@@ -158,7 +194,7 @@ def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
             .values_list("id", flat=True)
         )
         if changed:
-            Message.objects.filter(id__in=changed).update(read_at=None)
+            Message.objects.filter(id__in=changed).update(read_at=None, archived_at=None)
             # One `notification` frame per message, oldest first like a sync, all with
             # the count after the change: clients upsert these, so every tab shows the
             # message again with no new frame type.
@@ -200,4 +236,63 @@ def _mark(user: AbstractBaseUser, queryset) -> list[int]:
         if changed:
             count = selectors.unread_count(user_id=user.pk)
             events.push_on_commit(user.pk, events.read_frame(changed, count))
+    return changed
+
+
+def archive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
+    """Hide the user's own messages among `ids` from the default inbox (kept, no longer
+    unread); returns the ids changed and pushes `archived` to every socket of the user."""
+    wanted = _int_ids(ids)
+    if not wanted:
+        return []
+    queryset = Message.objects.for_user(user.pk).filter(id__in=wanted, archived_at__isnull=True)
+    with transaction.atomic():
+        changed = queryset.update_returning_ids(archived_at=timezone.now())
+        if changed:
+            count = selectors.unread_count(user_id=user.pk)
+            events.push_on_commit(user.pk, events.archived_frame(changed, count))
+    return changed
+
+
+def unarchive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
+    """Bring the user's own archived messages among `ids` back; returns the ids changed.
+
+    Pushes a `notification` frame (quiet: `toast: false`) for each one that is unread
+    again, so clients that predate archiving show it again and count it, then one
+    `unarchived` frame with every id.
+    """
+    wanted = _int_ids(ids)
+    if not wanted:
+        return []
+    queryset = Message.objects.for_user(user.pk).filter(id__in=wanted, archived_at__isnull=False)
+    with transaction.atomic():
+        changed = queryset.update_returning_ids(archived_at=None)
+        if changed:
+            count = selectors.unread_count(user_id=user.pk)
+            for message in Message.objects.filter(id__in=changed).unread().order_by("id"):
+                frame = events.notification_frame(message.to_payload(), count, toast=False)
+                events.push_on_commit(user.pk, frame)
+            events.push_on_commit(user.pk, events.unarchived_frame(changed, count))
+    return changed
+
+
+def delete(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
+    """Delete the user's own messages among `ids`; returns the ids deleted and pushes
+    `deleted` to every socket of the user. Foreign and unknown ids are ignored."""
+    wanted = _int_ids(ids)
+    if not wanted:
+        return []
+    with transaction.atomic():
+        # Locked first, so two concurrent deletes of one id do not both report it; the
+        # ORM delete (not raw SQL) so rows that point at a message go with it.
+        changed = sorted(
+            Message.objects.for_user(user.pk)
+            .filter(id__in=wanted)
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+        if changed:
+            Message.objects.filter(id__in=changed).delete()
+            count = selectors.unread_count(user_id=user.pk)
+            events.push_on_commit(user.pk, events.deleted_frame(changed, count))
     return changed

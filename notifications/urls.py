@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:message_id>/read/", views.mark_read, name="mark_read"),
     path("<int:message_id>/unread/", views.mark_unread, name="mark_unread"),
     path("read-all/", views.mark_all_read, name="mark_all_read"),
+    path("bulk/", views.bulk, name="bulk"),
     path("test/", views.send_test, name="send_test"),
 ]
 

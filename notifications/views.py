@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from notifications import selectors, services
+from notifications.models import parse_ids
 
 
 @require_GET
@@ -29,8 +30,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         before = parse_cursor(request.GET.get("before"))
     except ValueError:
         return HttpResponseBadRequest("'before' must be a message id")
-    unread_only = request.GET.get("unread") == "1"
-    page = selectors.inbox_page(user_id=request.user.pk, before=before, unread_only=unread_only)
+    archived = request.GET.get("archived") == "1"
+    unread_only = request.GET.get("unread") == "1" and not archived
+    page = selectors.inbox_page(
+        user_id=request.user.pk, before=before, unread_only=unread_only, archived=archived
+    )
     return render(
         request,
         "notifications/inbox.html",
@@ -38,6 +42,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "before": before,
             "unread_only": unread_only,
+            "archived": archived,
             "here": request.get_full_path(),
         },
     )
@@ -66,6 +71,37 @@ def mark_unread(request: HttpRequest, message_id: int) -> HttpResponse:
 @login_required
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     return _done(request, services.mark_all_read(user=request.user))
+
+
+# The inbox's bulk actions on the selected rows (checkboxes named `ids`).
+BULK_ACTIONS = {
+    "read": services.mark_read,
+    "archive": services.archive,
+    "unarchive": services.unarchive,
+    "delete": services.delete,
+}
+
+
+@require_POST
+@login_required
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One action on many of the user's messages; foreign and unknown ids are skipped."""
+    action = BULK_ACTIONS.get(request.POST.get("action", ""))
+    try:
+        ids = parse_ids([int(raw) for raw in request.POST.getlist("ids")])
+    except ValueError:
+        ids = None
+    if action is None or ids is None:
+        if request.POST.get("next") and not request.POST.getlist("ids"):
+            return _done(request, [])  # the plain form sent with nothing selected
+        return JsonResponse(
+            {
+                "error": "invalid_body",
+                "detail": f"'action' one of {', '.join(BULK_ACTIONS)}, and 1 or more message ids",
+            },
+            status=400,
+        )
+    return _done(request, action(user=request.user, ids=ids))
 
 
 @require_POST

@@ -8,7 +8,8 @@ from notifications import counters
 
 
 def install(apps, schema_editor):
-    counters.install(schema_editor)
+    # Message had no archived_at yet: the predicate of that time (0006 reinstalls).
+    counters.install(schema_editor, unread=counters.UNREAD_BEFORE_ARCHIVE)
 
 
 def uninstall(apps, schema_editor):

@@ -159,11 +159,13 @@ def push_unread(*, now: datetime | None = None) -> int:
     due = preferences.webpush_held(due, now=now).order_by("id")[:BATCH]
     pushed = 0
     for message in list(due):
-        # Claimed before sending, so overlapping runs never push a message twice; one read
-        # or seen meanwhile is skipped.
-        claimed = Message.objects.filter(
-            pk=message.pk, pushed_at__isnull=True, read_at__isnull=True, seen_at__isnull=True
-        ).update(pushed_at=now)
+        # Claimed before sending, so overlapping runs never push a message twice; one read,
+        # seen or archived meanwhile is skipped.
+        claimed = (
+            Message.objects.unread()
+            .filter(pk=message.pk, pushed_at__isnull=True, seen_at__isnull=True)
+            .update(pushed_at=now)
+        )
         if not claimed:
             continue
         pushed += 1

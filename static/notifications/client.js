@@ -206,6 +206,8 @@ function start(stack) {
           upsert(frame.message, true);
         }
         break;
+      case "archived": // no longer unread either: the toast goes, as on `read`
+      case "deleted":
       case "read":
         for (const id of frame.ids) remove(id);
         acks.confirm(frame.ids);

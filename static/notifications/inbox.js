@@ -117,6 +117,7 @@ function start(list) {
 
   document.addEventListener("notifications:frame", (event) => {
     const frame = event.detail;
+    if (list.dataset.archived === "1") return; // the Archived view: inbox_select.js
     if (frame.type === "notification") {
       upsert(frame.message);
     } else if (frame.type === "read") {

@@ -65,7 +65,16 @@ def test_bearer_lists_own_messages_newest_first(alice, bob, alice_token, client)
     assert [r["id"] for r in body["results"]] == ids[::-1]
     assert body["unread_count"] == 2 and body["next_before"] is None
     first = body["results"][0]
-    assert set(first) == {"id", "text", "level", "link", "created_at", "read_at", "seen_at"}
+    assert set(first) == {
+        "id",
+        "text",
+        "level",
+        "link",
+        "created_at",
+        "read_at",
+        "seen_at",
+        "archived_at",
+    }
     assert first["read_at"] is None and body["results"][2]["read_at"] is not None
 
 

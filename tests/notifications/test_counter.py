@@ -1,0 +1,120 @@
+"""The unread counter is authoritative: UnreadCounter == COUNT(*) of unread rows, always.
+
+A Hypothesis state machine drives every writer of Message (notify, collapse, fan-out,
+acks, mark read / all read / unread, archive, unarchive, delete, purge) in any order and
+checks the counter against COUNT(*) after each step. It runs on the configured database:
+SQLite by default, PostgreSQL with DATABASE_URL (the triggers differ per vendor).
+"""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from hypothesis import HealthCheck
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from notifications import bulk, selectors, services
+from notifications.models import Message, UnreadCounter
+
+pytestmark = pytest.mark.django_db
+
+UNKNOWN = 2**62
+
+
+class CounterMachine(RuleBasedStateMachine):
+    users: list = []  # set by the test: two users created once
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Each run starts empty; the delete's triggers bring every counter to zero.
+        Message.objects.all().delete()
+        UnreadCounter.objects.all().delete()
+
+    def ids(self, data: st.DataObject) -> list[int]:
+        existing = list(Message.objects.values_list("id", flat=True))
+        return data.draw(st.lists(st.sampled_from([*existing, UNKNOWN]), min_size=1, max_size=5))
+
+    def user(self, data: st.DataObject):
+        return data.draw(st.sampled_from(self.users))
+
+    @rule(data=st.data(), key=st.sampled_from(["", "job-1", "job-2"]))
+    def notify(self, data: st.DataObject, key: str) -> None:
+        services.notify(self.user(data), "hello", collapse_key=key)
+
+    @rule(source=st.sampled_from([None, "fan-1"]))
+    def notify_everyone(self, source: str | None) -> None:
+        services.notify_users(user_ids=[u.pk for u in self.users], text="all", source_id=source)
+
+    @rule(data=st.data())
+    def ack(self, data: st.DataObject) -> None:
+        bulk.ack_many([(self.user(data).pk, self.ids(data))])
+
+    @rule(data=st.data())
+    def mark_read(self, data: st.DataObject) -> None:
+        services.mark_read(user=self.user(data), ids=self.ids(data))
+
+    @rule(data=st.data())
+    def mark_all_read(self, data: st.DataObject) -> None:
+        services.mark_all_read(user=self.user(data))
+
+    @rule(data=st.data())
+    def mark_unread(self, data: st.DataObject) -> None:
+        services.mark_unread(user=self.user(data), ids=self.ids(data))
+
+    @rule(data=st.data())
+    def archive(self, data: st.DataObject) -> None:
+        services.archive(user=self.user(data), ids=self.ids(data))
+
+    @rule(data=st.data())
+    def unarchive(self, data: st.DataObject) -> None:
+        services.unarchive(user=self.user(data), ids=self.ids(data))
+
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        services.delete(user=self.user(data), ids=self.ids(data))
+
+    @rule(data=st.data())
+    def purge(self, data: st.DataObject) -> None:
+        # Some messages made old, then the retention command deletes the read ones.
+        old = timezone.now() - timedelta(days=10)
+        Message.objects.filter(id__in=self.ids(data)).update(created_at=old)
+        call_command("purge_notifications", "--days", "1", stdout=io.StringIO())
+
+    @invariant()
+    def counter_is_count(self) -> None:
+        for user in self.users:
+            expected = Message.objects.filter(
+                recipient=user, read_at__isnull=True, archived_at__isnull=True
+            ).count()
+            assert selectors.unread_count(user_id=user.pk) == expected
+            assert Message.objects.for_user(user.pk).unread().count() == expected
+        assert not UnreadCounter.objects.filter(unread__lt=0).exists()
+
+
+def test_the_counter_matches_count_after_any_sequence_of_writes(alice, bob):
+    CounterMachine.users = [alice, bob]
+    run_state_machine_as_test(
+        CounterMachine,
+        settings=hyp_settings(
+            max_examples=25,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
+
+
+def test_an_archived_unread_message_leaves_the_count_and_comes_back(alice):
+    kept = services.notify(alice, "kept")
+    archived = services.notify(alice, "archived")
+    assert selectors.unread_count(user_id=alice.pk) == 2
+    assert services.archive(user=alice, ids=[archived.pk]) == [archived.pk]
+    assert selectors.unread_count(user_id=alice.pk) == 1
+    assert [m.pk for m in selectors.unread_messages(user_id=alice.pk)] == [kept.pk]
+    assert selectors.sync_frame(user_id=alice.pk)["unread_count"] == 1
+    assert services.unarchive(user=alice, ids=[archived.pk]) == [archived.pk]
+    assert selectors.unread_count(user_id=alice.pk) == 2
