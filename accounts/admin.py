@@ -37,6 +37,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 },
             )
         tokens = list(queryset)
-        services.tokens_revoke(tokens=tokens)
+        services.revoke_tokens(tokens=tokens)
         self.message_user(request, f"Revoked {len(tokens)} token(s); their sockets are closed.")
         return None

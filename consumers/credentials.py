@@ -1,4 +1,4 @@
-"""A socket never outlives its credential: ended credentials become control events.
+"""A socket never outlives its credential: ended credentials become control live.
 
 Receivers of accounts' signals (and Django's `user_logged_out`) that tell the user's
 sockets, after commit, to close or re-check; the consumer handles each event type.
@@ -11,7 +11,7 @@ from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from accounts.signals import credentials_changed, token_ended
-from notifications import events
+from notifications import live
 
 
 def session_fingerprint(session_key: str | None) -> str:
@@ -23,14 +23,14 @@ def session_fingerprint(session_key: str | None) -> str:
 def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None and request is not None:
         fingerprint = session_fingerprint(request.session.session_key)
-        events.signal_on_commit(user.pk, events.SESSION_ENDED, session=fingerprint)
+        live.signal_on_commit(user.pk, live.SESSION_ENDED, session=fingerprint)
 
 
 @receiver(token_ended)
 def on_token_ended(sender: Any, token: Any, **kwargs: Any) -> None:
-    events.signal_on_commit(token.user_id, events.TOKEN_REVOKED, token_id=token.pk)
+    live.signal_on_commit(token.user_id, live.TOKEN_REVOKED, token_id=token.pk)
 
 
 @receiver(credentials_changed)
 def on_credentials_changed(sender: Any, user: Any, **kwargs: Any) -> None:
-    events.signal_on_commit(user.pk, events.CREDENTIALS_CHANGED)
+    live.signal_on_commit(user.pk, live.CREDENTIALS_CHANGED)

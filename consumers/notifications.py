@@ -23,7 +23,7 @@ from accounts.selectors import token_is_usable
 from consumers import metrics, shutdown
 from consumers.credentials import session_fingerprint
 from consumers.watch import watch
-from notifications import bulk, events, selectors, services, writer
+from notifications import bulk, live, selectors, services, writer
 from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.refilled = time.monotonic()
         self.strikes = 0
         # Join before reading the unread set, so nothing created meanwhile is missed.
-        self.group = events.user_group(user.pk)
+        self.group = live.user_group(user.pk)
         try:
             await self.join_group()
         except Exception:
@@ -289,11 +289,11 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=events.encode(frame))
+        await self.send(text_data=live.encode(frame))
 
     # --- channel layer events ---------------------------------------------------
     async def frame_relay(self, event: dict[str, Any]) -> None:
-        """A push from notifications.events, already serialised once for all sockets."""
+        """A frame from notifications.live, already serialised once for all sockets."""
         await self.send(text_data=event["text"])
 
     async def layer_recovered(self, event: dict[str, Any]) -> None:

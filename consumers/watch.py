@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
-from notifications import events
+from notifications import live
 from notifications.layers import LocalChannelLayer
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class LayerWatch:
             async with asyncio.timeout(within):
                 if self._probe_channel is None:
                     self._probe_channel = await layer.new_channel("watch.")
-                await layer.send(self._probe_channel, {"type": events.WATCH_PROBE, "token": token})
+                await layer.send(self._probe_channel, {"type": live.WATCH_PROBE, "token": token})
                 while (await layer.receive(self._probe_channel)).get("token") != token:
                     pass  # a late answer to an earlier probe
             return True
@@ -79,7 +79,7 @@ class LayerWatch:
     async def _resync_all(self, layer: Any) -> None:
         for consumer in list(self.sockets):
             with contextlib.suppress(Exception):
-                await layer.send(consumer.channel_name, {"type": events.LAYER_RECOVERED})
+                await layer.send(consumer.channel_name, {"type": live.LAYER_RECOVERED})
 
 
 watch = LayerWatch()

@@ -365,7 +365,7 @@ def preferences_detail(request: HttpRequest) -> JsonResponse:
     if request.method == "GET":
         return JsonResponse(preferences.snapshot_for(user.pk).to_json())
     try:
-        snapshot = preferences.preferences_update(user=user, changes=_json_body(request))
+        snapshot = preferences.update_preferences(user=user, changes=_json_body(request))
     except ValueError as exc:  # InvalidPreferences, or a body that is not a JSON object
         return error(400, "invalid_body", str(exc))
     return JsonResponse(snapshot.to_json())
@@ -380,7 +380,7 @@ def preferences_quiet(request: HttpRequest) -> JsonResponse:
             raise preferences.InvalidPreferences(
                 f"'for' must be one of {', '.join(preferences.QUIET_FOR)}, 'tz' a zone name"
             )
-        snapshot = preferences.quiet_set(user=request.api_user, choice=choice, tz=tz)
+        snapshot = preferences.set_quiet(user=request.api_user, choice=choice, tz=tz)
     except ValueError as exc:
         return error(400, "invalid_body", str(exc))
     return JsonResponse(snapshot.to_json())

@@ -2,7 +2,7 @@
 
 Each function runs in its caller's transaction and returns, besides its results, the
 frames to push once that transaction commits (the caller pushes them: the batching
-writer after its commit, or `events.push_on_commit`). The rows and frames are the same
+writer after its commit, or `live.send_on_commit`). The rows and frames are the same
 as `services.notify` and `services.mark_read` write and push one at a time.
 """
 
@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import events, preferences
+from notifications import live, preferences
 from notifications.models import Message, UnreadCounter
 from notifications.validators import InvalidNotification, clean
 
@@ -85,7 +85,7 @@ def notify_many(specs: list[NotifySpec]) -> tuple[list[Stored | Refused], list[P
     pushes = [
         (
             m.recipient_id,
-            events.notification_frame(
+            live.notification_frame(
                 m.to_payload(),
                 counts[m.recipient_id],
                 toast=snapshots[m.recipient_id].shows_toast(m.level, now),
@@ -143,7 +143,7 @@ def notify_users(
         pushes.extend(
             (
                 m.recipient_id,
-                events.notification_frame(
+                live.notification_frame(
                     m.to_payload(),
                     counts[m.recipient_id],
                     toast=snapshots[m.recipient_id].shows_toast(m.level, now),
@@ -171,9 +171,7 @@ def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[P
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
     counts = _counts({user_id for user_id, ids in by_user.items() if ids})
     pushes = [
-        (user_id, events.read_frame(ids, counts[user_id]))
-        for user_id, ids in by_user.items()
-        if ids
+        (user_id, live.read_frame(ids, counts[user_id])) for user_id, ids in by_user.items() if ids
     ]
     return [sorted(set(ids) & changed) for _, ids in acks], pushes
 

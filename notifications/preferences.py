@@ -3,7 +3,7 @@
 Read side: `snapshots_for(user_ids)` loads many users in one query into immutable
 `PreferenceSnapshot`s whose methods are pure decisions (the live path asks
 `shows_toast`, Web Push and email filter with `webpush_held` / `email_held` in SQL).
-Write side: `preferences_update` and `quiet_set`. A user without a row has the defaults:
+Write side: `update_preferences` and `set_quiet`. A user without a row has the defaults:
 every level toasts and pushes, email on, no do-not-disturb.
 """
 
@@ -126,7 +126,7 @@ def _bool_map(value: Any, name: str) -> dict[str, bool]:
     return dict(value)
 
 
-def preferences_update(*, user: AbstractBaseUser, changes: Mapping[str, Any]) -> PreferenceSnapshot:
+def update_preferences(*, user: AbstractBaseUser, changes: Mapping[str, Any]) -> PreferenceSnapshot:
     """Apply a partial change ({"toast": {level: bool}, "webpush": {...}, "email": bool})."""
     unknown = set(changes) - {"toast", "webpush", "email"}
     if unknown:
@@ -164,7 +164,7 @@ def quiet_until_for(choice: str, *, now: datetime, tz: str = "") -> datetime | N
     return datetime.combine(local.date() + timedelta(days=1), TOMORROW_AT, tzinfo=zone)
 
 
-def quiet_set(
+def set_quiet(
     *, user: AbstractBaseUser, choice: str, tz: str = "", now: datetime | None = None
 ) -> PreferenceSnapshot:
     """Turn do-not-disturb on for `choice` ("1h", "tomorrow") or off ("off")."""

@@ -3,7 +3,7 @@
 notifications/bulk.py writes many at once with the same rows and frames (the batching
 writer's jobs). The only other writes are bookkeeping users never see: Web Push's
 `pushed_at` (webpush/send.py) and the retention purge of read messages. Every push to
-users goes through notifications/events.py, after commit.
+users goes through notifications/live.py, after commit.
 """
 
 import logging
@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import events, preferences, selectors
+from notifications import live, preferences, selectors
 from notifications.models import Level, Message, is_id
 
 # InvalidNotification is re-exported: producers catch services.InvalidNotification.
@@ -95,13 +95,11 @@ def edit_message(*, message_id: int, text: str, level: str, link: str) -> Messag
 
 def _push_message(message: Message) -> None:
     # In the writing transaction: the frame carries the count as of this commit, and is
-    # sent only once it has committed (events.push_on_commit).
+    # sent only once it has committed (live.send_on_commit).
     user_id = message.recipient_id
     count = selectors.unread_count(user_id=user_id)
     toast = preferences.snapshot_for(user_id).shows_toast(message.level, timezone.now())
-    events.push_on_commit(
-        user_id, events.notification_frame(message.to_payload(), count, toast=toast)
-    )
+    live.send_on_commit(user_id, live.notification_frame(message.to_payload(), count, toast=toast))
 
 
 def notify_users(
@@ -120,7 +118,7 @@ def notify_users(
         result, pushes = bulk.notify_users(
             user_ids, text=text, level=level, link=link, source_id=source_id
         )
-        events.push_many_on_commit(pushes)
+        live.send_many_on_commit(pushes)
     return result
 
 
@@ -200,9 +198,7 @@ def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
             # message again with no new frame type.
             count = selectors.unread_count(user_id=user.pk)
             for message in Message.objects.filter(id__in=changed).order_by("id"):
-                events.push_on_commit(
-                    user.pk, events.notification_frame(message.to_payload(), count)
-                )
+                live.send_on_commit(user.pk, live.notification_frame(message.to_payload(), count))
     return sorted(changed)
 
 
@@ -235,7 +231,7 @@ def _mark(user: AbstractBaseUser, queryset) -> list[int]:
         changed = queryset.update_returning_ids(read_at=timezone.now())
         if changed:
             count = selectors.unread_count(user_id=user.pk)
-            events.push_on_commit(user.pk, events.read_frame(changed, count))
+            live.send_on_commit(user.pk, live.read_frame(changed, count))
     return changed
 
 
@@ -250,7 +246,7 @@ def archive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
         changed = queryset.update_returning_ids(archived_at=timezone.now())
         if changed:
             count = selectors.unread_count(user_id=user.pk)
-            events.push_on_commit(user.pk, events.archived_frame(changed, count))
+            live.send_on_commit(user.pk, live.archived_frame(changed, count))
     return changed
 
 
@@ -270,9 +266,9 @@ def unarchive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
         if changed:
             count = selectors.unread_count(user_id=user.pk)
             for message in Message.objects.filter(id__in=changed).unread().order_by("id"):
-                frame = events.notification_frame(message.to_payload(), count, toast=False)
-                events.push_on_commit(user.pk, frame)
-            events.push_on_commit(user.pk, events.unarchived_frame(changed, count))
+                frame = live.notification_frame(message.to_payload(), count, toast=False)
+                live.send_on_commit(user.pk, frame)
+            live.send_on_commit(user.pk, live.unarchived_frame(changed, count))
     return changed
 
 
@@ -294,5 +290,5 @@ def delete(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
         if changed:
             Message.objects.filter(id__in=changed).delete()
             count = selectors.unread_count(user_id=user.pk)
-            events.push_on_commit(user.pk, events.deleted_frame(changed, count))
+            live.send_on_commit(user.pk, live.deleted_frame(changed, count))
     return changed

@@ -27,7 +27,7 @@ def page(request: HttpRequest) -> HttpResponse:
             "webpush": {lv: f"webpush_{lv}" in request.POST for lv in preferences.LEVELS},
             "email": "email" in request.POST,
         }
-        preferences.preferences_update(user=request.user, changes=changes)
+        preferences.update_preferences(user=request.user, changes=changes)
         messages.success(request, "Preferences saved.")
         return redirect("notifications:preferences")
     snapshot = preferences.snapshot_for(request.user.pk)
@@ -56,7 +56,7 @@ def page(request: HttpRequest) -> HttpResponse:
 @login_required
 def quiet(request: HttpRequest) -> HttpResponse:
     try:
-        snapshot = preferences.quiet_set(
+        snapshot = preferences.set_quiet(
             user=request.user,
             choice=request.POST.get("for", ""),
             tz=request.POST.get("tz", "")[:100],
@@ -81,7 +81,7 @@ def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             request, "notifications/email/unsubscribe.html", {"invalid": True}, status=404
         )
     if request.method == "POST":
-        preferences.preferences_update(user=user, changes={"email": False})
+        preferences.update_preferences(user=user, changes={"email": False})
     return render(
         request,
         "notifications/email/unsubscribe.html",

@@ -28,7 +28,7 @@ from weakref import WeakKeyDictionary
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, transaction
 
-from notifications import events, metrics
+from notifications import live, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class Writer:
         committed = time.perf_counter()
         for job in batch:
             metrics.INGRESS_TO_COMMIT.observe(committed - job.queued)
-        await events.push_many(pushes)
+        await live.send_many(pushes)
         metrics.COMMIT_TO_SEND.observe(time.perf_counter() - committed)
         for job, (ok, value) in zip(batch, outcomes, strict=True):
             if job.future.done():  # the waiter went away (cancelled)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import events, validators
+from notifications import live, validators
 from notifications.bulk import NotifySpec, Refused, Stored, notify_many
 from webhooks import certs, producers, sns
 from webhooks.errors import Unavailable
@@ -207,7 +207,7 @@ def _direct_notify(payload: dict[str, Any], *, message_id: str) -> Dispatched:
     # The same rows and frames as the batching writer's, for one delivery.
     results, pushes = notify_many([spec])
     for user_id, frame in pushes:
-        events.push_on_commit(user_id, frame)
+        live.send_on_commit(user_id, frame)
     return stored_summary(results[0])
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ApiToken
-from accounts.services import token_create
+from accounts.services import create_token
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ def admin_client(client, make_user):
 
 
 def test_revoke_asks_for_confirmation_first(admin_client, alice):
-    token, _ = token_create(user=alice, name="laptop")
+    token, _ = create_token(user=alice, name="laptop")
     url = reverse("admin:accounts_apitoken_changelist")
     response = admin_client.post(url, {"action": "revoke", "_selected_action": [token.pk]})
     assert response.status_code == 200

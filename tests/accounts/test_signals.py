@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from accounts import services
 from accounts.models import ApiToken
 from accounts.selectors import token_is_usable
-from notifications import events
+from notifications import live
 
 pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as a script saves
 
@@ -17,19 +17,19 @@ def sent(monkeypatch):
     seen: list[tuple[int, bool, bool]] = []
 
     def record(user_id: int, event: dict) -> bool:
-        if event["type"] == events.CREDENTIALS_CHANGED:
+        if event["type"] == live.CREDENTIALS_CHANGED:
             row = get_user_model().objects.filter(pk=user_id).values_list("is_active", "password")
             active, password = row.first() or (None, "")
             token = ApiToken.objects.filter(user_id=user_id).first()
             seen.append((active, password, token is not None and token_is_usable(token.pk)))
         return True
 
-    monkeypatch.setattr(events, "signal_user", record)
+    monkeypatch.setattr(live, "signal_now", record)
     return seen
 
 
 def test_deactivation_is_announced_after_it_is_saved(alice, sent):
-    services.token_create(user=alice)
+    services.create_token(user=alice)
     alice.is_active = False
     alice.save()
     assert sent == [(False, alice.password, False)]

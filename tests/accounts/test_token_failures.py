@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from accounts.services import token_create
+from accounts.services import create_token
 from project.asgi import application
 from tests.consumers.sockets import ORIGIN, TIMEOUT
 
@@ -28,7 +28,7 @@ def api_get(raw: str, address: str = "203.0.113.7"):
 
 
 def test_api_refuses_an_address_after_too_many_bad_tokens(alice, caplog):
-    _, good = token_create(user=alice)
+    _, good = create_token(user=alice)
     assert api_get(good).status_code == 200
     with caplog.at_level(logging.INFO, logger="accounts.auth"):
         for _ in range(3):
@@ -45,7 +45,7 @@ def test_api_refuses_an_address_after_too_many_bad_tokens(alice, caplog):
 
 def test_the_window_ends(alice, settings):
     settings.TOKEN_FAILURE_WINDOW = 0.01
-    _, good = token_create(user=alice)
+    _, good = create_token(user=alice)
     for _ in range(3):
         api_get("guess")
     import time
@@ -94,7 +94,7 @@ async def first_and_close(socket: WebsocketCommunicator) -> tuple[str, int | Non
 
 
 async def test_sockets_refuse_an_address_after_too_many_bad_tokens(alice):
-    _, good = await database_sync_to_async(token_create)(user=alice)
+    _, good = await database_sync_to_async(create_token)(user=alice)
     for _ in range(3):
         assert await first_and_close(await socket_from("203.0.113.8", "guess")) == ("", 4401)
     refused = await first_and_close(await socket_from("203.0.113.8", good))

@@ -7,7 +7,7 @@ from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from notifications import events, services
+from notifications import live, services
 from notifications.models import Message
 from tests.consumers.sockets import assert_quiet, flush_layer, open_socket, receive
 
@@ -42,7 +42,7 @@ async def test_a_relayed_frame_makes_no_thread_hop(layer, alice, hops):
     hops.clear()
     frame = {"type": "notification", "message": {"id": 1}, "unread_count": 1}
     await get_channel_layer().group_send(
-        events.user_group(alice.pk), {"type": events.RELAY, "text": events.encode(frame)}
+        live.user_group(alice.pk), {"type": live.RELAY, "text": live.encode(frame)}
     )
     assert await receive(socket) == frame
     await socket.send_to(text_data='{"type":"ping"}')

@@ -5,7 +5,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 
-from accounts.services import token_create
+from accounts.services import create_token
 from consumers.notifications import NotificationConsumer
 from project.asgi import application
 from tests.consumers.sockets import ORIGIN, TIMEOUT
@@ -29,7 +29,7 @@ def dead_redis(settings):
 
 
 async def test_a_socket_opened_while_the_layer_is_down_is_closed_with_4503(dead_redis, alice):
-    _, raw = await database_sync_to_async(token_create)(user=alice)
+    _, raw = await database_sync_to_async(create_token)(user=alice)
     socket = WebsocketCommunicator(
         application,
         "/ws/notifications/",

@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from accounts.models import ApiToken
-from accounts.services import token_create, tokens_revoke
+from accounts.services import create_token, revoke_tokens
 from consumers.notifications import NotificationConsumer
 from project.asgi import application
 from tests.consumers.sockets import ORIGIN, TIMEOUT, assert_quiet, receive
@@ -54,11 +54,11 @@ async def test_logout_closes_that_sessions_sockets_only(layer, alice):
 
 
 async def test_revoking_a_token_closes_its_sockets(layer, alice):
-    token, raw = await database_sync_to_async(token_create)(user=alice)
-    _, other_raw = await database_sync_to_async(token_create)(user=alice)
+    token, raw = await database_sync_to_async(create_token)(user=alice)
+    _, other_raw = await database_sync_to_async(create_token)(user=alice)
     revoked, kept = await socket_for(token=raw), await socket_for(token=other_raw)
     await receive(revoked), await receive(kept)
-    await database_sync_to_async(tokens_revoke)(tokens=[token])
+    await database_sync_to_async(revoke_tokens)(tokens=[token])
     assert await closed_with(revoked) == 4401
     await assert_quiet(kept)
     assert (
@@ -69,7 +69,7 @@ async def test_revoking_a_token_closes_its_sockets(layer, alice):
 
 async def test_password_change_closes_sessions_it_invalidates(alice):
     other_session = await socket_for(await logged_in(alice))
-    _, raw = await database_sync_to_async(token_create)(user=alice)
+    _, raw = await database_sync_to_async(create_token)(user=alice)
     by_token = await socket_for(token=raw)
     await receive(other_session), await receive(by_token)
 
@@ -118,8 +118,8 @@ async def test_sockets_per_user_are_capped(alice, bob, settings):
 
 
 async def test_deleting_a_token_closes_its_sockets(layer, alice):
-    _, raw = await database_sync_to_async(token_create)(user=alice)
-    _, other = await database_sync_to_async(token_create)(user=alice)
+    _, raw = await database_sync_to_async(create_token)(user=alice)
+    _, other = await database_sync_to_async(create_token)(user=alice)
     doomed, kept = await socket_for(token=raw), await socket_for(token=other)
     await receive(doomed), await receive(kept)
     await database_sync_to_async(ApiToken.objects.filter(prefix=raw[:8]).delete)()
@@ -131,7 +131,7 @@ async def test_deleting_a_token_closes_its_sockets(layer, alice):
 @pytest.mark.parametrize("ending", ["deactivate", "delete"])
 async def test_a_user_who_can_no_longer_log_in_loses_every_socket(layer, alice, bob, ending):
     session = await socket_for(await logged_in(alice))
-    _, raw = await database_sync_to_async(token_create)(user=alice)
+    _, raw = await database_sync_to_async(create_token)(user=alice)
     by_token = await socket_for(token=raw)
     bystander = await socket_for(await logged_in(bob))
     for socket in (session, by_token, bystander):
@@ -161,7 +161,7 @@ async def test_concurrent_connects_cannot_pass_the_socket_cap(alice, settings, m
         await join(self)
 
     monkeypatch.setattr(NotificationConsumer, "join_group", slow_join)
-    _, raw = await database_sync_to_async(token_create)(user=alice)
+    _, raw = await database_sync_to_async(create_token)(user=alice)
     sockets = await asyncio.gather(*(socket_for(token=raw) for _ in range(12)))
     firsts = [json.loads(await s.receive_from(timeout=TIMEOUT)) for s in sockets]
     assert (
@@ -176,7 +176,7 @@ async def test_a_socket_closed_for_flooding_gives_its_place_back(alice, settings
     settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER = 1
     settings.NOTIFICATIONS_RATE = 0.001
     settings.NOTIFICATIONS_RATE_BURST = 1
-    _, raw = await database_sync_to_async(token_create)(user=alice)
+    _, raw = await database_sync_to_async(create_token)(user=alice)
     for _ in range(3):
         flooder = await socket_for(token=raw)
         assert (await receive(flooder))["type"] == "sync"
@@ -195,7 +195,7 @@ async def test_a_socket_closed_for_flooding_gives_its_place_back(alice, settings
 async def test_a_consumer_cancelled_before_its_disconnect_gives_its_place_back(alice, settings):
     """Daphne cancels an app that does not finish within its close timeout."""
     settings.NOTIFICATIONS_MAX_SOCKETS_PER_USER = 1
-    _, raw = await database_sync_to_async(token_create)(user=alice)
+    _, raw = await database_sync_to_async(create_token)(user=alice)
     socket = await socket_for(token=raw)
     assert (await receive(socket))["type"] == "sync"
     socket.future.cancel()

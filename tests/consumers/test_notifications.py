@@ -6,7 +6,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from accounts.services import token_create
+from accounts.services import create_token
 from consumers.notifications import NotificationConsumer
 from notifications import services
 from notifications.models import Message
@@ -44,7 +44,7 @@ async def test_invalid_bearer_token_is_closed_with_4401(layer, alice):
 async def test_revoked_token_is_refused_and_a_bad_token_never_falls_back_to_the_session(
     layer, alice
 ):
-    token, raw = await database_sync_to_async(token_create)(user=alice)
+    token, raw = await database_sync_to_async(create_token)(user=alice)
     await database_sync_to_async(
         lambda: token.__class__.objects.update(revoked_at=token.created_at)
     )()
@@ -54,7 +54,7 @@ async def test_revoked_token_is_refused_and_a_bad_token_never_falls_back_to_the_
 
 async def test_bearer_token_without_origin_gets_sync(layer, alice):
     await notify(alice, "hello")
-    _, raw = await database_sync_to_async(token_create)(user=alice, name="script")
+    _, raw = await database_sync_to_async(create_token)(user=alice, name="script")
     socket = WebsocketCommunicator(
         application, "/ws/notifications/", headers=[(b"authorization", f"Bearer {raw}".encode())]
     )

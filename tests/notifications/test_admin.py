@@ -20,7 +20,7 @@ def admin_client(client, make_user):
 def pushed(monkeypatch) -> list[tuple[int, dict]]:
     frames: list[tuple[int, dict]] = []
     monkeypatch.setattr(
-        "notifications.events.push_to_user", lambda user_id, frame: frames.append((user_id, frame))
+        "notifications.live.send_now", lambda user_id, frame: frames.append((user_id, frame))
     )
     return frames
 

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.test import Client
 
-from accounts.services import token_create
-from notifications import services
+from accounts.services import create_token
+from notifications import live, services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -18,14 +18,14 @@ def bearer(raw: str) -> dict[str, str]:
 
 @pytest.fixture
 def alice_token(alice) -> str:
-    return token_create(user=alice, name="script")[1]
+    return create_token(user=alice, name="script")[1]
 
 
 def post_json(client: Client, path: str, body, **kwargs):
     return client.post(path, json.dumps(body), content_type="application/json", **kwargs)
 
 
-def test_token_create_returns_a_raw_token(alice_token):
+def test_create_token_returns_a_raw_token(alice_token):
     assert isinstance(alice_token, str) and len(alice_token) > 20
 
 
@@ -206,10 +206,9 @@ def test_single_item_read_unread_and_detail(alice, alice_token, client):
 def test_mark_all_read_pushes_read_to_the_users_sockets(
     alice, alice_token, client, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from notifications import events
 
     sent = []
-    monkeypatch.setattr(events, "push_to_user", lambda user_id, frame: sent.append(frame))
+    monkeypatch.setattr(live, "send_now", lambda user_id, frame: sent.append(frame))
     ids = [services.notify(alice, f"m{i}").pk for i in range(2)]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/notifications/read-all/", headers=bearer(alice_token))
@@ -256,7 +255,6 @@ def test_notify_needs_the_service_token(alice, alice_token, service_token):
 @pytest.fixture
 def pushed(monkeypatch) -> list[tuple[int, dict]]:
     """What the batching writer pushes after its commits."""
-    from notifications import events
 
     frames: list[tuple[int, dict]] = []
 
@@ -264,7 +262,7 @@ def pushed(monkeypatch) -> list[tuple[int, dict]]:
         frames.extend(pushes)
         return True
 
-    monkeypatch.setattr(events, "push_many", record)
+    monkeypatch.setattr(live, "send_many", record)
     return frames
 
 

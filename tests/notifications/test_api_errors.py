@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts.services import token_create
+from accounts.services import create_token
 from notifications import services
 
 pytestmark = pytest.mark.django_db
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def auth(alice) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_create(user=alice, name='script')[1]}"}
+    return {"Authorization": f"Bearer {create_token(user=alice, name='script')[1]}"}
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.test import Client
 
-from accounts.services import token_create
-from notifications import events, selectors, services
+from accounts.services import create_token
+from notifications import live, selectors, services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +18,10 @@ def pushed(monkeypatch):
     sent: list[tuple[int, dict]] = []
 
     def fake_push(user_id: int, frame: dict) -> bool:
-        sent.append((user_id, json.loads(events.encode(frame))))  # as Redis would carry it
+        sent.append((user_id, json.loads(live.encode(frame))))  # as Redis would carry it
         return True
 
-    monkeypatch.setattr(events, "push_to_user", fake_push)
+    monkeypatch.setattr(live, "send_now", fake_push)
     return sent
 
 
@@ -108,7 +108,7 @@ def post_json(client: Client, path: str, body, **kwargs):
 
 
 def test_api_archive_unarchive_delete_and_the_archived_list(alice, bob):
-    token = token_create(user=alice, name="script")[1]
+    token = create_token(user=alice, name="script")[1]
     auth = {"Authorization": f"Bearer {token}"}
     client = Client()
     mine = services.notify(alice, "mine")

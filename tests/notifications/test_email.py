@@ -101,7 +101,7 @@ def test_not_before_the_delay_nor_when_read_or_seen_nor_when_stale(carol):
 def test_users_without_an_address_inactive_or_opted_out_get_nothing(make_user, carol, dave):
     nobody = make_user("nobody")  # no email address
     gone = make_user("gone", email="gone@example.com", is_active=False)
-    preferences.preferences_update(user=dave, changes={"email": False})
+    preferences.update_preferences(user=dave, changes={"email": False})
     for user in (nobody, gone, dave, carol):
         services.notify(user, f"for {user.username}")
     assert run() == 1
@@ -110,7 +110,7 @@ def test_users_without_an_address_inactive_or_opted_out_get_nothing(make_user, c
 
 
 def test_do_not_disturb_holds_the_digest_until_it_ends(carol):
-    preferences.quiet_set(user=carol, choice="1h")
+    preferences.set_quiet(user=carol, choice="1h")
     services.notify(carol, "while quiet")
     assert digest.email_unread(now=timezone.now() + LATER) == 0
     # After the hour, the held message goes out (it is within MAX_AGE).

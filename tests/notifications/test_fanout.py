@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from notifications import bulk, events, selectors, services
+from notifications import bulk, live, selectors, services
 from notifications.models import Message
 
 SERVICE = "s3rvice-token-for-tests"
@@ -22,11 +22,11 @@ def pushed(monkeypatch) -> list[tuple[int, dict]]:
 
     async def record(pushes):
         frames_calls.append(len(pushes))
-        frames.extend((user, json.loads(events.encode(frame))) for user, frame in pushes)
+        frames.extend((user, json.loads(live.encode(frame))) for user, frame in pushes)
         return True
 
-    monkeypatch.setattr(events, "push_many", record)
-    monkeypatch.setattr(events, "calls", frames_calls, raising=False)
+    monkeypatch.setattr(live, "send_many", record)
+    monkeypatch.setattr(live, "calls", frames_calls, raising=False)
     return frames
 
 
@@ -36,7 +36,7 @@ def test_a_fan_out_stores_one_message_per_recipient_and_pushes_to_each(
 ):
     monkeypatch.setattr(bulk, "FANOUT_CHUNK", 3)  # several chunks with a handful of users
     # Pushed in slices, each with the push timeout to itself.
-    monkeypatch.setattr(events, "FANOUT_SLICE", 2)
+    monkeypatch.setattr(live, "FANOUT_SLICE", 2)
     users = [make_user() for _ in range(7)]
     services.notify(users[0], "already unread")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -51,7 +51,7 @@ def test_a_fan_out_stores_one_message_per_recipient_and_pushes_to_each(
     assert sorted(stored.values_list("recipient_id", flat=True)) == sorted(u.pk for u in users)
     by_user = {user: frame for user, frame in pushed}
     assert sorted(by_user) == sorted(u.pk for u in users) and len(pushed) == 7
-    assert events.calls == [2, 2, 2, 1]
+    assert live.calls == [2, 2, 2, 1]
     for message in stored:
         frame = by_user[message.recipient_id]
         assert frame["type"] == "notification" and frame["message"]["id"] == message.pk

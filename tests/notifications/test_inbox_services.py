@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from notifications import events, services
+from notifications import live, services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -15,10 +15,10 @@ def pushed(monkeypatch):
     sent: list[tuple[int, dict]] = []
 
     def fake_push(user_id: int, frame: dict) -> bool:
-        sent.append((user_id, json.loads(events.encode(frame))))  # as Redis would carry it
+        sent.append((user_id, json.loads(live.encode(frame))))  # as Redis would carry it
         return True
 
-    monkeypatch.setattr(events, "push_to_user", fake_push)
+    monkeypatch.setattr(live, "send_now", fake_push)
     return sent
 
 

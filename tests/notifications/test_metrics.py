@@ -3,7 +3,7 @@ import asyncio
 import pytest
 from prometheus_client import REGISTRY
 
-from notifications import bulk, events, services, writer
+from notifications import bulk, live, services, writer
 from tests.consumers.sockets import open_socket, receive
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_failed_pushes_are_counted(alice, monkeypatch, django_capture_on_commit_
     async def broken(*args, **kwargs):
         raise ConnectionError("layer down")
 
-    monkeypatch.setattr(events, "_group_send", broken)
+    monkeypatch.setattr(live, "_group_send", broken)
     before = value("notifications_pushes_failed_total")
     with django_capture_on_commit_callbacks(execute=True):
         services.notify(alice, "lost push")

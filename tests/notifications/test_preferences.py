@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.services import token_create
+from accounts.services import create_token
 from notifications import preferences, services
 from notifications.models import NotificationPreference
 from notifications.preferences import DEFAULTS, LEVELS, InvalidPreferences, PreferenceSnapshot
@@ -66,8 +66,8 @@ def test_snapshots_for_many_users_is_one_query(make_user, django_assert_num_quer
 
 # --- writes ------------------------------------------------------------------------------
 def test_update_is_partial(alice):
-    preferences.preferences_update(user=alice, changes={"toast": {"info": False}})
-    snap = preferences.preferences_update(
+    preferences.update_preferences(user=alice, changes={"toast": {"info": False}})
+    snap = preferences.update_preferences(
         user=alice, changes={"webpush": {"error": False}, "email": False}
     )
     assert snap.toast_levels == frozenset({"success", "warning", "error"})
@@ -89,33 +89,33 @@ def test_update_is_partial(alice):
 )
 def test_bad_changes_are_refused_and_nothing_is_stored(alice, changes):
     with pytest.raises(InvalidPreferences):
-        preferences.preferences_update(user=alice, changes=changes)
+        preferences.update_preferences(user=alice, changes=changes)
     assert not NotificationPreference.objects.exists()
 
 
 def test_quiet_for_one_hour_until_tomorrow_and_off(alice):
-    assert preferences.quiet_set(user=alice, choice="1h", now=NOW).quiet_until == NOW + timedelta(
+    assert preferences.set_quiet(user=alice, choice="1h", now=NOW).quiet_until == NOW + timedelta(
         hours=1
     )
     # 22:30 UTC is 18:30 in New York: "tomorrow" is 8:00 there on the next day.
-    until = preferences.quiet_set(user=alice, choice="tomorrow", tz="America/New_York", now=NOW)
+    until = preferences.set_quiet(user=alice, choice="tomorrow", tz="America/New_York", now=NOW)
     assert until.quiet_until == datetime(2026, 3, 11, 8, 0, tzinfo=ZoneInfo("America/New_York"))
     # In Tokyo it is already 7:30 on the 11th: tomorrow is the 12th.
-    until = preferences.quiet_set(user=alice, choice="tomorrow", tz="Asia/Tokyo", now=NOW)
+    until = preferences.set_quiet(user=alice, choice="tomorrow", tz="Asia/Tokyo", now=NOW)
     assert until.quiet_until == datetime(2026, 3, 12, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
-    assert preferences.quiet_set(user=alice, choice="off", now=NOW).quiet_until is None
+    assert preferences.set_quiet(user=alice, choice="off", now=NOW).quiet_until is None
 
 
 @pytest.mark.parametrize(("choice", "tz"), [("2h", ""), ("", ""), ("tomorrow", "Mars/Base")])
 def test_bad_quiet_choices_are_refused(alice, choice, tz):
     with pytest.raises(InvalidPreferences):
-        preferences.quiet_set(user=alice, choice=choice, tz=tz)
+        preferences.set_quiet(user=alice, choice=choice, tz=tz)
 
 
 # --- Web Push honours them, server side --------------------------------------------------
 def test_web_push_skips_levels_turned_off(vapid, alice, bob, browser, push_service):  # noqa: F811
     alice_phone, bob_phone = browser(alice, "alice"), browser(bob, "bob")
-    preferences.preferences_update(user=alice, changes={"webpush": {"info": False}})
+    preferences.update_preferences(user=alice, changes={"webpush": {"info": False}})
     services.notify(alice, "fyi", level="info")
     services.notify(alice, "broken", level="error")
     services.notify(bob, "fyi", level="info")
@@ -130,12 +130,12 @@ def test_web_push_skips_levels_turned_off(vapid, alice, bob, browser, push_servi
 
 def test_web_push_holds_messages_during_do_not_disturb(vapid, alice, browser, push_service):  # noqa: F811
     phone = browser(alice, "alice")
-    preferences.quiet_set(user=alice, choice="1h")
+    preferences.set_quiet(user=alice, choice="1h")
     services.notify(alice, "while quiet", level="error")
 
     assert run() == 0
     assert push_service.to(phone.path) == []
-    preferences.quiet_set(user=alice, choice="off")
+    preferences.set_quiet(user=alice, choice="off")
     assert run() == 1
     assert phone.decrypt(push_service.to(phone.path)[0])["text"] == "while quiet"
 
@@ -210,7 +210,7 @@ def patch(client: Client, body, **kwargs):
 
 
 def test_api_reads_defaults_and_patches(alice):
-    token = token_create(user=alice, name="script")[1]
+    token = create_token(user=alice, name="script")[1]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     client = Client()
     assert client.get(API, **auth).json() == {

@@ -7,7 +7,7 @@ import pytest
 from channels.layers import get_channel_layer
 from django.db import connection
 
-from notifications import events, services
+from notifications import live, services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +19,10 @@ def pushed(monkeypatch):
     sent: list[tuple[int, dict]] = []
 
     def fake_push(user_id: int, frame: dict) -> bool:
-        sent.append((user_id, json.loads(events.encode(frame))))
+        sent.append((user_id, json.loads(live.encode(frame))))
         return True
 
-    monkeypatch.setattr(events, "push_to_user", fake_push)
+    monkeypatch.setattr(live, "send_now", fake_push)
     return sent
 
 
@@ -144,7 +144,7 @@ def test_push_failure_never_reaches_the_producer(
     async def broken(*args, **kwargs):
         raise ConnectionError("layer down")
 
-    monkeypatch.setattr(events, "_group_send", broken)
+    monkeypatch.setattr(live, "_group_send", broken)
     with django_capture_on_commit_callbacks(execute=True):
         message = services.notify(alice, "saved anyway")
     assert Message.objects.filter(pk=message.pk).exists()
@@ -213,8 +213,8 @@ def test_a_hanging_layer_delays_the_producer_by_the_push_timeout_only(
 
     monkeypatch.setattr(layer, "group_send", never_answers)
     results: list[bool] = []
-    real_push = events.push_to_user
-    monkeypatch.setattr(events, "push_to_user", lambda *a: results.append(real_push(*a)))
+    real_push = live.send_now
+    monkeypatch.setattr(live, "send_now", lambda *a: results.append(real_push(*a)))
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         message = services.notify(alice, "saved anyway")

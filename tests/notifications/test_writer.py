@@ -6,7 +6,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import OperationalError, connection
 
-from notifications import bulk, events, writer
+from notifications import bulk, live, writer
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +26,7 @@ def pushed(monkeypatch) -> list[tuple[int, dict]]:
         frames.extend(pushes)
         return True
 
-    monkeypatch.setattr(events, "push_many", record)
+    monkeypatch.setattr(live, "send_many", record)
     return frames
 
 

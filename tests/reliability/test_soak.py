@@ -22,10 +22,10 @@ USERS, SOCKETS, RATE, SECONDS = 300, 1000, 20, 60
 SETUP = """
 import json
 from django.contrib.auth import get_user_model
-from accounts.services import token_create
+from accounts.services import create_token
 users = get_user_model().objects.bulk_create(
     [get_user_model()(username=f"u{i}") for i in range(%d)])
-print(json.dumps({u.username: token_create(user=u)[1] for u in users}))
+print(json.dumps({u.username: create_token(user=u)[1] for u in users}))
 """
 
 # One long-lived producer: a line "username text" in, the message id out.

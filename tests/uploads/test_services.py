@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from notifications import events
+from notifications import live
 from notifications.models import Message
 from uploads import services
 from uploads.events import JobEvent, JobState
@@ -20,7 +20,7 @@ def pushes(monkeypatch):
         sent.append((user_id, json.loads(json.dumps(frame))))
         return True
 
-    monkeypatch.setattr(events, "push_to_user", record)
+    monkeypatch.setattr(live, "send_now", record)
     return sent
 
 

@@ -17,5 +17,5 @@ class Command(BaseCommand):
             user = User.objects.get(username=options["username"])
         except User.DoesNotExist:
             raise CommandError(f"no user named {options['username']!r}") from None
-        _, raw = services.token_create(user=user, name=options["name"])
+        _, raw = services.create_token(user=user, name=options["name"])
         self.stdout.write(raw)

@@ -1,10 +1,11 @@
-"""The channel-layer side of the protocol: group names, frames, and the one pusher.
+"""The live path: group names, frames, and the one sender to the channel layer.
 
-Every push to users goes through this module, and this module is the only one that talks
-to the channel layer. Frames are serialised once here, so each socket only relays a ready
-string. Writers call `push_on_commit` / `signal_on_commit` inside their transaction (they
-register the hook themselves: nothing unsaved is ever pushed); the batching writer, which
-pushes a whole batch after its own commit, calls `push_many`.
+Every frame to users' open tabs goes through this module, and this module is the only one
+that talks to the channel layer ("live", to tell it from Web Push in notifications/webpush).
+Frames are serialised once here, so each socket only relays a ready string. Writers call
+`send_on_commit` / `signal_on_commit` inside their transaction (they register the hook
+themselves: nothing unsaved is ever sent); the batching writer, which sends a whole batch
+after its own commit, calls `send_many`.
 """
 
 import asyncio
@@ -77,38 +78,36 @@ def deleted_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
     return {"type": "deleted", "ids": sorted(ids), "unread_count": unread_count}
 
 
-def push_on_commit(user_id: int, frame: dict[str, Any]) -> None:
+def send_on_commit(user_id: int, frame: dict[str, Any]) -> None:
     """Send `frame` to every socket of the user once the current transaction commits."""
-    transaction.on_commit(partial(push_to_user, user_id, frame), robust=True)
+    transaction.on_commit(partial(send_now, user_id, frame), robust=True)
 
 
-# Frames per `push_many` call in a fan-out: each call has NOTIFICATIONS_PUSH_TIMEOUT to
+# Frames per `send_many` call in a fan-out: each call has NOTIFICATIONS_PUSH_TIMEOUT to
 # itself, and 10,000 group_sends one Redis round trip each take longer than that.
 FANOUT_SLICE = 500
 
 
-def push_many_on_commit(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+def send_many_on_commit(pushes: list[tuple[int, dict[str, Any]]]) -> None:
     """Send many frames (each to every socket of its user) once the transaction commits:
-    one hook for a whole fan-out, in slices, pipelined where the layer can (`push_many`)."""
+    one hook for a whole fan-out, in slices, pipelined where the layer can (`send_many`)."""
     if pushes:
         transaction.on_commit(partial(async_to_sync(_push_slices), pushes), robust=True)
 
 
 async def _push_slices(pushes: list[tuple[int, dict[str, Any]]]) -> None:
-    # A slice that fails (timeout, Redis down) is logged by push_many; the rest still go,
+    # A slice that fails (timeout, Redis down) is logged by send_many; the rest still go,
     # and every message is saved for the recipients' next sync.
     for start in range(0, len(pushes), FANOUT_SLICE):
-        await push_many(pushes[start : start + FANOUT_SLICE])
+        await send_many(pushes[start : start + FANOUT_SLICE])
 
 
 def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
     """Send a control event to every socket of the user once the transaction commits."""
-    transaction.on_commit(
-        partial(signal_user, user_id, {"type": event_type, **fields}), robust=True
-    )
+    transaction.on_commit(partial(signal_now, user_id, {"type": event_type, **fields}), robust=True)
 
 
-async def push_many(pushes: list[tuple[int, dict[str, Any]]]) -> bool:
+async def send_many(pushes: list[tuple[int, dict[str, Any]]]) -> bool:
     """Send frames now, each to every socket of its user: one round trip where the layer
     can pipeline (notifications.layers). Never raises; False when the layer failed."""
     if not pushes:
@@ -124,18 +123,18 @@ async def push_many(pushes: list[tuple[int, dict[str, Any]]]) -> bool:
                 for group, message in messages:
                     await layer.group_send(group, message)
     except Exception:
-        logger.warning("push of %d frames failed", len(messages), exc_info=True)
+        logger.warning("sending %d frames to the layer failed", len(messages), exc_info=True)
         metrics.PUSHES_FAILED.inc(len(messages))
         return False
     return True
 
 
-def push_to_user(user_id: int, frame: dict[str, Any]) -> bool:
-    """Send a frame to every socket of the user now: the hook `push_on_commit` registers."""
+def send_now(user_id: int, frame: dict[str, Any]) -> bool:
+    """Send a frame to every socket of the user now: the hook `send_on_commit` registers."""
     return _send_now(user_id, _relay(frame))
 
 
-def signal_user(user_id: int, event: dict[str, Any]) -> bool:
+def signal_now(user_id: int, event: dict[str, Any]) -> bool:
     """Send a control event now: the hook `signal_on_commit` registers."""
     return _send_now(user_id, event)
 
@@ -150,7 +149,7 @@ def _send_now(user_id: int, message: dict[str, Any]) -> bool:
     try:
         async_to_sync(_group_send)(user_group(user_id), message)
     except Exception:
-        logger.warning("push of %s to user %s failed", message["type"], user_id, exc_info=True)
+        logger.warning("sending %s to user %s failed", message["type"], user_id, exc_info=True)
         metrics.PUSHES_FAILED.inc()
         return False
     return True
