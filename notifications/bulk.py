@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications import live, preferences
-from notifications.models import Message, UnreadCounter
+from notifications.models import UNREAD_NULL, Message, UnreadCounter
 from notifications.validators import InvalidNotification, clean
 
 Push = tuple[int, dict[str, Any]]
@@ -159,21 +159,41 @@ def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[P
     wanted: dict[int, set[int]] = defaultdict(set)
     for user_id, ids in acks:
         wanted[user_id].update(ids)
-    condition = Q()
-    for user_id, ids in wanted.items():
-        # The recipient filter is the ownership check: another user's id changes nothing.
-        condition |= Q(recipient_id=user_id, id__in=ids)
-    changed = set(
-        Message.objects.filter(condition).unread().update_returning_ids(read_at=timezone.now())
-        if wanted
-        else []
-    )
+    changed: set[int] = set()
+    now = timezone.now()
+    # The recipient is in the filter: another user's id changes nothing. Statements of at
+    # most ACK_IDS_PER_STATEMENT ids keep under SQLite's limit on parameters.
+    for owners in _slices(wanted, ACK_IDS_PER_STATEMENT):
+        changed.update(
+            Message.objects.set_returning_ids(
+                values={"read_at": now}, owners=owners, null=UNREAD_NULL
+            )
+        )
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
     counts = _counts({user_id for user_id, ids in by_user.items() if ids})
     pushes = [
         (user_id, live.read_frame(ids, counts[user_id])) for user_id, ids in by_user.items() if ids
     ]
     return [sorted(set(ids) & changed) for _, ids in acks], pushes
+
+
+ACK_IDS_PER_STATEMENT = 5000
+
+
+def _slices(wanted: dict[int, set[int]], limit: int) -> list[dict[int, list[int]]]:
+    """`wanted` cut into pieces of at most `limit` ids (one user's ids may span pieces)."""
+    slices: list[dict[int, list[int]]] = [{}]
+    size = 0
+    for user_id, ids in wanted.items():
+        ordered = sorted(ids)
+        while ordered:
+            if size == limit:
+                slices.append({})
+                size = 0
+            taken, ordered = ordered[: limit - size], ordered[limit - size :]
+            slices[-1][user_id] = taken
+            size += len(taken)
+    return slices
 
 
 def _resolve_users(specs: list[NotifySpec]) -> dict[str, int]:

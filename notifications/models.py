@@ -1,8 +1,12 @@
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import sql
+
+# A message is unread while these are all NULL: `unread()`, `set_returning_ids(null=...)`
+# and the counter's triggers (notifications/counters.py, UNREAD) say the same.
+UNREAD_NULL = {"read_at": True, "archived_at": True}
 
 # The largest id a BigAutoField holds: anything above it is unknown, never an error.
 MAX_ID = 2**63 - 1
@@ -34,7 +38,7 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def unread(self) -> "MessageQuerySet":
         """Unread and not archived: what the badge counts (counters.UNREAD, the same rule)."""
-        return self.filter(read_at__isnull=True, archived_at__isnull=True)
+        return self.filter(**{f"{name}__isnull": True for name in UNREAD_NULL})
 
     def in_inbox(self) -> "MessageQuerySet":
         """The default inbox: every message not archived."""
@@ -43,22 +47,56 @@ class MessageQuerySet(models.QuerySet["Message"]):
     def archived(self) -> "MessageQuerySet":
         return self.filter(archived_at__isnull=False)
 
-    def update_returning_ids(self, **values: Any) -> list[int]:
-        """update(), in one statement that returns the ids of the rows it changed.
+    def set_returning_ids(
+        self,
+        *,
+        values: Mapping[str, Any],
+        owners: Mapping[int, Iterable[int] | None],
+        null: Mapping[str, bool],
+    ) -> list[int]:
+        """Set `values` on the owners' messages, in one statement; the ids it changed.
 
-        `UPDATE ... RETURNING` (PostgreSQL, SQLite 3.35+): the rows are locked and their
-        filter re-checked by the update itself, so two concurrent calls never both claim
-        a row, without a SELECT ... FOR UPDATE and a transaction around it.
+        `owners` maps a user id to the ids of theirs to change (None: all of theirs): the
+        recipient is in the filter, so another user's id changes nothing. `null` maps a
+        column to True (must be NULL) or False (must not be). `UPDATE ... RETURNING`
+        (PostgreSQL, SQLite 3.35+) locks each row and re-checks the filter itself, so two
+        concurrent calls never both claim a row, with no SELECT ... FOR UPDATE before it.
+        Raw SQL because Django has no UPDATE ... RETURNING; built from the model's own
+        field names and prepared values only.
         """
-        query = self.order_by().query.chain(sql.UpdateQuery)
-        query.add_update_values(values)
-        statement, params = query.get_compiler(self.db).as_sql()
-        if not statement:
+        if not owners:
             return []
         connection = connections[self.db]
-        pk = connection.ops.quote_name(self.model._meta.pk.column)
+        quote = connection.ops.quote_name
+        fields = {name: self.model._meta.get_field(name) for name in (*values, *null)}
+        assignments = ", ".join(f"{quote(fields[name].column)} = %s" for name in values)
+        params: list[Any] = [
+            fields[name].get_db_prep_save(value, connection) for name, value in values.items()
+        ]
+        groups = []
+        for user_id, ids in owners.items():
+            if ids is None:
+                groups.append("recipient_id = %s")
+                params.append(user_id)
+            else:
+                ids = list(ids)
+                if not ids:
+                    continue
+                groups.append(f"(recipient_id = %s AND id IN ({', '.join(['%s'] * len(ids))}))")
+                params += [user_id, *ids]
+        if not groups:
+            return []
+        checks = [
+            f"{quote(fields[name].column)} IS {'' if is_null else 'NOT '}NULL"
+            for name, is_null in null.items()
+        ]
+        where = " AND ".join([f"({' OR '.join(groups)})", *checks])
+        table = quote(self.model._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute(f"{statement} RETURNING {pk}", params)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} WHERE {where} RETURNING id",  # noqa: S608
+                params,
+            )
             return sorted(row[0] for row in cursor.fetchall())
 
 

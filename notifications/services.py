@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications import live, preferences, selectors
-from notifications.models import Level, Message, is_id
+from notifications.models import UNREAD_NULL, Level, Message, is_id
 
 # InvalidNotification is re-exported: producers catch services.InvalidNotification.
 from notifications.validators import InvalidNotification as InvalidNotification
@@ -165,12 +165,12 @@ def mark_read(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     wanted = _int_ids(ids)
     if not wanted:
         return []
-    return _mark(user, Message.objects.for_user(user.pk).unread().filter(id__in=wanted))
+    return _mark(user, wanted)
 
 
 def mark_all_read(*, user: AbstractBaseUser) -> list[int]:
     """Mark every unread message of the user read; returns the ids changed."""
-    return _mark(user, Message.objects.for_user(user.pk).unread())
+    return _mark(user, None)
 
 
 def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
@@ -224,11 +224,13 @@ def _int_ids(ids: Iterable[int]) -> set[int]:
     return {i for i in ids if is_id(i)}
 
 
-def _mark(user: AbstractBaseUser, queryset) -> list[int]:
+def _mark(user: AbstractBaseUser, ids: set[int] | None) -> list[int]:
     # The count is read in the update's transaction: the frame carries the total as of
     # this commit, and goes only once it has committed.
     with transaction.atomic():
-        changed = queryset.update_returning_ids(read_at=timezone.now())
+        changed = Message.objects.set_returning_ids(
+            values={"read_at": timezone.now()}, owners={user.pk: ids}, null=UNREAD_NULL
+        )
         if changed:
             count = selectors.unread_count(user_id=user.pk)
             live.send_on_commit(user.pk, live.read_frame(changed, count))
@@ -241,9 +243,12 @@ def archive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     wanted = _int_ids(ids)
     if not wanted:
         return []
-    queryset = Message.objects.for_user(user.pk).filter(id__in=wanted, archived_at__isnull=True)
     with transaction.atomic():
-        changed = queryset.update_returning_ids(archived_at=timezone.now())
+        changed = Message.objects.set_returning_ids(
+            values={"archived_at": timezone.now()},
+            owners={user.pk: wanted},
+            null={"archived_at": True},
+        )
         if changed:
             count = selectors.unread_count(user_id=user.pk)
             live.send_on_commit(user.pk, live.archived_frame(changed, count))
@@ -260,9 +265,10 @@ def unarchive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     wanted = _int_ids(ids)
     if not wanted:
         return []
-    queryset = Message.objects.for_user(user.pk).filter(id__in=wanted, archived_at__isnull=False)
     with transaction.atomic():
-        changed = queryset.update_returning_ids(archived_at=None)
+        changed = Message.objects.set_returning_ids(
+            values={"archived_at": None}, owners={user.pk: wanted}, null={"archived_at": False}
+        )
         if changed:
             count = selectors.unread_count(user_id=user.pk)
             for message in Message.objects.filter(id__in=changed).unread().order_by("id"):
