@@ -34,7 +34,11 @@ class Session:
         request = urllib.request.Request(
             self.base_url + path,
             data=urllib.parse.urlencode(data or {}).encode(),
-            headers={"X-CSRFToken": self.cookies.get("csrftoken", "")},
+            # A script, like home.js: it asks for JSON rather than the no-JavaScript redirect.
+            headers={
+                "X-CSRFToken": self.cookies.get("csrftoken", ""),
+                "Accept": "application/json",
+            },
             method="POST",
         )
         try:
