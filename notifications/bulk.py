@@ -46,26 +46,51 @@ class Refused:
     detail: str
 
 
-def notify_many(specs: list[NotifySpec]) -> tuple[list[Stored | Refused], list[Push]]:
-    """Store every valid spec (once per recipient and source_id); refuse the others alone."""
+def resolve(specs: list[NotifySpec]) -> list[NotifySpec | Refused]:
+    """Each spec for a `user_id` with its content cleaned, or why it is refused (one query)."""
     users = _resolve_users(specs)
-    results: list[Any] = [None] * len(specs)
-    rows: list[tuple[int, Message]] = []
-    for index, spec in enumerate(specs):
+    resolved: list[NotifySpec | Refused] = []
+    for spec in specs:
         user_id = users.get(spec.username) if spec.username is not None else spec.user_id
         if user_id is None:
-            results[index] = Refused("unknown_user", f"unknown user {str(spec.username)[:150]!r}")
+            resolved.append(Refused("unknown_user", f"unknown user {str(spec.username)[:150]!r}"))
             continue
         try:
             text, level, link = clean(spec.text, spec.level, spec.link)
         except InvalidNotification as exc:
-            results[index] = Refused("invalid_notification", str(exc))
+            resolved.append(Refused("invalid_notification", str(exc)))
+            continue
+        resolved.append(
+            NotifySpec(text=text, user_id=user_id, level=level, link=link, source_id=spec.source_id)
+        )
+    return resolved
+
+
+def notify_many(
+    specs: list[NotifySpec], *, repeats_possible: bool = True
+) -> tuple[list[Stored | Refused], list[Push]]:
+    """Store every valid spec (once per recipient and source_id); refuse the others alone.
+
+    `repeats_possible=False` is for callers that already made each source_id unique (the
+    SNS batch claims MessageIds first): no lookup of earlier rows, and a repeat that still
+    slips through fails the batch on the unique constraint, to be run again one by one.
+    """
+    results: list[Any] = [None] * len(specs)
+    rows: list[tuple[int, Message]] = []
+    for index, spec in enumerate(resolve(specs)):
+        if isinstance(spec, Refused):
+            results[index] = spec
             continue
         message = Message(
-            recipient_id=user_id, text=text, level=level, link=link, source_id=spec.source_id
+            recipient_id=spec.user_id,
+            text=spec.text,
+            level=spec.level,
+            link=spec.link,
+            source_id=spec.source_id,
         )
         rows.append((index, message))
-    rows = _drop_repeats(rows, results)
+    if repeats_possible:
+        rows = _drop_repeats(rows, results)
     # Sorted by recipient, so concurrent batches take the counter rows' locks in one
     # order (no deadlock between two processes' batches on PostgreSQL).
     rows.sort(key=lambda pair: pair[1].recipient_id)

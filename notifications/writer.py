@@ -20,6 +20,7 @@ its own; kinds live with the app that owns the rows (notifications.bulk, webhook
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -92,10 +93,18 @@ class Writer:
         finally:
             self.task = None
 
+    def _more_waiting(self) -> bool:
+        # Read from the writer's thread at the end of a batch: a list's length is safe to
+        # read there, and a stale answer only costs one connection check-out or one idle
+        # connection kept until the next batch.
+        return bool(self.pending)
+
     async def _run(self, batch: list[_Job]) -> None:
         metrics.WRITER_BATCH.observe(len(batch))
         try:
-            outcomes, pushes = await self.loop.run_in_executor(self.thread, _write, batch)
+            outcomes, pushes = await self.loop.run_in_executor(
+                self.thread, _write, batch, self._more_waiting
+            )
         except Exception as exc:  # _write answers per job; this is a bug or a dead thread
             logger.exception("writer batch of %d failed", len(batch))
             for job in batch:
@@ -116,20 +125,30 @@ class Writer:
                 job.future.set_exception(value)
 
 
-def _write(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
-    """In the writer's thread: the batch in one transaction, else job by job."""
-    close_old_connections()
+def _write(
+    batch: list[_Job], more_waiting: Callable[[], bool]
+) -> tuple[list[tuple[bool, Any]], list[Push]]:
+    """In the writer's thread: the batch in one transaction, else job by job.
+
+    While more jobs wait, the thread keeps its connection for the next batch (no check-out
+    from the pool, no health check round trip); once the queue is empty, or after any
+    failure, the connection goes back, as a request's does.
+    """
+    failed = True
     try:
         for attempt in range(RETRIES):
             try:
-                return _write_batch(batch)
+                result = _write_batch(batch)
+                failed = False
+                return result
             except DatabaseError as exc:
                 if not _retryable(exc) or attempt == RETRIES - 1:
                     logger.info("batch of %d failed (%s); one by one", len(batch), exc)
                     break
         return _write_each(batch)
     finally:
-        close_old_connections()
+        if failed or not more_waiting():
+            close_old_connections()
 
 
 def _write_batch(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:

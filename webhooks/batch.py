@@ -1,9 +1,10 @@
 """SNS `{"notify": ...}` deliveries as batching-writer jobs (notifications.writer).
 
-Many verified deliveries share one transaction: one multi-row insert claims their
-MessageIds (`ON CONFLICT DO NOTHING RETURNING`: a MessageId already claimed, by an
-earlier batch or another process, comes back as a duplicate), one insert stores their
-messages (notifications.bulk), and one update records each outcome. A batch that fails
+Many verified deliveries share one transaction: their recipients are looked up in one
+query and every outcome decided first; one multi-row insert then claims their MessageIds
+with those outcomes (`ON CONFLICT DO NOTHING RETURNING`: a MessageId already claimed, by
+an earlier batch or another process, comes back as a duplicate), and one insert stores
+their messages (notifications.bulk). A batch that fails
 is run again delivery by delivery through `services.process_envelope`, the classic path.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from notifications.bulk import NotifySpec, Push, notify_many
+from notifications.bulk import NotifySpec, Push, notify_many, resolve
 from webhooks import services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 from webhooks.services import Dispatched, Outcome
@@ -23,29 +24,36 @@ logger = logging.getLogger(__name__)
 
 class SNSNotifyKind:
     def run_batch(self, envelopes: list[sns.Envelope]) -> tuple[list[Outcome], list[Push]]:
-        claimed = _claim(envelopes)
+        unique = list({e.message_id: e for e in envelopes}.values())
+        # Every outcome is known before the claim, so each row is written once, with it.
         dispatched: dict[str, Dispatched] = {}
-        specs: list[tuple[str, NotifySpec]] = []
-        for envelope in envelopes:
-            if envelope.message_id not in claimed or envelope.message_id in dispatched:
-                continue
-            payload = services.direct_notify(envelope)
-            spec = services.notify_spec(payload or {}, message_id=envelope.message_id)
+        parsed: dict[str, NotifySpec] = {}
+        for envelope in unique:
+            payload = services.direct_notify(envelope) or {}
+            spec = services.notify_spec(payload, message_id=envelope.message_id)
             if isinstance(spec, str):
                 dispatched[envelope.message_id] = Dispatched(False, spec)
             else:
-                dispatched[envelope.message_id] = Dispatched(True, "")
-                specs.append((envelope.message_id, spec))
-        results, pushes = notify_many([spec for _, spec in specs])
-        for (message_id, _), result in zip(specs, results, strict=True):
-            dispatched[message_id] = services.stored_summary(result)
-        _record(envelopes, claimed, dispatched)
+                parsed[envelope.message_id] = spec
+        ready: dict[str, NotifySpec] = {}
+        for message_id, spec in zip(parsed, resolve(list(parsed.values())), strict=True):
+            if isinstance(spec, NotifySpec):
+                ready[message_id] = spec
+            dispatched[message_id] = services.stored_summary(spec)
+        claimed = _claim(unique, dispatched)
+        # Claimed MessageIds are unique, so their source_ids need no lookup of earlier rows.
+        _, pushes = notify_many(
+            [spec for message_id, spec in ready.items() if message_id in claimed],
+            repeats_possible=False,
+        )
+        _keep_unmatched(unique, claimed, dispatched)
         outcomes = []
         answered: set[str] = set()
         for envelope in envelopes:
             message_id = envelope.message_id
-            # A MessageId twice in one batch: the first one claims it, the rest repeat it.
-            if message_id in dispatched and message_id not in answered:
+            # Claimed by this batch, once: a MessageId twice in it is a duplicate the
+            # second time, as is one claimed before (another batch, another process).
+            if message_id in claimed and message_id not in answered:
                 answered.add(message_id)
                 outcomes.append(Outcome(message_id, False, dispatched[message_id].summary))
             else:
@@ -60,53 +68,48 @@ class SNSNotifyKind:
 SNS_NOTIFY = SNSNotifyKind()
 
 
-def _claim(envelopes: list[sns.Envelope]) -> dict[str, int]:
-    """Insert a ProcessedMessage per new MessageId; {MessageId: row id} of those inserted."""
-    unique = list({e.message_id: e for e in envelopes}.values())
+def _claim(unique: list[sns.Envelope], dispatched: dict[str, Dispatched]) -> set[str]:
+    """Insert a ProcessedMessage, with its outcome, per new MessageId; those inserted."""
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     params: list[Any] = []
     for envelope in unique:
         sent_at = ops.adapt_datetimefield_value(envelope.sent_at)
-        params += [envelope.message_id, envelope.type, envelope.topic_arn, sent_at, now, ""]
+        outcome = dispatched[envelope.message_id].summary[:300]
+        params += [envelope.message_id, envelope.type, envelope.topic_arn, sent_at, now, outcome]
     table = ops.quote_name(ProcessedMessage._meta.db_table)
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(unique))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (message_id, type, topic_arn, sent_at, received_at, outcome) "  # noqa: S608
-            f"VALUES {rows} ON CONFLICT (message_id) DO NOTHING RETURNING message_id, id",
+            f"VALUES {rows} ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
             params,
         )
-        return dict(cursor.fetchall())
+        return {row[0] for row in cursor.fetchall()}
 
 
-def _record(
-    envelopes: list[sns.Envelope], claimed: dict[str, int], dispatched: dict[str, Dispatched]
+def _keep_unmatched(
+    unique: list[sns.Envelope], claimed: set[str], dispatched: dict[str, Dispatched]
 ) -> None:
-    by_id = {e.message_id: e for e in envelopes}
-    rows = [
-        ProcessedMessage(pk=pk, outcome=dispatched[message_id].summary[:300])
-        for message_id, pk in claimed.items()
-    ]
-    ProcessedMessage.objects.bulk_update(rows, ["outcome"])
     unmatched = []
-    for message_id, result in dispatched.items():
-        if result.matched:
+    for envelope in unique:
+        result = dispatched[envelope.message_id]
+        if envelope.message_id not in claimed or result.matched:
             continue
-        envelope = by_id[message_id]
         logger.warning(
             "SNS notification %s from %s kept as unmatched: %s",
-            message_id,
+            envelope.message_id,
             envelope.topic_arn,
             result.summary,
         )
         unmatched.append(
             UnmatchedMessage(
-                message_id=message_id,
+                message_id=envelope.message_id,
                 topic_arn=envelope.topic_arn,
                 subject=(envelope.subject or "")[:100],
                 message=envelope.message,
                 reason=result.summary[:500],
             )
         )
-    UnmatchedMessage.objects.bulk_create(unmatched)
+    if unmatched:
+        UnmatchedMessage.objects.bulk_create(unmatched)

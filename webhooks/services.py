@@ -191,9 +191,9 @@ def notify_spec(payload: dict[str, Any], *, message_id: str) -> NotifySpec | str
     )
 
 
-def stored_summary(result: Stored | Refused) -> Dispatched:
-    """How a direct notify ended, as kept in ProcessedMessage.outcome."""
-    if isinstance(result, Stored):
+def stored_summary(result: Stored | NotifySpec | Refused) -> Dispatched:
+    """How a direct notify ends (stored, or resolved to be), as ProcessedMessage.outcome."""
+    if isinstance(result, (Stored, NotifySpec)):
         return Dispatched(True, f"notified user {result.user_id}")
     if result.code == "unknown_user":
         return Dispatched(False, result.detail)
