@@ -7,22 +7,10 @@ import pytest
 from django.test import Client
 
 from accounts.services import create_token
-from notifications import live, selectors, services
+from notifications import selectors, services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pushed(monkeypatch):
-    sent: list[tuple[int, dict]] = []
-
-    def fake_push(user_id: int, frame: dict) -> bool:
-        sent.append((user_id, json.loads(live.encode(frame))))  # as Redis would carry it
-        return True
-
-    monkeypatch.setattr(live, "send_now", fake_push)
-    return sent
 
 
 def test_archive_hides_keeps_uncounts_and_tells_every_tab(

@@ -1,25 +1,11 @@
 """mark_unread and mark_seen: own rows only, pushes after commit."""
 
-import json
-
 import pytest
 
-from notifications import live, services
+from notifications import services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pushed(monkeypatch):
-    sent: list[tuple[int, dict]] = []
-
-    def fake_push(user_id: int, frame: dict) -> bool:
-        sent.append((user_id, json.loads(live.encode(frame))))  # as Redis would carry it
-        return True
-
-    monkeypatch.setattr(live, "send_now", fake_push)
-    return sent
 
 
 def test_mark_unread_pushes_a_notification_frame_per_message(

@@ -1,5 +1,4 @@
 import asyncio
-import json
 import threading
 import time
 
@@ -11,19 +10,6 @@ from notifications import live, services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pushed(monkeypatch):
-    """Frames pushed through the one pusher, after a JSON round trip as Redis would do."""
-    sent: list[tuple[int, dict]] = []
-
-    def fake_push(user_id: int, frame: dict) -> bool:
-        sent.append((user_id, json.loads(live.encode(frame))))
-        return True
-
-    monkeypatch.setattr(live, "send_now", fake_push)
-    return sent
 
 
 def test_notify_saves_and_pushes_after_commit(alice, pushed, django_capture_on_commit_callbacks):
