@@ -80,6 +80,15 @@ class FailureLimiter:
 limiter = FailureLimiter()
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The credential of an `Authorization: Bearer` header: None when there is no header,
+    "" for another scheme (refused like a wrong token, never taken as a bare token)."""
+    if authorization is None:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
 def token_for_bearer(raw: str, *, address: str | None) -> ApiToken | None:
     """The usable token for `raw`, or None (a failure, counted against `address`).
 

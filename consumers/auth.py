@@ -4,15 +4,14 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.auth import TooManyFailures, token_for_bearer
+from accounts.auth import TooManyFailures, bearer_token, token_for_bearer
 
 
 def _bearer(scope: dict[str, Any]) -> str | None:
-    """The bearer token from the Authorization header; "" for another scheme; None if absent."""
+    """The bearer token of the handshake (accounts.auth.bearer_token)."""
     for name, value in scope.get("headers", []):
         if name == b"authorization":
-            scheme, _, credentials = value.decode("latin1").partition(" ")
-            return credentials.strip() if scheme.lower() == "bearer" else ""
+            return bearer_token(value.decode("latin1"))
     return None
 
 

@@ -19,7 +19,7 @@ from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.auth import TooManyFailures, secret_matches, token_for_bearer
+from accounts.auth import TooManyFailures, bearer_token, secret_matches, token_for_bearer
 from notifications import bulk, preferences, selectors, services, validators, writer
 from notifications.models import Message, parse_ids
 from notifications.views import parse_cursor
@@ -64,12 +64,7 @@ def _csrf_failure(request: HttpRequest) -> str | None:
 
 
 def _bearer(request: HttpRequest) -> str | None:
-    """The token of an `Authorization: Bearer` header, "" if malformed, None if absent."""
-    header = request.headers.get("Authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+    return bearer_token(request.headers.get("Authorization"))
 
 
 def api_view(*methods: str) -> Callable[[View], View]:
@@ -293,14 +288,19 @@ async def notify(request: HttpRequest) -> JsonResponse:
     try:
         result = await writer.submit(bulk.NOTIFY, spec)
     except (writer.Overloaded, DatabaseError) as exc:
-        logger.warning("notify API: refused with 503 (%s)", type(exc).__name__)
-        response = error(503, "unavailable", "try again later")
-        response["Retry-After"] = str(settings.NOTIFICATIONS_RETRY_AFTER)
-        return response
+        return _unavailable(exc)
     if isinstance(result, bulk.Refused):
         status = 404 if result.code == "unknown_user" else 400
         return error(status, result.code, "" if status == 404 else result.detail)
     return JsonResponse({"id": result.message_id}, status=201)
+
+
+def _unavailable(exc: Exception) -> JsonResponse:
+    """503 with Retry-After: the writer is full or the database is down; nothing was stored."""
+    logger.warning("notify API: refused with 503 (%s)", type(exc).__name__)
+    response = error(503, "unavailable", "try again later")
+    response["Retry-After"] = str(settings.NOTIFICATIONS_RETRY_AFTER)
+    return response
 
 
 MAX_NOTIFY_USERS = 10_000
@@ -351,10 +351,7 @@ async def _notify_many(
     except services.InvalidNotification as exc:
         return error(400, "invalid_notification", str(exc))
     except DatabaseError as exc:
-        logger.warning("notify API: fan-out refused with 503 (%s)", type(exc).__name__)
-        response = error(503, "unavailable", "try again later")
-        response["Retry-After"] = str(settings.NOTIFICATIONS_RETRY_AFTER)
-        return response
+        return _unavailable(exc)
     return JsonResponse({"recipients": result.recipients, "created": result.created}, status=201)
 
 

@@ -10,12 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import live, preferences
-from notifications.models import UNREAD_NULL, Message, UnreadCounter
+from notifications import live, preferences, selectors
+from notifications.models import UNREAD_NULL, Message
 from notifications.validators import InvalidNotification, clean
 
 Push = tuple[int, dict[str, Any]]
@@ -48,7 +47,9 @@ class Refused:
 
 def resolve(specs: list[NotifySpec]) -> list[NotifySpec | Refused]:
     """Each spec for a `user_id` with its content cleaned, or why it is refused (one query)."""
-    users = _resolve_users(specs)
+    users = selectors.active_ids_by_username(
+        spec.username for spec in specs if spec.username is not None
+    )
     resolved: list[NotifySpec | Refused] = []
     for spec in specs:
         user_id = users.get(spec.username) if spec.username is not None else spec.user_id
@@ -102,12 +103,19 @@ def notify_many(
             first = results[result.index]
             assert isinstance(first, Stored)
             results[index] = Stored(first.message_id, first.user_id, created=False)
-    recipients = {m.recipient_id for m in created}
-    counts = _counts(recipients)
-    # One query for the batch: whose preferences hold the toast of which level.
-    snapshots = preferences.snapshots_for(recipients) if recipients else {}
+    return results, sorted_frames(created)
+
+
+def sorted_frames(messages: list[Message]) -> list[Push]:
+    """The `notification` frame of each message, oldest first, with its user's unread total
+    and `toast: false` where their preferences hold it: two queries, whatever the count."""
+    recipients = {m.recipient_id for m in messages}
+    if not recipients:
+        return []
+    counts = selectors.unread_counts(recipients)
+    snapshots = preferences.snapshots_for(recipients)
     now = timezone.now()
-    pushes = [
+    return [
         (
             m.recipient_id,
             live.notification_frame(
@@ -116,9 +124,8 @@ def notify_many(
                 toast=snapshots[m.recipient_id].shows_toast(m.level, now),
             ),
         )
-        for m in sorted(created, key=lambda m: m.pk)
+        for m in sorted(messages, key=lambda m: m.pk)
     ]
-    return results, pushes
 
 
 # Recipients per statement in a fan-out: far below SQLite's 32766 bound parameters, and
@@ -146,7 +153,6 @@ def notify_users(
     ordered = sorted(set(user_ids))  # one lock order for the counter rows, as above
     created = 0
     pushes: list[Push] = []
-    now = timezone.now()
     for start in range(0, len(ordered), FANOUT_CHUNK):
         chunk = ordered[start : start + FANOUT_CHUNK]
         if source_id:
@@ -163,19 +169,7 @@ def notify_users(
             for user_id in chunk
         )
         created += len(messages)
-        counts = _counts(set(chunk))
-        snapshots = preferences.snapshots_for(chunk)
-        pushes.extend(
-            (
-                m.recipient_id,
-                live.notification_frame(
-                    m.to_payload(),
-                    counts[m.recipient_id],
-                    toast=snapshots[m.recipient_id].shows_toast(m.level, now),
-                ),
-            )
-            for m in messages
-        )
+        pushes.extend(sorted_frames(messages))
     return FanOut(recipients=len(ordered), created=created), pushes
 
 
@@ -195,7 +189,7 @@ def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[P
             )
         )
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
-    counts = _counts({user_id for user_id, ids in by_user.items() if ids})
+    counts = selectors.unread_counts({user_id for user_id, ids in by_user.items() if ids})
     pushes = [
         (user_id, live.read_frame(ids, counts[user_id])) for user_id, ids in by_user.items() if ids
     ]
@@ -219,16 +213,6 @@ def _slices(wanted: dict[int, set[int]], limit: int) -> list[dict[int, list[int]
             slices[-1][user_id] = taken
             size += len(taken)
     return slices
-
-
-def _resolve_users(specs: list[NotifySpec]) -> dict[str, int]:
-    names = {spec.username for spec in specs if spec.username is not None}
-    if not names:
-        return {}
-    model = get_user_model()
-    field = model.USERNAME_FIELD
-    found = model._default_manager.filter(**{f"{field}__in": names, "is_active": True})
-    return dict(found.values_list(field, "pk"))
 
 
 def _drop_repeats(rows: list[tuple[int, Message]], results: list[Any]) -> list[tuple[int, Message]]:
@@ -263,13 +247,6 @@ def _drop_repeats(rows: list[tuple[int, Message]], results: list[Any]) -> list[t
 @dataclass(frozen=True)
 class _Later:
     index: int
-
-
-def _counts(user_ids: set[int]) -> dict[int, int]:
-    counts = dict(
-        UnreadCounter.objects.filter(user_id__in=user_ids).values_list("user_id", "unread")
-    )
-    return {user_id: counts.get(user_id, 0) for user_id in user_ids}
 
 
 class NotifyKind:

@@ -1,19 +1,28 @@
 """Read-only queries for views, the consumer and the context processor."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 
 from notifications.models import Message, UnreadCounter, is_id
 
 
 def unread_count(*, user_id: int) -> int:
     """The user's unread total: the counter the database keeps (notifications/counters.py)."""
-    row = UnreadCounter.objects.filter(user_id=user_id).values_list("unread", flat=True).first()
-    return row or 0
+    return unread_counts({user_id})[user_id]
+
+
+def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
+    """{user id: unread total} for many users, in one query (0 for a user with no row)."""
+    user_ids = set(user_ids)
+    counts = dict(
+        UnreadCounter.objects.filter(user_id__in=user_ids).values_list("user_id", "unread")
+    )
+    return {user_id: counts.get(user_id, 0) for user_id in user_ids}
 
 
 def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
@@ -82,9 +91,15 @@ def message_for_user(*, user_id: int, message_id: int) -> Message | None:
     return Message.objects.for_user(user_id).filter(pk=message_id).first()
 
 
-def recipient_by_username(*, username: str) -> AbstractBaseUser | None:
-    """The active user with this username, for producers that name users (the notify API)."""
-    return get_user_model().objects.filter(username=username, is_active=True).first()
+def active_ids_by_username(names: Iterable[str]) -> dict[str, int]:
+    """{username: id} of the active users among `names`, in one query."""
+    names = set(names)
+    if not names:
+        return {}
+    model = get_user_model()
+    field = model.USERNAME_FIELD
+    found = model._default_manager.filter(**{f"{field}__in": names, "is_active": True})
+    return dict(found.values_list(field, "pk"))
 
 
 class UnknownRecipients(LookupError):
@@ -103,9 +118,8 @@ def recipient_ids(
         if not Group.objects.filter(name=group).exists():
             raise UnknownRecipients(f"unknown group {group[:150]!r}")
         return list(users.filter(groups__name=group).order_by("pk").values_list("pk", flat=True))
-    field = get_user_model().USERNAME_FIELD
     wanted = set(usernames or [])
-    found = dict(users.filter(**{f"{field}__in": wanted}).values_list(field, "pk"))
+    found = active_ids_by_username(wanted)
     missing = sorted(wanted - found.keys())
     if missing:
         shown = ", ".join(repr(name[:150]) for name in missing[:5])

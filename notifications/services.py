@@ -8,21 +8,17 @@ users goes through notifications/live.py, after commit.
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import live, preferences, selectors
+from notifications import bulk, live, selectors
 from notifications.models import UNREAD_NULL, Level, Message, is_id
 
 # InvalidNotification is re-exported: producers catch services.InvalidNotification.
 from notifications.validators import InvalidNotification as InvalidNotification
 from notifications.validators import clean
-
-if TYPE_CHECKING:
-    from notifications.bulk import FanOut
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +91,9 @@ def edit_message(*, message_id: int, text: str, level: str, link: str) -> Messag
 
 def _push_message(message: Message) -> None:
     # In the writing transaction: the frame carries the count as of this commit, and is
-    # sent only once it has committed (live.send_on_commit).
-    user_id = message.recipient_id
-    count = selectors.unread_count(user_id=user_id)
-    toast = preferences.snapshot_for(user_id).shows_toast(message.level, timezone.now())
-    live.send_on_commit(user_id, live.notification_frame(message.to_payload(), count, toast=toast))
+    # sent only once it has committed (live.send_on_commit). The same frame as a batch's.
+    for user_id, frame in bulk.sorted_frames([message]):
+        live.send_on_commit(user_id, frame)
 
 
 def notify_users(
@@ -109,11 +103,9 @@ def notify_users(
     level: str = Level.INFO,
     link: str = "",
     source_id: str | None = None,
-) -> "FanOut":
+) -> bulk.FanOut:
     """Store one message for each user (once per user and source_id) in batched inserts,
     and push each user theirs after commit. Names resolve with selectors.recipient_ids."""
-    from notifications import bulk  # bulk builds on this module's validation
-
     with transaction.atomic():
         result, pushes = bulk.notify_users(
             user_ids, text=text, level=level, link=link, source_id=source_id

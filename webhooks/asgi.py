@@ -19,8 +19,7 @@ from notifications import writer
 from notifications.writer import Overloaded
 from webhooks import certs, services, sns
 from webhooks.batch import SNS_NOTIFY
-from webhooks.errors import TooLarge
-from webhooks.views import answer, declared_length, too_large
+from webhooks.views import answer, check_size, declared_length, too_large
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +49,7 @@ class SNSWebhookApp:
 
 
 async def _deliver(body: bytes, headers: dict[str, str], declared: int) -> services.Outcome:
-    if too_large(declared) or len(body) > sns.MAX_BODY_BYTES:
-        raise TooLarge(f"body over {sns.MAX_BODY_BYTES} bytes (Content-Length {declared})")
+    check_size(body, declared)
     try:
         # On the loop: parsing and the signature check need no thread while the signing
         # certificate is pinned or cached, which is every delivery but the first.

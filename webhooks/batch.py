@@ -4,11 +4,10 @@ Many verified deliveries share one transaction: their recipients are looked up i
 query and every outcome decided first; one multi-row insert then claims their MessageIds
 with those outcomes (`ON CONFLICT DO NOTHING RETURNING`: a MessageId already claimed, by
 an earlier batch or another process, comes back as a duplicate), and one insert stores
-their messages (notifications.bulk). A batch that fails
-is run again delivery by delivery through `services.process_envelope`, the classic path.
+their messages (notifications.bulk). A batch that fails is run again delivery by
+delivery through `services.process_envelope`, the classic path.
 """
 
-import logging
 from typing import Any
 
 from django.db import connection
@@ -18,8 +17,6 @@ from notifications.bulk import NotifySpec, Push, notify_many, resolve
 from webhooks import services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 from webhooks.services import Dispatched, Outcome
-
-logger = logging.getLogger(__name__)
 
 
 class SNSNotifyKind:
@@ -91,25 +88,10 @@ def _claim(unique: list[sns.Envelope], dispatched: dict[str, Dispatched]) -> set
 def _keep_unmatched(
     unique: list[sns.Envelope], claimed: set[str], dispatched: dict[str, Dispatched]
 ) -> None:
-    unmatched = []
-    for envelope in unique:
-        result = dispatched[envelope.message_id]
-        if envelope.message_id not in claimed or result.matched:
-            continue
-        logger.warning(
-            "SNS notification %s from %s kept as unmatched: %s",
-            envelope.message_id,
-            envelope.topic_arn,
-            result.summary,
-        )
-        unmatched.append(
-            UnmatchedMessage(
-                message_id=envelope.message_id,
-                topic_arn=envelope.topic_arn,
-                subject=(envelope.subject or "")[:100],
-                message=envelope.message,
-                reason=result.summary[:500],
-            )
-        )
-    if unmatched:
-        UnmatchedMessage.objects.bulk_create(unmatched)
+    rows = [
+        services.unmatched(envelope, dispatched[envelope.message_id].summary)
+        for envelope in unique
+        if envelope.message_id in claimed and not dispatched[envelope.message_id].matched
+    ]
+    if rows:
+        UnmatchedMessage.objects.bulk_create(rows)

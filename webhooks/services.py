@@ -108,20 +108,25 @@ def _dispatch(envelope: sns.Envelope) -> str:
         return "unsubscribe confirmation logged"
     result = dispatch_message(message_id=envelope.message_id, message=envelope.message)
     if not result.matched:
-        logger.warning(
-            "SNS notification %s from %s kept as unmatched: %s",
-            envelope.message_id,
-            envelope.topic_arn,
-            result.summary,
-        )
-        UnmatchedMessage.objects.create(
-            message_id=envelope.message_id,
-            topic_arn=envelope.topic_arn,
-            subject=(envelope.subject or "")[:100],
-            message=envelope.message,
-            reason=result.summary[:500],
-        )
+        unmatched(envelope, result.summary).save()
     return result.summary
+
+
+def unmatched(envelope: sns.Envelope, reason: str) -> UnmatchedMessage:
+    """The row that keeps a Notification nothing applied to, for re-drive (logged once)."""
+    logger.warning(
+        "SNS notification %s from %s kept as unmatched: %s",
+        envelope.message_id,
+        envelope.topic_arn,
+        reason,
+    )
+    return UnmatchedMessage(
+        message_id=envelope.message_id,
+        topic_arn=envelope.topic_arn,
+        subject=(envelope.subject or "")[:100],
+        message=envelope.message,
+        reason=reason[:500],
+    )
 
 
 def dispatch_message(*, message_id: str, message: str) -> Dispatched:

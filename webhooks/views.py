@@ -40,14 +40,13 @@ def respond(*, body: bytes, headers: Mapping[str, str], declared: int = 0) -> tu
     `body` holds at most MAX_BODY_BYTES + 1 bytes: one byte over the cap is enough to know.
     """
     try:
-        if too_large(declared) or len(body) > sns.MAX_BODY_BYTES:
-            raise TooLarge(f"body over {sns.MAX_BODY_BYTES} bytes (Content-Length {declared})")
+        check_size(body, declared)
         outcome = services.receive_delivery(body=body, headers=headers)
     except Exception as exc:
         if (refused := refusal(exc)) is None:
             raise
         return refused
-    return 200, "duplicate\n" if outcome.duplicate else "ok\n"
+    return accepted(outcome)
 
 
 async def answer(deliver: Callable[[], Awaitable[services.Outcome]]) -> tuple[int, str]:
@@ -59,6 +58,16 @@ async def answer(deliver: Callable[[], Awaitable[services.Outcome]]) -> tuple[in
             logger.exception("SNS delivery failed")
             return 500, ""
         return refused
+    return accepted(outcome)
+
+
+def check_size(body: bytes, declared: int) -> None:
+    """TooLarge (413) when the declared length or the body read is over the cap."""
+    if too_large(declared) or len(body) > sns.MAX_BODY_BYTES:
+        raise TooLarge(f"body over {sns.MAX_BODY_BYTES} bytes (Content-Length {declared})")
+
+
+def accepted(outcome: services.Outcome) -> tuple[int, str]:
     return 200, "duplicate\n" if outcome.duplicate else "ok\n"
 
 

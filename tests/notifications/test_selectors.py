@@ -77,13 +77,6 @@ def test_message_for_user_hides_other_users_rows(alice, bob):
     assert Message.objects.count() == 1
 
 
-def test_recipient_by_username_only_active_users(alice, make_user):
-    make_user("gone", is_active=False)
-    assert selectors.recipient_by_username(username="alice") == alice
-    assert selectors.recipient_by_username(username="gone") is None
-    assert selectors.recipient_by_username(username="nobody") is None
-
-
 @hyp_settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
