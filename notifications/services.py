@@ -9,6 +9,7 @@ users goes through notifications/live.py, after commit.
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -161,8 +162,29 @@ def mark_read(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
 
 
 def mark_all_read(*, user: AbstractBaseUser) -> list[int]:
-    """Mark every unread message of the user read; returns the ids changed."""
-    return _mark(user, None)
+    """Mark every unread message of the user read; returns the ids changed.
+
+    In slices of NOTIFICATIONS_BULK_SLICE messages, oldest first, each its own transaction
+    with its own `read` frame: no lock (the user's counter row above all) is held for the
+    whole job, so the batching writer and other requests wait at most one slice. Messages
+    that arrive meanwhile stay unread, as if they came just after.
+    """
+    mine = Message.objects.for_user(user.pk)
+    newest = mine.order_by("-id").values_list("id", flat=True).first()
+    changed: list[int] = []
+    after = 0
+    while newest is not None:
+        ids = list(
+            mine.unread()
+            .filter(id__gt=after, id__lte=newest)
+            .order_by("id")
+            .values_list("id", flat=True)[: settings.NOTIFICATIONS_BULK_SLICE]
+        )
+        if not ids:
+            break
+        changed += _mark(user, set(ids))
+        after = ids[-1]
+    return changed
 
 
 def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
@@ -216,7 +238,7 @@ def _int_ids(ids: Iterable[int]) -> set[int]:
     return {i for i in ids if is_id(i)}
 
 
-def _mark(user: AbstractBaseUser, ids: set[int] | None) -> list[int]:
+def _mark(user: AbstractBaseUser, ids: set[int]) -> list[int]:
     # The count is read in the update's transaction: the frame carries the total as of
     # this commit, and goes only once it has committed.
     with transaction.atomic():

@@ -381,3 +381,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"daphne": {"level": "WARNING"}},
 }
+
+# --- Limits against one user or one client stalling everyone (docs/reliability.md) ---
+# Messages one bulk change (mark all read, a fan-out job's step) writes per transaction:
+# each slice commits on its own, so no lock is held for the whole job.
+NOTIFICATIONS_BULK_SLICE = env_int("NOTIFICATIONS_BULK_SLICE", 1000)
+# PostgreSQL: seconds a batch of the batching writer may wait for a row lock held outside
+# it (a user's long write); past it the batch runs job by job, and a job still waiting
+# fails alone (its producer answers 503), so other users' jobs go through.
+NOTIFICATIONS_WRITER_LOCK_TIMEOUT = env_float("NOTIFICATIONS_WRITER_LOCK_TIMEOUT", 1.0)
+# Test notifications (POST /notifications/test/) one user may send per window (seconds).
+NOTIFICATIONS_TEST_LIMIT = env_int("NOTIFICATIONS_TEST_LIMIT", 30)
+NOTIFICATIONS_TEST_WINDOW = env_float("NOTIFICATIONS_TEST_WINDOW", 60.0)
