@@ -185,4 +185,5 @@ async def test_a_job_waiting_on_a_users_lock_fails_alone_and_others_go_through(
     finally:
         release.set()
         await holder
-    assert await database_sync_to_async(lambda: Message.objects.filter(text="to bob").count())() == 0
+    to_bob = database_sync_to_async(lambda: Message.objects.filter(text="to bob").count())
+    assert await to_bob() == 0
