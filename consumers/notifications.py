@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from accounts.selectors import token_is_usable
-from consumers import metrics, shutdown
+from consumers import binding, metrics, shutdown
 from consumers.credentials import session_fingerprint
 from consumers.watch import watch
 from notifications import bulk, live, selectors, services, writer
@@ -95,6 +95,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         if not authenticated:
             await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        if binding.wrong_user(self.scope, user.pk):
+            await self.send_frame(binding.WRONG_USER_FRAME)
+            await self.close(code=binding.CLOSE_WRONG_USER)
             return
         if not reserved:
             await self.send_frame(
