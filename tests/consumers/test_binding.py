@@ -14,9 +14,7 @@ async def close_layer():
         yield
 
 
-async def test_a_page_of_alice_reconnecting_with_bobs_cookie_is_closed_with_4409(
-    layer, alice, bob
-):
+async def test_a_page_of_alice_reconnecting_with_bobs_cookie_is_closed_with_4409(layer, alice, bob):
     # Alice's tab reconnects after Bob logged in in another tab: the cookie is Bob's.
     socket = await open_socket(bob, path=f"/ws/notifications/?user={alice.pk}")
     frame = await receive(socket)

@@ -25,9 +25,7 @@ def test_a_stale_tab_of_alice_never_shows_bobs_notifications(browser, make_stack
     )
     errors: list[str] = []
     alice_tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    alice_tab.on(
-        "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
-    )
+    alice_tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     state = {"blocked": False}
     sockets = switchable_socket(context, state)
     alice_tab.reload()
@@ -36,14 +34,12 @@ def test_a_stale_tab_of_alice_never_shows_bobs_notifications(browser, make_stack
     # Any toast of Bob's text in a page rendered for Alice is the leak.
     shown_as_alice: list[str] = []
     alice_tab.expose_function("reportLeak", lambda text: shown_as_alice.append(text))
-    alice_tab.add_init_script(
-        """new MutationObserver(() => {
-             const toasts = document.querySelector("#toasts");
-             if (toasts && toasts.dataset.user === "%s" && document.body.innerText.includes("For Bob only"))
-               window.reportLeak(toasts.dataset.user);
-           }).observe(document, {subtree: true, childList: true});"""
-        % alice_id
-    )
+    leak_check = """new MutationObserver(() => {
+        const toasts = document.querySelector("#toasts");
+        if (toasts && toasts.dataset.user === ALICE
+            && document.body.innerText.includes("For Bob only")) window.reportLeak(ALICE);
+      }).observe(document, {subtree: true, childList: true});"""
+    alice_tab.add_init_script(leak_check.replace("ALICE", f'"{alice_id}"'))
     alice_tab.reload()  # the observer from the first load on
     live(alice_tab)
 
