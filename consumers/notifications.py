@@ -21,6 +21,7 @@ from django.db import DatabaseError
 
 from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
+from consumers.sessions import check as session_check
 from consumers.credentials import session_fingerprint
 from consumers.watch import watch
 from notifications import bulk, live, selectors, services, writer
@@ -127,6 +128,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         metrics.OPEN_SOCKETS.inc()
         watch.register(self)
         shutdown.track(self)
+        if self.scope.get("auth_token_id") is None:
+            session_check.track(self, getattr(self.scope.get("session"), "session_key", None))
         await self.send_sync()
 
     async def disconnect(self, code: int) -> None:
@@ -135,6 +138,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         watch.unregister(self)
         shutdown.untrack(self)
+        session_check.untrack(self)
         metrics.OPEN_SOCKETS.dec()
         try:
             await asyncio.wait_for(
@@ -314,6 +318,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def session_ended(self, event: dict[str, Any]) -> None:
         if self.scope.get("auth_token_id") is None and event.get("session") == self.session:
             await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def session_expired(self) -> None:
+        """The periodic re-check found this socket's session gone (consumers/sessions.py)."""
+        await self.close(code=CLOSE_UNAUTHORIZED)
 
     async def token_revoked(self, event: dict[str, Any]) -> None:
         if event.get("token_id") == self.scope.get("auth_token_id"):

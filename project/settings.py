@@ -393,3 +393,6 @@ NOTIFICATIONS_WRITER_LOCK_TIMEOUT = env_float("NOTIFICATIONS_WRITER_LOCK_TIMEOUT
 # Test notifications (POST /notifications/test/) one user may send per window (seconds).
 NOTIFICATIONS_TEST_LIMIT = env_int("NOTIFICATIONS_TEST_LIMIT", 30)
 NOTIFICATIONS_TEST_WINDOW = env_float("NOTIFICATIONS_TEST_WINDOW", 60.0)
+# Seconds between each process's re-check of its sockets' sessions (consumers/sessions.py):
+# a socket whose session expired or was deleted with no signal closes within this. 0: off.
+NOTIFICATIONS_SESSION_CHECK_INTERVAL = env_float("NOTIFICATIONS_SESSION_CHECK_INTERVAL", 300.0)
