@@ -21,8 +21,8 @@ from django.db import DatabaseError
 
 from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
-from consumers.sessions import check as session_check
 from consumers.credentials import session_fingerprint
+from consumers.sessions import check as session_check
 from consumers.watch import watch
 from notifications import bulk, live, selectors, services, writer
 from notifications.models import parse_ids

@@ -21,9 +21,7 @@ async def close_layer():
         yield
 
 
-async def test_logging_in_as_another_user_closes_the_previous_sessions_sockets(
-    layer, alice, bob
-):
+async def test_logging_in_as_another_user_closes_the_previous_sessions_sockets(layer, alice, bob):
     # Signing up or logging in as another account in the same browser: login() flushes
     # Alice's session, with no logout.
     browser, elsewhere = await logged_in(alice), await logged_in(alice)
