@@ -14,6 +14,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -41,6 +42,11 @@ def too_many_failures(exc: TooManyFailures) -> JsonResponse:
     response = error(429, "too_many_failures", str(exc))
     response["Retry-After"] = str(exc.retry_after)
     return unlogged(response)
+
+
+def too_large() -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error(413, "too_large", f"the body is limited to {limit} bytes")
 
 
 def unlogged(response: JsonResponse) -> JsonResponse:
@@ -74,6 +80,16 @@ def api_view(*methods: str) -> Callable[[View], View]:
         @csrf_exempt  # checked below for session requests only
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            # Every answer of the API is JSON: a body past DATA_UPLOAD_MAX_MEMORY_SIZE and
+            # a database outage too (Django would answer its HTML 400 page, or a 500).
+            try:
+                return authenticated(request, *args, **kwargs)
+            except RequestDataTooBig:
+                return too_large()
+            except DatabaseError as exc:
+                return _unavailable(exc)
+
+        def authenticated(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             if request.method not in methods:
                 response = error(405, "method_not_allowed")
                 response["Allow"] = ", ".join(methods)
@@ -265,6 +281,11 @@ async def notify(request: HttpRequest) -> JsonResponse:
         return too_many_failures(exc)
     try:
         body = _json_body(request)
+    except RequestDataTooBig:
+        return too_large()
+    except ValueError as exc:
+        return error(400, "invalid_body", str(exc))
+    try:
         text, level, link = body.get("text"), body.get("level", "info"), body.get("link", "")
         source_id = body.get("source_id")
         if not all(isinstance(v, str) for v in (text, level, link)):
@@ -297,7 +318,7 @@ async def notify(request: HttpRequest) -> JsonResponse:
 
 def _unavailable(exc: Exception) -> JsonResponse:
     """503 with Retry-After: the writer is full or the database is down; nothing was stored."""
-    logger.warning("notify API: refused with 503 (%s)", type(exc).__name__)
+    logger.warning("API: refused with 503 (%s)", type(exc).__name__)
     response = error(503, "unavailable", "try again later")
     response["Retry-After"] = str(settings.NOTIFICATIONS_RETRY_AFTER)
     return response
