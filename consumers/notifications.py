@@ -22,6 +22,7 @@ from django.db import DatabaseError
 from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
 from consumers.credentials import session_fingerprint
+from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
 from consumers.watch import watch
 from notifications import bulk, live, selectors, services, writer
@@ -116,16 +117,18 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.tokens = float(settings.NOTIFICATIONS_RATE_BURST)
         self.refilled = time.monotonic()
         self.strikes = 0
+        self.sync_limit = SyncLimit(self.send_sync)
         # Join before reading the unread set, so nothing created meanwhile is missed.
+        # Counted from the moment it has a group: forget() uncounts exactly those.
         self.group = live.user_group(user.pk)
+        metrics.OPEN_SOCKETS.inc()
         try:
             await self.join_group()
         except Exception:
             logger.warning("socket for user %s: group join failed", user.pk, exc_info=True)
-            self.group = None
+            self.forget()
             await self.close(code=CLOSE_TRY_AGAIN)
             return
-        metrics.OPEN_SOCKETS.inc()
         watch.register(self)
         shutdown.track(self)
         if self.scope.get("auth_token_id") is None:
@@ -133,21 +136,38 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self.send_sync()
 
     async def disconnect(self, code: int) -> None:
+        await self.leave()
+
+    def forget(self) -> str | None:
+        """Leave every registry of this process, once; the group still to discard, if any.
+
+        Synchronous: nothing can run between the check and the change, so whoever comes
+        first (the server's close, disconnect(), a cancelled app) does it alone.
+        """
         self.release_slot()
-        if self.group is None:
-            return
+        group, self.group = self.group, None
+        if group is None:
+            return None
         watch.unregister(self)
         shutdown.untrack(self)
         session_check.untrack(self)
+        self.sync_limit.cancel()
         metrics.OPEN_SOCKETS.dec()
+        return group
+
+    async def leave(self) -> None:
+        """Everything disconnect() does, once: run by the server's own close at once (a
+        flooding client's disconnect may never get through daphne's queue in time)."""
+        group = self.forget()
+        if group is None:
+            return
         try:
             await asyncio.wait_for(
-                self.channel_layer.group_discard(self.group, self.channel_name),
+                self.channel_layer.group_discard(group, self.channel_name),
                 settings.NOTIFICATIONS_PUSH_TIMEOUT,
             )
         except Exception:
             logger.info("group discard failed for user %s", self.user.pk, exc_info=True)
-        self.group = None
 
     # --- the per-user socket cap --------------------------------------------------
     slot_user: int | None = None
@@ -176,7 +196,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         # A socket the server closes (4429 for flooding, 4401, 4503...) is done: its place
         # is free now, not when (or if) the client answers the close and the disconnect
         # gets through a queue that a flooder may have filled.
-        self.release_slot()
+        await self.leave()
         await super().close(code=code, reason=reason)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -191,8 +211,12 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.refuse_try_again(receive, send)
         finally:
             # Daphne cancels an app that is slow to finish after a disconnect; cancelled,
-            # disconnect() never runs, and the place would be lost until a restart.
-            self.release_slot()
+            # disconnect() never runs, and the place, the gauge and the group (a Redis
+            # subscription) would be lost until a restart.
+            group = self.forget()
+            if group is not None:
+                discard = self.channel_layer.group_discard(group, self.channel_name)
+                asyncio.get_running_loop().create_task(discard)
 
     async def join_group(self) -> None:
         await asyncio.wait_for(
@@ -262,7 +286,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         elif kind in CHANGES:
             await self.change(kind, frame.get("ids"))
         elif kind == "sync":
-            await self.send_sync()
+            await self.sync_limit.request()
         elif kind == "ping":
             await self.send_frame({"type": "pong"})
         else:

@@ -396,3 +396,6 @@ NOTIFICATIONS_TEST_WINDOW = env_float("NOTIFICATIONS_TEST_WINDOW", 60.0)
 # Seconds between each process's re-check of its sockets' sessions (consumers/sessions.py):
 # a socket whose session expired or was deleted with no signal closes within this. 0: off.
 NOTIFICATIONS_SESSION_CHECK_INTERVAL = env_float("NOTIFICATIONS_SESSION_CHECK_INTERVAL", 300.0)
+# Seconds between two `sync` frames a socket may ask for; requests meanwhile are answered
+# by one sync when the interval ends (consumers/resync.py).
+NOTIFICATIONS_SYNC_INTERVAL = env_float("NOTIFICATIONS_SYNC_INTERVAL", 2.0)
