@@ -43,6 +43,16 @@ class Window:
             return max(1, math.ceil(started + window - now))
         return None
 
+    def blocked(self, key: str) -> int | None:
+        """Seconds left while `key` is over the limit (counting nothing), else None."""
+        now = time.monotonic()
+        with self._lock:
+            started, count = self._counts.get(key, (now, 0))
+        window = self._window()
+        if now - started >= window or count <= self._limit():
+            return None
+        return max(1, math.ceil(started + window - now))
+
     def first_refusal(self, key: str) -> bool:
         """True exactly once per key and window: when the count first passed the limit
         (log one line then, never one per refused event of a flood)."""

@@ -399,3 +399,7 @@ NOTIFICATIONS_SESSION_CHECK_INTERVAL = env_float("NOTIFICATIONS_SESSION_CHECK_IN
 # Seconds between two `sync` frames a socket may ask for; requests meanwhile are answered
 # by one sync when the interval ends (consumers/resync.py).
 NOTIFICATIONS_SYNC_INTERVAL = env_float("NOTIFICATIONS_SYNC_INTERVAL", 2.0)
+# Failed password log-ins one client address may make within the window (seconds), per
+# process; then its log-ins get 429 until the window ends (accounts/login.py).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW = env_float("LOGIN_FAILURE_WINDOW", 300.0)
