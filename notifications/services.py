@@ -107,12 +107,25 @@ def notify_users(
 ) -> bulk.FanOut:
     """Store one message for each user (once per user and source_id) in batched inserts,
     and push each user theirs after commit. Names resolve with selectors.recipient_ids."""
-    with transaction.atomic():
-        result, pushes = bulk.notify_users(
-            user_ids, text=text, level=level, link=link, source_id=source_id
-        )
-        live.send_many_on_commit(pushes)
-    return result
+    for attempt in range(FANOUT_ATTEMPTS):
+        try:
+            # A savepoint when the caller has a transaction (a fan-out job's step).
+            with transaction.atomic():
+                result, pushes = bulk.notify_users(
+                    user_ids, text=text, level=level, link=link, source_id=source_id
+                )
+                live.send_many_on_commit(pushes)
+            return result
+        except IntegrityError:
+            # The same fan-out (one source_id) running at once elsewhere stored some of
+            # these rows after this one looked: look again; those are repeats now, not
+            # an error (three identical requests at once all succeed, issue #19).
+            if not source_id or attempt == FANOUT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+FANOUT_ATTEMPTS = 3
 
 
 def _by_source(user: AbstractBaseUser, source_id: str) -> Message | None:

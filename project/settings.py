@@ -403,3 +403,6 @@ NOTIFICATIONS_SYNC_INTERVAL = env_float("NOTIFICATIONS_SYNC_INTERVAL", 2.0)
 # process; then its log-ins get 429 until the window ends (accounts/login.py).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW = env_float("LOGIN_FAILURE_WINDOW", 300.0)
+# `POST /api/notify/` to more recipients than this is accepted as a job (202 and a status
+# URL) and written in steps (notifications/fanout_jobs.py), not in the request.
+NOTIFY_FANOUT_INLINE_MAX = env_int("NOTIFY_FANOUT_INLINE_MAX", 1000)
