@@ -406,3 +406,6 @@ LOGIN_FAILURE_WINDOW = env_float("LOGIN_FAILURE_WINDOW", 300.0)
 # `POST /api/notify/` to more recipients than this is accepted as a job (202 and a status
 # URL) and written in steps (notifications/fanout_jobs.py), not in the request.
 NOTIFY_FANOUT_INLINE_MAX = env_int("NOTIFY_FANOUT_INLINE_MAX", 1000)
+# Files one user may have unfinished (uploaded, queued, being transcoded) at once; past
+# it an upload is refused with 429 before its body is read (uploads/views.py).
+UPLOAD_MAX_UNFINISHED_PER_USER = env_int("UPLOAD_MAX_UNFINISHED_PER_USER", 3)
