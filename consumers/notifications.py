@@ -20,8 +20,10 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from accounts.selectors import token_is_usable
-from consumers import metrics, shutdown
+from consumers import binding, metrics, shutdown
 from consumers.credentials import session_fingerprint
+from consumers.resync import SyncLimit
+from consumers.sessions import check as session_check
 from consumers.watch import watch
 from notifications import bulk, live, selectors, services, writer
 from notifications.models import parse_ids
@@ -96,6 +98,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if not authenticated:
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
+        if binding.wrong_user(self.scope, user.pk):
+            await self.send_frame(binding.WRONG_USER_FRAME)
+            await self.close(code=binding.CLOSE_WRONG_USER)
+            return
         if not reserved:
             await self.send_frame(
                 {
@@ -111,35 +117,57 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.tokens = float(settings.NOTIFICATIONS_RATE_BURST)
         self.refilled = time.monotonic()
         self.strikes = 0
+        self.sync_limit = SyncLimit(self.send_sync)
         # Join before reading the unread set, so nothing created meanwhile is missed.
+        # Counted from the moment it has a group: forget() uncounts exactly those.
         self.group = live.user_group(user.pk)
+        metrics.OPEN_SOCKETS.inc()
         try:
             await self.join_group()
         except Exception:
             logger.warning("socket for user %s: group join failed", user.pk, exc_info=True)
-            self.group = None
+            self.forget()
             await self.close(code=CLOSE_TRY_AGAIN)
             return
-        metrics.OPEN_SOCKETS.inc()
         watch.register(self)
         shutdown.track(self)
+        if self.scope.get("auth_token_id") is None:
+            session_check.track(self, getattr(self.scope.get("session"), "session_key", None))
         await self.send_sync()
 
     async def disconnect(self, code: int) -> None:
+        await self.leave()
+
+    def forget(self) -> str | None:
+        """Leave every registry of this process, once; the group still to discard, if any.
+
+        Synchronous: nothing can run between the check and the change, so whoever comes
+        first (the server's close, disconnect(), a cancelled app) does it alone.
+        """
         self.release_slot()
-        if self.group is None:
-            return
+        group, self.group = self.group, None
+        if group is None:
+            return None
         watch.unregister(self)
         shutdown.untrack(self)
+        session_check.untrack(self)
+        self.sync_limit.cancel()
         metrics.OPEN_SOCKETS.dec()
+        return group
+
+    async def leave(self) -> None:
+        """Everything disconnect() does, once: run by the server's own close at once (a
+        flooding client's disconnect may never get through daphne's queue in time)."""
+        group = self.forget()
+        if group is None:
+            return
         try:
             await asyncio.wait_for(
-                self.channel_layer.group_discard(self.group, self.channel_name),
+                self.channel_layer.group_discard(group, self.channel_name),
                 settings.NOTIFICATIONS_PUSH_TIMEOUT,
             )
         except Exception:
             logger.info("group discard failed for user %s", self.user.pk, exc_info=True)
-        self.group = None
 
     # --- the per-user socket cap --------------------------------------------------
     slot_user: int | None = None
@@ -168,7 +196,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         # A socket the server closes (4429 for flooding, 4401, 4503...) is done: its place
         # is free now, not when (or if) the client answers the close and the disconnect
         # gets through a queue that a flooder may have filled.
-        self.release_slot()
+        await self.leave()
         await super().close(code=code, reason=reason)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -183,8 +211,12 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.refuse_try_again(receive, send)
         finally:
             # Daphne cancels an app that is slow to finish after a disconnect; cancelled,
-            # disconnect() never runs, and the place would be lost until a restart.
-            self.release_slot()
+            # disconnect() never runs, and the place, the gauge and the group (a Redis
+            # subscription) would be lost until a restart.
+            group = self.forget()
+            if group is not None:
+                discard = self.channel_layer.group_discard(group, self.channel_name)
+                asyncio.get_running_loop().create_task(discard)
 
     async def join_group(self) -> None:
         await asyncio.wait_for(
@@ -254,7 +286,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         elif kind in CHANGES:
             await self.change(kind, frame.get("ids"))
         elif kind == "sync":
-            await self.send_sync()
+            await self.sync_limit.request()
         elif kind == "ping":
             await self.send_frame({"type": "pong"})
         else:
@@ -310,6 +342,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def session_ended(self, event: dict[str, Any]) -> None:
         if self.scope.get("auth_token_id") is None and event.get("session") == self.session:
             await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def session_expired(self) -> None:
+        """The periodic re-check found this socket's session gone (consumers/sessions.py)."""
+        await self.close(code=CLOSE_UNAUTHORIZED)
 
     async def token_revoked(self, event: dict[str, Any]) -> None:
         if event.get("token_id") == self.scope.get("auth_token_id"):

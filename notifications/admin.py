@@ -142,7 +142,12 @@ class UserAdmin(_UserAdmin):
             **self.admin_site.each_context(request),
             "title": "Send a notification",
             "opts": self.model._meta,
-            "queryset": queryset,
+            # "Select all" posts back as select_across (the changelist's filters, in this
+            # URL, name the users), not one field per user: past ~1,000 users that post
+            # went over DATA_UPLOAD_MAX_NUMBER_FIELDS and Django answered a bare 400.
+            "select_across": request.POST.get("select_across") == "1",
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "selected_count": queryset.count(),
             "active": queryset.filter(is_active=True).count(),
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

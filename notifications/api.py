@@ -14,13 +14,23 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.auth import TooManyFailures, bearer_token, secret_matches, token_for_bearer
-from notifications import bulk, preferences, selectors, services, validators, writer
+from notifications import (
+    bulk,
+    fanout_jobs,
+    preferences,
+    selectors,
+    services,
+    validators,
+    writer,
+)
 from notifications.models import Message, parse_ids
 from notifications.views import parse_cursor
 
@@ -41,6 +51,11 @@ def too_many_failures(exc: TooManyFailures) -> JsonResponse:
     response = error(429, "too_many_failures", str(exc))
     response["Retry-After"] = str(exc.retry_after)
     return unlogged(response)
+
+
+def too_large() -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error(413, "too_large", f"the body is limited to {limit} bytes")
 
 
 def unlogged(response: JsonResponse) -> JsonResponse:
@@ -74,6 +89,16 @@ def api_view(*methods: str) -> Callable[[View], View]:
         @csrf_exempt  # checked below for session requests only
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            # Every answer of the API is JSON: a body past DATA_UPLOAD_MAX_MEMORY_SIZE and
+            # a database outage too (Django would answer its HTML 400 page, or a 500).
+            try:
+                return authenticated(request, *args, **kwargs)
+            except RequestDataTooBig:
+                return too_large()
+            except DatabaseError as exc:
+                return _unavailable(exc)
+
+        def authenticated(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             if request.method not in methods:
                 response = error(405, "method_not_allowed")
                 response["Allow"] = ", ".join(methods)
@@ -247,24 +272,16 @@ def unread_count(request: HttpRequest) -> JsonResponse:
 @csrf_exempt  # authenticated by the service token alone; no ambient credential
 async def notify(request: HttpRequest) -> JsonResponse:
     """Async: the message is written by the batching writer with every other one waiting."""
-    expected = settings.NOTIFY_SERVICE_TOKEN
-    if not expected:
-        return error(404, "not_found")  # disabled: look like no endpoint at all
-    if request.method != "POST":
-        response = error(405, "method_not_allowed")
-        response["Allow"] = "POST"
-        return response
-    token = _bearer(request)
-    if token is None:
-        return error(401, "unauthenticated", "send the service token as a bearer token")
-    # Constant time, and a failure limit per address (logged once per window, not per try).
-    try:
-        if not secret_matches(token, expected, address=request.META.get("REMOTE_ADDR")):
-            return unlogged(error(403, "forbidden"))
-    except TooManyFailures as exc:
-        return too_many_failures(exc)
+    refused = _service_refusal(request, "POST")
+    if refused is not None:
+        return refused
     try:
         body = _json_body(request)
+    except RequestDataTooBig:
+        return too_large()
+    except ValueError as exc:
+        return error(400, "invalid_body", str(exc))
+    try:
         text, level, link = body.get("text"), body.get("level", "info"), body.get("link", "")
         source_id = body.get("source_id")
         if not all(isinstance(v, str) for v in (text, level, link)):
@@ -295,9 +312,51 @@ async def notify(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": result.message_id}, status=201)
 
 
+def _service_refusal(request: HttpRequest, method: str) -> JsonResponse | None:
+    """Why a server-to-server request is refused (the service token), or None."""
+    expected = settings.NOTIFY_SERVICE_TOKEN
+    if not expected:
+        return error(404, "not_found")  # disabled: look like no endpoint at all
+    if request.method != method:
+        response = error(405, "method_not_allowed")
+        response["Allow"] = method
+        return response
+    token = _bearer(request)
+    if token is None:
+        return error(401, "unauthenticated", "send the service token as a bearer token")
+    # Constant time, and a failure limit per address (logged once per window, not per try).
+    try:
+        if not secret_matches(token, expected, address=request.META.get("REMOTE_ADDR")):
+            return unlogged(error(403, "forbidden"))
+    except TooManyFailures as exc:
+        return too_many_failures(exc)
+    return None
+
+
+def _accepted(job: Any) -> JsonResponse:
+    url = reverse("api:notify_job", args=[job.pk])
+    response = JsonResponse({**fanout_jobs.status(job), "status_url": url}, status=202)
+    response["Location"] = url
+    return response
+
+
+def notify_job(request: HttpRequest, job_id: int) -> JsonResponse:
+    """GET /api/notify/jobs/<id>/: a large fan-out's progress (the service token)."""
+    refused = _service_refusal(request, "GET")
+    if refused is not None:
+        return refused
+    try:
+        job = selectors.fanout_job(job_id=job_id)
+    except DatabaseError as exc:
+        return _unavailable(exc)
+    if job is None:
+        return error(404, "not_found")
+    return JsonResponse(fanout_jobs.status(job))
+
+
 def _unavailable(exc: Exception) -> JsonResponse:
     """503 with Retry-After: the writer is full or the database is down; nothing was stored."""
-    logger.warning("notify API: refused with 503 (%s)", type(exc).__name__)
+    logger.warning("API: refused with 503 (%s)", type(exc).__name__)
     response = error(503, "unavailable", "try again later")
     response["Retry-After"] = str(settings.NOTIFICATIONS_RETRY_AFTER)
     return response
@@ -338,10 +397,28 @@ def _recipients(body: dict[str, Any]) -> dict[str, Any] | None:
 async def _notify_many(
     targets: dict[str, Any], text: str, level: str, link: str, source_id: str | None
 ) -> JsonResponse:
-    # One big job: written in its own thread (chunked inserts), not through the batching
-    # writer, whose batches are for many small jobs.
+    # Up to NOTIFY_FANOUT_INLINE_MAX recipients: written now, in its own thread (chunked
+    # inserts), not through the batching writer, whose batches are for many small jobs.
+    # More: accepted as a job (202 and a status URL), written in steps elsewhere.
     try:
-        user_ids = await database_sync_to_async(selectors.recipient_ids)(**targets)
+        if "usernames" in targets:  # every name must be known: 404 before anything
+            user_ids = await database_sync_to_async(selectors.recipient_ids)(**targets)
+            size = len(user_ids)
+        else:
+            size = await database_sync_to_async(fanout_jobs.count)(targets)
+            user_ids = None
+        if size > settings.NOTIFY_FANOUT_INLINE_MAX:
+            job = await database_sync_to_async(fanout_jobs.accept)(
+                targets=targets,
+                recipients=size,
+                text=text,
+                level=level,
+                link=link,
+                source_id=source_id,
+            )
+            return _accepted(job)
+        if user_ids is None:
+            user_ids = await database_sync_to_async(selectors.recipient_ids)(**targets)
         result = await database_sync_to_async(services.notify_users)(
             user_ids=user_ids, text=text, level=level, link=link, source_id=source_id
         )

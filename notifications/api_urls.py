@@ -28,6 +28,7 @@ urlpatterns = [
         name="mark_one_unread",
     ),
     path("notify/", api.notify, name="notify"),
+    path("notify/jobs/<int:job_id>/", api.notify_job, name="notify_job"),
     path("notifications/preferences/", api.preferences_detail, name="preferences"),
     path("notifications/preferences/quiet/", api.preferences_quiet, name="preferences_quiet"),
     # Last: every other path under /api/ answers the API's JSON 404, not Django's HTML page.

@@ -66,23 +66,64 @@ def _sqlite(rule: str) -> list[str]:
     ]
 
 
+def _delta(rows: str, sign: str, rule: str) -> str:
+    # The unread rows of one transition table, as (user, +1 or -1) per user.
+    return (
+        f"SELECT recipient_id AS user_id, {sign}COUNT(*) AS delta FROM {rows} "
+        f"WHERE {_unread(rows, rule)} GROUP BY recipient_id"
+    )
+
+
+def _apply(deltas: str) -> str:
+    # One upsert per statement, in user order (one lock order for concurrent writers).
+    return (
+        f"INSERT INTO {COUNTER} (user_id, unread) SELECT user_id, SUM(delta) FROM ({deltas}) d "
+        f"GROUP BY user_id HAVING SUM(delta) <> 0 ORDER BY user_id "
+        f"ON CONFLICT (user_id) DO UPDATE SET unread = {COUNTER}.unread + EXCLUDED.unread"
+    )
+
+
+# Statement-level triggers with transition tables: one counter write per user and
+# statement, whatever the number of rows. A row-level trigger updated the same counter
+# row once per message, and PostgreSQL walks every earlier version of that row in the
+# transaction to find the live one, so a statement over n rows cost O(n^2) (mark-all
+# over 100,000 messages took minutes; issue #19). A trigger with transition tables may
+# have only one event, hence three.
+_PG_TRIGGERS = {
+    "insert": ("INSERT", "REFERENCING NEW TABLE AS new_rows"),
+    "update": ("UPDATE", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    "delete": ("DELETE", "REFERENCING OLD TABLE AS old_rows"),
+}
+
+
 def _postgresql(rule: str) -> list[str]:
+    entering, leaving = _delta("new_rows", "", rule), _delta("old_rows", "-", rule)
     return [
+        *_pg_drop(),
         f"""CREATE OR REPLACE FUNCTION {MESSAGE}_unread() RETURNS trigger AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
-            IF {_unread("NEW", rule)} THEN {_increment("NEW")}; END IF;
+            {_apply(entering)};
           ELSIF TG_OP = 'DELETE' THEN
-            IF {_unread("OLD", rule)} THEN {_decrement("OLD")}; END IF;
+            {_apply(leaving)};
           ELSE
-            IF {_leaving(rule)} THEN {_decrement("OLD")}; END IF;
-            IF {_entering(rule)} THEN {_increment("NEW")}; END IF;
+            {_apply(f"{entering} UNION ALL {leaving}")};
           END IF;
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
+        *(
+            f"""CREATE TRIGGER {MESSAGE}_unread_{name} AFTER {event} ON {MESSAGE}
+            {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {MESSAGE}_unread()"""
+            for name, (event, referencing) in _PG_TRIGGERS.items()
+        ),
+    ]
+
+
+def _pg_drop() -> list[str]:
+    # The row-level trigger of earlier installs, then the statement-level ones.
+    return [
         f"DROP TRIGGER IF EXISTS {MESSAGE}_unread ON {MESSAGE}",
-        f"""CREATE TRIGGER {MESSAGE}_unread AFTER INSERT OR UPDATE OR DELETE ON {MESSAGE}
-        FOR EACH ROW EXECUTE FUNCTION {MESSAGE}_unread()""",
+        *(f"DROP TRIGGER IF EXISTS {MESSAGE}_unread_{name} ON {MESSAGE}" for name in _PG_TRIGGERS),
     ]
 
 
@@ -110,7 +151,8 @@ def install(schema_editor: Any, *, unread: str = UNREAD) -> None:
 
 def uninstall(schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {MESSAGE}_unread ON {MESSAGE}")
+        for statement in _pg_drop():
+            schema_editor.execute(statement)
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {MESSAGE}_unread()")
     else:
         for name in ("insert", "delete", "leave", "enter"):

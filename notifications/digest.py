@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import preferences
+from notifications import preferences, validators
 from notifications.models import EmailedMessage, Message
 
 logger = logging.getLogger(__name__)
@@ -98,19 +98,34 @@ def _claim(messages: list[Message], *, now: datetime) -> list[Message]:
     return claimed
 
 
+def _unclaim(messages: list[Message]) -> None:
+    EmailedMessage.objects.filter(message_id__in=[m.pk for m in messages]).delete()
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace (line breaks, U+2028 included) as one space:
+    Django refuses a header with a line break when the email is sent, not when built."""
+    return " ".join(text.split())
+
+
 def compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAlternatives:
     """The digest email for `user` (text and HTML), with RFC 8058 unsubscribe headers."""
     link = unsubscribe_url(user.pk)
     context = {
         "user": user,
-        "messages": [{"m": m, "url": absolute(m.link) if m.link else ""} for m in messages],
+        # A stored link that is not safe now (a row older than the check, or written
+        # around it: `javascript:`) is shown as text, as the inbox does.
+        "messages": [
+            {"m": m, "url": absolute(m.link) if validators.is_safe_link(m.link) else ""}
+            for m in messages
+        ],
         "inbox_url": absolute(reverse("notifications:inbox")),
         "preferences_url": absolute(reverse("notifications:preferences")),
         "unsubscribe_url": link,
         "delay_minutes": max(1, round(delay().total_seconds() / 60)),
     }
     count = len(messages)
-    subject = messages[0].text[:120] if count == 1 else f"{count} unread notifications"
+    subject = one_line(messages[0].text)[:120] if count == 1 else f"{count} unread notifications"
     email = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("notifications/email/digest.txt", context),
@@ -155,8 +170,11 @@ def email_unread(*, now: datetime | None = None) -> int:
             try:
                 connection.send_messages([compose(user, claimed)])
             except Exception as exc:
-                # Claimed and not retried, as with Web Push: at most once; the inbox has them.
+                # Marked emailed only once sent: the claim is given back, and the next run
+                # tries again (until the message is read, seen or a day old). The claim
+                # first keeps two overlapping runs from sending one message twice.
                 logger.warning("email digest to user %s failed: %s", user.pk, exc)
+                _unclaim(claimed)
                 continue
             sent += len(claimed)
     finally:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from notifications.models import Message, UnreadCounter, is_id
+from notifications.models import FanOutJob, Message, UnreadCounter, is_id
 
 
 def unread_count(*, user_id: int) -> int:
@@ -127,3 +127,8 @@ def recipient_ids(
             f"unknown or inactive users: {shown}" + (" …" if len(missing) > 5 else "")
         )
     return sorted(found.values())
+
+
+def fanout_job(*, job_id: int) -> FanOutJob | None:
+    """A large fan-out accepted as a job (notifications.fanout_jobs), or None."""
+    return FanOutJob.objects.filter(pk=job_id).first()

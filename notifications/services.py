@@ -9,6 +9,7 @@ users goes through notifications/live.py, after commit.
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -106,12 +107,25 @@ def notify_users(
 ) -> bulk.FanOut:
     """Store one message for each user (once per user and source_id) in batched inserts,
     and push each user theirs after commit. Names resolve with selectors.recipient_ids."""
-    with transaction.atomic():
-        result, pushes = bulk.notify_users(
-            user_ids, text=text, level=level, link=link, source_id=source_id
-        )
-        live.send_many_on_commit(pushes)
-    return result
+    for attempt in range(FANOUT_ATTEMPTS):
+        try:
+            # A savepoint when the caller has a transaction (a fan-out job's step).
+            with transaction.atomic():
+                result, pushes = bulk.notify_users(
+                    user_ids, text=text, level=level, link=link, source_id=source_id
+                )
+                live.send_many_on_commit(pushes)
+            return result
+        except IntegrityError:
+            # The same fan-out (one source_id) running at once elsewhere stored some of
+            # these rows after this one looked: look again; those are repeats now, not
+            # an error (three identical requests at once all succeed, issue #19).
+            if not source_id or attempt == FANOUT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+FANOUT_ATTEMPTS = 3
 
 
 def _by_source(user: AbstractBaseUser, source_id: str) -> Message | None:
@@ -161,8 +175,29 @@ def mark_read(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
 
 
 def mark_all_read(*, user: AbstractBaseUser) -> list[int]:
-    """Mark every unread message of the user read; returns the ids changed."""
-    return _mark(user, None)
+    """Mark every unread message of the user read; returns the ids changed.
+
+    In slices of NOTIFICATIONS_BULK_SLICE messages, oldest first, each its own transaction
+    with its own `read` frame: no lock (the user's counter row above all) is held for the
+    whole job, so the batching writer and other requests wait at most one slice. Messages
+    that arrive meanwhile stay unread, as if they came just after.
+    """
+    mine = Message.objects.for_user(user.pk)
+    newest = mine.order_by("-id").values_list("id", flat=True).first()
+    changed: list[int] = []
+    after = 0
+    while newest is not None:
+        ids = list(
+            mine.unread()
+            .filter(id__gt=after, id__lte=newest)
+            .order_by("id")
+            .values_list("id", flat=True)[: settings.NOTIFICATIONS_BULK_SLICE]
+        )
+        if not ids:
+            break
+        changed += _mark(user, set(ids))
+        after = ids[-1]
+    return changed
 
 
 def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
@@ -216,7 +251,7 @@ def _int_ids(ids: Iterable[int]) -> set[int]:
     return {i for i in ids if is_id(i)}
 
 
-def _mark(user: AbstractBaseUser, ids: set[int] | None) -> list[int]:
+def _mark(user: AbstractBaseUser, ids: set[int]) -> list[int]:
     # The count is read in the update's transaction: the frame carries the total as of
     # this commit, and goes only once it has committed.
     with transaction.atomic():

@@ -5,6 +5,7 @@ redirect back when a plain HTML form posts them with `next`, so the inbox works 
 JavaScript.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import (
     HttpRequest,
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.throttle import Window
 from notifications import selectors, services
 from notifications.models import parse_ids
 
@@ -104,6 +106,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return _done(request, action(user=request.user, ids=ids))
 
 
+# Per user and process: NOTIFICATIONS_TEST_LIMIT test notifications per window.
+_test_sends = Window(
+    lambda: settings.NOTIFICATIONS_TEST_LIMIT, lambda: settings.NOTIFICATIONS_TEST_WINDOW
+)
+
+
 @require_POST
 @login_required
 def send_test(request: HttpRequest) -> HttpResponse:
@@ -112,6 +120,18 @@ def send_test(request: HttpRequest) -> HttpResponse:
     A script (home.js) gets the id as JSON and the toast over the socket; a plain form
     post (no JavaScript) goes back to the home page, where the toast is rendered.
     """
+    wait = _test_sends.hit(str(request.user.pk))
+    if wait is not None:
+        # Each one is a write and a push to every tab: a loop of them is a user's way to
+        # fill the database and the writer (issue #19). Refused before any work.
+        if "application/json" in request.headers.get("Accept", ""):
+            response: HttpResponse = JsonResponse(
+                {"error": "too_many_requests", "detail": f"retry after {wait} s"}, status=429
+            )
+        else:
+            response = HttpResponse("Too many test notifications; try again later.", status=429)
+        response["Retry-After"] = str(wait)
+        return response
     now = timezone.localtime().strftime("%H:%M:%S")
     message = services.notify(request.user, f"Test notification sent at {now}")
     if "application/json" in request.headers.get("Accept", ""):

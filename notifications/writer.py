@@ -160,6 +160,7 @@ def _write_batch(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]
     outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
     pushes: list[Push] = []
     with transaction.atomic():
+        _bound_lock_wait()
         for key, indexes in by_kind.items():
             results, kind_pushes = kinds[key].run_batch([batch[i].payload for i in indexes])
             for index, result in zip(indexes, results, strict=True):
@@ -174,6 +175,7 @@ def _write_each(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
     for job in batch:
         try:
             with transaction.atomic():
+                _bound_lock_wait()
                 result, job_pushes = job.kind.run_one(job.payload)
         except Exception as exc:
             logger.warning("write refused alone: %s", type(exc).__name__, exc_info=True)
@@ -182,6 +184,23 @@ def _write_each(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
         outcomes.append((True, result))
         pushes.extend(job_pushes)
     return outcomes, pushes
+
+
+def _bound_lock_wait() -> None:
+    """PostgreSQL: this transaction waits at most NOTIFICATIONS_WRITER_LOCK_TIMEOUT for a
+    row lock. A user's long write outside the writer (a request marking thousands of
+    messages read) holds that user's counter row; without a bound, a batch with one job
+    of that user waited for it with every other user's job in it (issue #19). Past the
+    bound the batch runs job by job and only the blocked job fails (DatabaseError, which
+    its producer answers 503 or an `unavailable` frame). SQLite has no row locks: its
+    busy timeout bounds the wait for the database's one write lock."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)",
+                [f"{int(settings.NOTIFICATIONS_WRITER_LOCK_TIMEOUT * 1000)}ms"],
+            )
 
 
 def _retryable(exc: DatabaseError) -> bool:

@@ -381,3 +381,31 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"daphne": {"level": "WARNING"}},
 }
+
+# --- Limits against one user or one client stalling everyone (docs/reliability.md) ---
+# Messages one bulk change (mark all read, a fan-out job's step) writes per transaction:
+# each slice commits on its own, so no lock is held for the whole job.
+NOTIFICATIONS_BULK_SLICE = env_int("NOTIFICATIONS_BULK_SLICE", 1000)
+# PostgreSQL: seconds a batch of the batching writer may wait for a row lock held outside
+# it (a user's long write); past it the batch runs job by job, and a job still waiting
+# fails alone (its producer answers 503), so other users' jobs go through.
+NOTIFICATIONS_WRITER_LOCK_TIMEOUT = env_float("NOTIFICATIONS_WRITER_LOCK_TIMEOUT", 1.0)
+# Test notifications (POST /notifications/test/) one user may send per window (seconds).
+NOTIFICATIONS_TEST_LIMIT = env_int("NOTIFICATIONS_TEST_LIMIT", 30)
+NOTIFICATIONS_TEST_WINDOW = env_float("NOTIFICATIONS_TEST_WINDOW", 60.0)
+# Seconds between each process's re-check of its sockets' sessions (consumers/sessions.py):
+# a socket whose session expired or was deleted with no signal closes within this. 0: off.
+NOTIFICATIONS_SESSION_CHECK_INTERVAL = env_float("NOTIFICATIONS_SESSION_CHECK_INTERVAL", 300.0)
+# Seconds between two `sync` frames a socket may ask for; requests meanwhile are answered
+# by one sync when the interval ends (consumers/resync.py).
+NOTIFICATIONS_SYNC_INTERVAL = env_float("NOTIFICATIONS_SYNC_INTERVAL", 2.0)
+# Failed password log-ins one client address may make within the window (seconds), per
+# process; then its log-ins get 429 until the window ends (accounts/login.py).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW = env_float("LOGIN_FAILURE_WINDOW", 300.0)
+# `POST /api/notify/` to more recipients than this is accepted as a job (202 and a status
+# URL) and written in steps (notifications/fanout_jobs.py), not in the request.
+NOTIFY_FANOUT_INLINE_MAX = env_int("NOTIFY_FANOUT_INLINE_MAX", 1000)
+# Files one user may have unfinished (uploaded, queued, being transcoded) at once; past
+# it an upload is refused with 429 before its body is read (uploads/views.py).
+UPLOAD_MAX_UNFINISHED_PER_USER = env_int("UPLOAD_MAX_UNFINISHED_PER_USER", 3)

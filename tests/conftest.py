@@ -95,7 +95,11 @@ def layer(request: pytest.FixtureRequest, settings) -> Iterator[str]:
 def _forget_token_failures() -> Iterator[None]:
     """The bearer failure limit is per process: one test's bad tokens must not block the next."""
     from accounts.auth import limiter
+    from accounts.login import failures
+    from notifications.views import _test_sends
 
-    limiter.clear()
+    for window in (limiter, failures, _test_sends):
+        window.clear()
     yield
-    limiter.clear()
+    for window in (limiter, failures, _test_sends):
+        window.clear()

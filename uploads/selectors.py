@@ -1,6 +1,6 @@
 """Read-only queries for views and the local worker."""
 
-from uploads.models import AudioFile, AudioFileQuerySet
+from uploads.models import FINISHED, AudioFile, AudioFileQuerySet
 
 
 def files_for(*, user_id: int) -> AudioFileQuerySet:
@@ -15,3 +15,8 @@ def file_for_owner(*, user_id: int, file_id: int) -> AudioFile | None:
 
 def file_by_id(*, file_id: int) -> AudioFile | None:
     return AudioFile.objects.filter(pk=file_id).first()
+
+
+def unfinished_count(*, user_id: int) -> int:
+    """The user's files not yet done or failed (uploaded, queued or being transcoded)."""
+    return AudioFile.objects.for_owner(user_id).exclude(status__in=FINISHED).count()

@@ -52,8 +52,29 @@ def browser_file_name(sent: str) -> str:
     return " ".join(sent.split())
 
 
+def _over_quota(request: HttpRequest) -> str | None:
+    """Why this user may not start another upload now, or None. Checked before the body
+    is parsed: a user at the quota costs no file read, no storage and no job."""
+    limit = settings.UPLOAD_MAX_UNFINISHED_PER_USER
+    if selectors.unfinished_count(user_id=request.user.pk) < limit:
+        return None
+    return (
+        f"You have {limit} files waiting or being transcoded; upload more once one of them is done."
+    )
+
+
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and (reason := _over_quota(request)):
+        form = UploadForm()  # unbound: the upload is not read
+        form.cleaned_data = {}  # add_error needs it, even for a form-wide error
+        form.add_error(None, reason)
+        context = {
+            "form": form,
+            "max_bytes": settings.UPLOAD_MAX_BYTES,
+            "direct": storage.uses_s3(),
+        }
+        return render(request, "uploads/upload.html", context, status=429)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
@@ -116,6 +137,8 @@ def _json_body(request: HttpRequest) -> dict:
 def direct_start(request: HttpRequest) -> JsonResponse:
     if not storage.uses_s3():
         raise Http404("Direct uploads are off")
+    if reason := _over_quota(request):
+        return JsonResponse({"error": reason}, status=429)
     body = _json_body(request)
     filename, size = body.get("filename"), body.get("size")
     if not isinstance(filename, str) or not isinstance(size, int) or isinstance(size, bool):

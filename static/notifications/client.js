@@ -213,6 +213,12 @@ function start(stack) {
         acks.confirm(frame.ids);
         break;
       case "error":
+        // The cookie is now another user's (a logout and a login in another tab): the
+        // server closes with 4409, and the page reloads as whoever is signed in.
+        if (frame.code === "wrong_user") {
+          location.reload();
+          return;
+        }
         console.warn("notifications:", frame.code, frame.detail);
         // A refused ack (rate limited) is retried from the next sync.
         if (acks.size) requestSync(1000);

@@ -22,11 +22,13 @@ async def session_cookie(user) -> bytes:
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
-async def open_socket(user=None, *, headers=None) -> WebsocketCommunicator:
+async def open_socket(
+    user=None, *, headers=None, path: str = "/ws/notifications/"
+) -> WebsocketCommunicator:
     all_headers = [ORIGIN, *(headers or [])]
     if user is not None:
         all_headers.append((b"cookie", await session_cookie(user)))
-    socket = WebsocketCommunicator(application, "/ws/notifications/", headers=all_headers)
+    socket = WebsocketCommunicator(application, path, headers=all_headers)
     connected, _ = await socket.connect(timeout=TIMEOUT)
     assert connected
     return socket

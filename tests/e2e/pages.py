@@ -1,8 +1,14 @@
 """What every browser test does: log in through the real form, wait for a live socket."""
 
+import re
+
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import PASSWORD
+
+# The notification socket's URL, for route_web_socket: pages add `?user=<id>` (the user
+# the page was rendered for, consumers/binding.py), which a glob ending in "/" misses.
+SOCKET_URL = re.compile(r"/ws/notifications/(\?|$)")
 
 
 def log_in(

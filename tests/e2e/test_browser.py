@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, REPO
-from tests.e2e.pages import live, log_in
+from tests.e2e.pages import SOCKET_URL, live, log_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
@@ -70,7 +70,7 @@ def test_unread_messages_render_on_page_load_and_dismiss_over_http_when_offline(
 
     # WebSockets blocked (say, a proxy that drops upgrades): dismiss falls back to a
     # CSRF-protected POST.
-    context.route_web_socket("**/ws/notifications/", lambda ws: ws.close(code=1011))
+    context.route_web_socket(SOCKET_URL, lambda ws: ws.close(code=1011))
     page.reload()
     expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
     toast = page.locator(".toast")
@@ -102,7 +102,7 @@ def test_a_dropped_push_heals_from_the_unread_count(browser, make_stack):
         server.on_message(from_server)
         ws.on_message(lambda message: server.send(message))
 
-    context.route_web_socket("**/ws/notifications/", lossy)
+    context.route_web_socket(SOCKET_URL, lossy)
     page.reload()
     live(page)
     send = page.get_by_role("button", name="Send me a test notification")

@@ -6,7 +6,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.pages import live, log_in
+from tests.e2e.pages import SOCKET_URL, live, log_in
 from tests.e2e.test_inbox_browser import badge, notify, start
 
 pytestmark = pytest.mark.browser
@@ -44,7 +44,7 @@ def switchable_socket(context, state: dict) -> list:
         ws.on_message(server.send)
         sockets.append(ws)
 
-    context.route_web_socket("**/ws/notifications/", handler)
+    context.route_web_socket(SOCKET_URL, handler)
     return sockets
 
 
@@ -130,7 +130,7 @@ def test_newest_stays_on_top_after_a_sync_brings_a_missed_message(browser, make_
         server.on_message(from_server)
         ws.on_message(server.send)
 
-    context.route_web_socket("**/ws/notifications/", lossy)
+    context.route_web_socket(SOCKET_URL, lossy)
     page.reload()
     live(page)
     missed = notify(base_url, "Missed while away", level="success")
@@ -261,7 +261,7 @@ def rewrite_links(context, link: str) -> None:
         server.on_message(from_server)
         ws.on_message(server.send)
 
-    context.route_web_socket("**/ws/notifications/", handler)
+    context.route_web_socket(SOCKET_URL, handler)
 
 
 @pytest.mark.parametrize("link", ["/\t/evil.example", "/\n/evil.example", "/\\evil.example"])

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD, REPO, require
-from tests.e2e.pages import live, log_in
+from tests.e2e.pages import SOCKET_URL, live, log_in
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
@@ -160,7 +160,7 @@ def test_toast_limit_auto_hide_and_seen(browser, make_stack):
         ws.on_message(server.send)
         sockets.append(ws)
 
-    context.route_web_socket("**/ws/notifications/", passthrough)
+    context.route_web_socket(SOCKET_URL, passthrough)
     page.reload()
     live(page)
     page.bring_to_front()

@@ -1,6 +1,9 @@
 """The admin's Message form goes through the service: validated, and pushed after commit."""
 
+import re
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from notifications import services
@@ -101,3 +104,39 @@ def test_the_change_form_does_not_offer_the_bookkeeping_fields(admin_client, ali
     content = admin_client.get(change_url(message)).content
     for field in (b'name="source_id"', b'name="read_at_0"', b'name="recipient"'):
         assert field not in content
+
+
+def _form_fields(html: str) -> list[tuple[str, str]]:
+    """The hidden inputs of the confirmation page, as a browser would post them back."""
+    return re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
+
+
+def test_notify_selected_users_works_for_more_than_a_thousand_users(admin_client, pushed):
+    # Past ~994 users the confirmation form had one hidden input per user and its post
+    # went over DATA_UPLOAD_MAX_NUMBER_FIELDS (1000): a bare 400 (issue #19).
+    User = get_user_model()
+    User.objects.bulk_create(User(username=f"many{i:04d}", password="!") for i in range(1100))
+    first = User.objects.filter(username__startswith="many").order_by("pk").first()
+    changelist = "/admin/auth/user/?username__startswith=many"
+    page = admin_client.post(
+        changelist,
+        {
+            "action": "send_notification",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": [str(first.pk)],
+        },
+    )
+    assert page.status_code == 200
+    assert "To 1100 active users" in page.content.decode()
+    fields = _form_fields(page.content.decode())
+    data: dict[str, list[str]] = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(value)
+    data.update(
+        {"text": ["Maintenance tonight"], "level": ["info"], "link": [""], "send": ["Send"]}
+    )
+    done = admin_client.post(changelist, data, follow=True)
+    assert done.status_code == 200
+    assert "Notification sent to 1100 active user(s)." in done.content.decode()
+    assert Message.objects.filter(text="Maintenance tonight").count() == 1100

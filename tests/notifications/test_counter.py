@@ -118,3 +118,39 @@ def test_an_archived_unread_message_leaves_the_count_and_comes_back(alice):
     assert selectors.sync_frame(user_id=alice.pk)["unread_count"] == 1
     assert services.unarchive(user=alice, ids=[archived.pk]) == [archived.pk]
     assert selectors.unread_count(user_id=alice.pk) == 2
+
+
+def _counter_writes() -> int:
+    # Rows of the counter table inserted or updated so far in this transaction.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_inserted(%s::regclass)"
+            " + pg_stat_get_xact_tuples_updated(%s::regclass)",
+            [UnreadCounter._meta.db_table] * 2,
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_over_many_rows_writes_each_counter_once(alice, bob):
+    # PostgreSQL walks every version of a row updated in one transaction: one counter
+    # write per message made a statement over n messages O(n^2) (issue #19). SQLite has
+    # no statement triggers; its per-row triggers update the row in place, O(1) each
+    # (bench/markall.py measures both).
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement-level triggers are PostgreSQL's; SQLite's are per row")
+    services.notify_users(user_ids=[alice.pk, bob.pk], text="warm")  # counter rows exist
+    before = _counter_writes()
+    Message.objects.bulk_create(
+        [Message(recipient=user, text=f"m{i}") for i in range(50) for user in (alice, bob)]
+    )
+    assert _counter_writes() - before == 2
+    before = _counter_writes()
+    assert len(services.mark_all_read(user=alice)) == 51
+    Message.objects.filter(recipient=bob).update(archived_at=timezone.now())
+    Message.objects.filter(recipient__in=[alice, bob]).delete()
+    assert _counter_writes() - before == 2  # one per user with a change; the delete: none
+    assert selectors.unread_count(user_id=alice.pk) == selectors.unread_count(user_id=bob.pk) == 0

@@ -138,6 +138,49 @@ def test_an_unreachable_mail_server_loses_nothing(carol, settings):
     assert not EmailedMessage.objects.exists()
 
 
+def test_a_line_break_in_the_text_makes_a_one_line_subject_and_the_digest_goes(carol):
+    # Django refuses a header with a line break at send time: the digest was lost (#19).
+    services.notify(carol, "Disk almost full\r\non the backup server\u2028now")
+    assert run() == 1
+    [sent] = mail.outbox
+    assert sent.subject == "Disk almost full on the backup server now"
+    assert "on the backup server" in sent.body
+
+
+def test_a_failed_send_is_not_marked_emailed_and_the_next_run_sends_it(carol, monkeypatch):
+    services.notify(carol, "try again")
+    real = digest.get_connection
+
+    def failing(*args, **kwargs):
+        connection = real(*args, **kwargs)
+
+        def refuse(messages):
+            raise OSError("452 mailbox full, try later")
+
+        connection.send_messages = refuse
+        return connection
+
+    monkeypatch.setattr(digest, "get_connection", failing)
+    assert run() == 0
+    assert not EmailedMessage.objects.exists()  # left for the next run
+    monkeypatch.setattr(digest, "get_connection", real)
+    assert run() == 1
+    assert [m.subject for m in mail.outbox] == ["try again"]
+    assert EmailedMessage.objects.count() == 1
+
+
+def test_a_stored_script_link_is_text_in_the_digest(carol):
+    # Rows written before links were checked, or around the service.
+    Message.objects.create(recipient=carol, text="click me", link="javascript:alert(1)")
+    services.notify(carol, "fine", link="/uploads/7/")
+    assert run() == 2
+    [sent] = mail.outbox
+    html = sent.alternatives[0][0]
+    assert "javascript:" not in html and "javascript:" not in sent.body
+    assert "click me" in html
+    assert 'href="https://audio.example.com/uploads/7/"' in html
+
+
 # --- unsubscribe -------------------------------------------------------------------------
 def test_unsubscribe_link_confirms_on_get_and_unsubscribes_on_post(carol):
     path = digest.unsubscribe_url(carol.pk).removeprefix("https://audio.example.com")

@@ -26,3 +26,20 @@ def test_the_home_page_has_no_inline_script(client, alice):
     client.force_login(alice)
     html = client.get("/").content.decode()
     assert "<script>" not in html and "<script " in html
+
+
+def test_test_notifications_are_limited_per_user(client, alice, bob, settings):
+    # 460 in 10 s from one user went through (issue #19): a write and a push each.
+    settings.NOTIFICATIONS_TEST_LIMIT = 3
+    client.force_login(alice)
+    json_accept = {"Accept": "application/json"}
+    for _ in range(3):
+        assert client.post("/notifications/test/", headers=json_accept).status_code == 201
+    refused = client.post("/notifications/test/", headers=json_accept)
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "too_many_requests"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert client.post("/notifications/test/").status_code == 429  # the form post too
+    assert Message.objects.filter(recipient=alice).count() == 3
+    client.force_login(bob)  # another user has a count of their own
+    assert client.post("/notifications/test/", headers=json_accept).status_code == 201

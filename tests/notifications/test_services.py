@@ -207,3 +207,23 @@ def test_a_hanging_layer_delays_the_producer_by_the_push_timeout_only(
     assert time.monotonic() - started < 5  # the timeout, not the hour
     assert results == [False]
     assert Message.objects.filter(pk=message.pk, read_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mark_all_read_commits_in_slices_each_with_its_read_frame(alice, settings, monkeypatch):
+    # One transaction over every unread message held the user's counter row (and the
+    # batching writer behind it) for the whole job (issue #19): each slice commits alone.
+    settings.NOTIFICATIONS_BULK_SLICE = 10
+    Message.objects.bulk_create(Message(recipient=alice, text=f"m{i}") for i in range(25))
+    committed = []
+
+    def fake_send(user_id: int, frame: dict) -> bool:
+        # Sent on commit: what the database holds then tells whether the slice was alone.
+        unread = Message.objects.for_user(user_id).unread().count()
+        committed.append((len(frame["ids"]), frame["unread_count"], unread))
+        return True
+
+    monkeypatch.setattr(live, "send_now", fake_send)
+    changed = services.mark_all_read(user=alice)
+    assert len(changed) == 25
+    assert committed == [(10, 15, 15), (10, 5, 5), (5, 0, 0)]

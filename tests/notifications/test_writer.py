@@ -144,3 +144,46 @@ async def test_the_writer_closes_its_connection_after_each_batch(alice):
     assert (
         await asyncio.get_running_loop().run_in_executor(w.thread, writer_thread_connection) is None
     )
+
+
+async def test_a_job_waiting_on_a_users_lock_fails_alone_and_others_go_through(
+    alice, bob, settings, pushed
+):
+    # A long write of bob's outside the writer (mark-all over HTTP) holds his counter row;
+    # a batch with one job of bob's must not keep alice's job waiting behind it (issue #19).
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite's one write lock is bounded by slices")
+    from django.db import DatabaseError, close_old_connections, transaction
+
+    from notifications.models import UnreadCounter
+
+    settings.NOTIFICATIONS_WRITER_LOCK_TIMEOUT = 0.2
+    await database_sync_to_async(lambda: Message.objects.create(recipient=bob, text="b"))()
+    locked, release = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def hold_bobs_counter() -> None:
+        try:
+            with transaction.atomic():
+                UnreadCounter.objects.select_for_update().get(user=bob)
+                loop.call_soon_threadsafe(locked.set)
+                asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=30)
+        finally:
+            close_old_connections()
+
+    holder = loop.run_in_executor(None, hold_bobs_counter)
+    await locked.wait()
+    jobs = [
+        asyncio.ensure_future(writer.submit(bulk.NOTIFY, bulk.NotifySpec(text=t, user_id=u.pk)))
+        for t, u in (("to bob", bob), ("to alice", alice))
+    ]
+    try:
+        stored = await asyncio.wait_for(jobs[1], timeout=10)  # while bob's lock is held
+        assert stored.user_id == alice.pk and stored.created
+        with pytest.raises(DatabaseError):
+            await jobs[0]
+    finally:
+        release.set()
+        await holder
+    to_bob = database_sync_to_async(lambda: Message.objects.filter(text="to bob").count())
+    assert await to_bob() == 0

@@ -16,7 +16,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import imageio_ffmpeg
@@ -32,6 +31,7 @@ from uploads.models import AudioFile
 from uploads.probe import probe
 from uploads.storage import local_path
 from uploads.transcoders import output_name
+from uploads.transcoders.fair import FairPool
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ PROGRESS_EVERY_SECONDS = 2.0
 PROGRESS_MIN_STEP = 5
 MAX_ERROR = 300
 
-_executor: ThreadPoolExecutor | None = None
+_executor: FairPool | None = None
 _executor_lock = threading.Lock()
 
 
@@ -53,24 +53,24 @@ class TranscodeFailed(Exception):
 class LocalTranscoder:
     def submit(self, audio_file: AudioFile) -> str:
         job_id = f"local-{uuid.uuid4().hex}"
-        transaction.on_commit(partial(_start, file_id=audio_file.pk, job_id=job_id), robust=True)
+        start = partial(_start, file_id=audio_file.pk, job_id=job_id, owner_id=audio_file.owner_id)
+        transaction.on_commit(start, robust=True)
         return job_id
 
 
-def _start(*, file_id: int, job_id: str) -> None:
+def _start(*, file_id: int, job_id: str, owner_id: int | None = None) -> None:
     if settings.TRANSCODER_LOCAL_INLINE:
         run_job(file_id=file_id, job_id=job_id)
     else:
-        _pool().submit(_run_in_worker, file_id=file_id, job_id=job_id)
+        # Round-robin across owners: one user's uploads cannot fill the shared queue.
+        _pool().submit(owner_id, _run_in_worker, file_id=file_id, job_id=job_id)
 
 
-def _pool() -> ThreadPoolExecutor:
+def _pool() -> FairPool:
     global _executor
     with _executor_lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(
-                max_workers=settings.TRANSCODER_LOCAL_WORKERS, thread_name_prefix="transcode"
-            )
+            _executor = FairPool(settings.TRANSCODER_LOCAL_WORKERS, name="transcode")
         return _executor
 
 
