@@ -12,6 +12,7 @@ invisible to other processes, so the tests that use a Stack never use it.
 
 import os
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -23,7 +24,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[1]
-SERVERS = ("daphne", "uvicorn")
+# "procfile": the Procfile's `web:` command as it stands (the deployed shape).
+SERVERS = ("procfile", "daphne", "uvicorn")
+PROCFILE_APP = "project.asgi:application"
 TASKSET = shutil.which("taskset")
 
 
@@ -76,12 +79,15 @@ def server_argv(
 ) -> list[str]:
     """The command line of one ASGI server on 127.0.0.1:port.
 
+    procfile runs the Procfile's `web:` line itself (`procfile_web`), flags and all.
     uvicorn runs as the Makefile's `WEB_SERVER=uvicorn` does: uvloop, httptools, the
     sans-I/O websockets protocol, no permessage-deflate (daphne never negotiates it, and
     it costs ~90 KB per socket), no access log, no lifespan (Channels has none), and
     keep-alive connections kept 75 s: uvicorn's default of 5 s closes a POST connection
     between two steps, racing the next request on it (a load balancer keeps them longer).
     """
+    if server == "procfile":
+        return procfile_web(app, port, args)
     if server == "daphne":
         verbosity = ("-v", "0") if quiet else ()
         return [
@@ -99,6 +105,20 @@ def server_argv(
             *UVICORN_OPTIONS, *(("--log-level", "warning") if quiet else ()), *args, app,
         ]  # fmt: skip
     raise ValueError(f"unknown server {server!r}: one of {SERVERS}")
+
+
+def procfile_web(app: str, port: int, args: tuple[str, ...] = ()) -> list[str]:
+    """The Procfile's `web:` command with $PORT substituted, as a process manager runs it.
+
+    Only the program is resolved to this interpreter's copy (the venv's daphne) and, for
+    another app (the floor), the app argument swapped; `args` go just before the app.
+    """
+    lines = (REPO / "Procfile").read_text().splitlines()
+    line = next(line for line in lines if line.startswith("web:"))
+    argv = shlex.split(line.removeprefix("web:").replace("$PORT", str(port)))
+    argv[0] = shutil.which(argv[0], path=str(Path(sys.executable).parent)) or argv[0]
+    at = argv.index(PROCFILE_APP)
+    return [*argv[:at], *args, app, *argv[at + 1 :]]
 
 
 UVICORN_OPTIONS = (

@@ -165,9 +165,7 @@ def _peer_ratios(results: dict) -> list[str]:
     peer_rows = by["peer@daphne"]
     peer_best = sustained(peer_rows)
     peer_at = {r["rate"]: r for r in peer_rows}
-    for name in ("ours@daphne", "ours-noack@daphne"):
-        if name not in by:
-            continue
+    for name in [t for t in by if t.startswith(("ours@", "ours-noack@"))]:
         ours_best = sustained(by[name])
         out += [
             f"{name} / peer@daphne (django-eventstream, storage on):",
