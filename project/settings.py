@@ -168,17 +168,20 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     }
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    # The pub/sub layer: one PUBLISH per group_send (group_send_many pipelines a batch)
-    # and no silent capacity drops. It delivers at most once; clients heal from the
-    # database (see docs/protocol.md).
+# One URL, or several comma-separated: channels-redis then shards the layer over them
+# (each channel and group hashed to one server; every process must list the same URLs
+# in the same order). docs/deploy.md sizes the shards.
+REDIS_URLS = env_list("REDIS_URL")
+if REDIS_URLS:
+    # The pub/sub layer: one PUBLISH per group_send (group_send_many pipelines a batch,
+    # one round trip per shard) and no silent capacity drops. It delivers at most once;
+    # clients heal from the database (see docs/protocol.md).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "notifications.layers.PipelinedPubSubLayer",
             # Pub/sub channels are global to a Redis server, whatever the database number:
             # deployments (or test runs) sharing one Redis keep apart by prefix.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("REDIS_PREFIX", "asgi")},
+            "CONFIG": {"hosts": REDIS_URLS, "prefix": os.environ.get("REDIS_PREFIX", "asgi")},
         }
     }
 else:
