@@ -72,6 +72,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="open our sockets with bearer tokens (a script) instead of session cookies",
     )
+    add(
+        "--rounds",
+        type=int,
+        default=1,
+        help="the floor then ours, this many times (round k labelled '#k')",
+    )
+    add(
+        "--compare",
+        metavar="REF",
+        help="also run ours at commit REF ('base@<server>', after ours in each round): A vs B",
+    )
     add("--no-floor", action="store_true", help="skip the Channels floor")
     peer = parser.add_mutually_exclusive_group()
     peer.add_argument("--no-peer", action="store_true", help="skip the django-eventstream peer")

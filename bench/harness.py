@@ -136,11 +136,11 @@ class Children:
         workdir.mkdir(parents=True, exist_ok=True)
         self.children: list[subprocess.Popen] = []
 
-    def spawn(self, argv: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
+    def spawn(
+        self, argv: list[str], name: str, env: dict | None = None, cwd: Path = REPO
+    ) -> subprocess.Popen:
         with open(self.workdir / f"{name}.log", "ab") as log:
-            process = subprocess.Popen(
-                argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+            process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.children.append(process)
         return process
 
@@ -155,16 +155,18 @@ class Children:
         cpu: int | str | None = None,
         quiet: bool = False,
         timeout: float = 60,
+        cwd: Path = REPO,
     ) -> tuple[subprocess.Popen, int]:
         """Start `server` on `app` and wait until it listens.
 
         cpu: a CPU number or "all" (see `pinned`); None: no mask, the parent's affinity.
+        cwd: the checkout whose code it runs (the server imports the app from there).
         """
         port = port or free_port()
         argv = server_argv(server, app, port, args, quiet=quiet)
         if cpu is not None:
             argv = pinned(cpu, argv)
-        process = self.spawn(argv, f"{server}-{port}", env)
+        process = self.spawn(argv, f"{server}-{port}", env, cwd)
         wait_for_port(port, timeout=timeout, process=process)
         return process, port
 

@@ -79,17 +79,29 @@ class Run:
             flush=True,
         )
         await self.setup_ours()
+        if self.args.compare:
+            self.base_code = self.procs.export(self.args.compare)
+            self.results["compare"] = self.args.compare
         config, gc_env = self.config, self.gc_env()
         users, rates = config["users"], config["rates"]
         first = config["servers"][0]
         for server in config["servers"]:
-            if config["floor"]:
-                await targets.floor(self, server)
-            if config.get("ladder", True):
-                await targets.ours(
-                    self, f"ours@{server}", users, rates, gc_env,
-                    server=server, ladder_limit=P99_LIMIT_MS,
-                )  # fmt: skip
+            # Round k > 1 is labelled `<target>@<server>#k`, and compared with its own floor.
+            for k in range(1, self.args.rounds + 1):
+                tail = f"#{k}" if k > 1 else ""
+                if config["floor"]:
+                    await targets.floor(self, server, tail)
+                if config.get("ladder", True):
+                    await targets.ours(
+                        self, f"ours@{server}{tail}", users, rates, gc_env,
+                        server=server, ladder_limit=P99_LIMIT_MS,
+                    )  # fmt: skip
+                if self.args.compare:
+                    # A commit to compare with: the same ladder on its code, right after.
+                    await targets.ours(
+                        self, f"base@{server}{tail}", users, rates, gc_env,
+                        server=server, ladder_limit=P99_LIMIT_MS, code=self.base_code,
+                    )  # fmt: skip
         if config["peer"]:
             await targets.peer(self)
             # The peer's work per notification: 1 POST and 3 frames, no ack (and so no

@@ -7,9 +7,11 @@ acks), each on every server in `servers`, except the peer and ours-noack (the fi
 Server `procfile` is the Procfile's `web:` command (bench/harness.py): the deployed shape.
 """
 
-# The ladder stops after a step over this p99 (or with any loss).
-P99_LIMIT_MS = 100.0
-# "Sustained": the highest step with nothing lost and p99 at most this (issue 10's bar).
+# The ladder stops after a step over this p99 (or with any loss): a saturated server.
+# Far above the 50 ms bar, so that one noisy step on a shared machine does not end a
+# ladder whose next steps are still clean.
+P99_LIMIT_MS = 1000.0
+# "Sustained": the highest step with nothing lost and p99 at most this (issue 17's bar).
 SUSTAINED_P99_MS = 50.0
 
 SCENARIOS: dict[str, dict] = {

@@ -9,6 +9,7 @@ they share: the processes, the accounts, the sampler, the results.
 import asyncio
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from bench.http import Poster
 from bench.peer.tokens import stream_token
@@ -66,17 +67,20 @@ async def ours(
     duration: float | None = None,
     processes: int = 0,
     ack: bool = True,
+    code: Path | None = None,
 ) -> None:
     """One ladder on our app.
 
     processes=0: one server, pinned to CPU0 unless --no-pin. processes=N: N servers, not
     pinned; each user's tabs spread over them and the webhook POSTs round-robin.
     ack=False: no tab acks, so each notification is the peer's work (1 POST, 3 frames).
+    code: another commit's tree to run (--compare), else this checkout.
     """
     if run.out_of_time(label):
         return
     cpus = ["all"] * processes if processes else [run.cpu_server]
-    servers = [run.procs.ours(env, cpu, server) for cpu in cpus]
+    kwargs = {"code": code} if code is not None else {}
+    servers = [run.procs.ours(env, cpu, server, **kwargs) for cpu in cpus]
     pids = [process.pid for process, _ in servers]
     ports = [port for _, port in servers]
     count = len(servers)
@@ -122,9 +126,9 @@ async def ours(
         run.procs.stop(process)
 
 
-async def floor(run, server: str) -> None:
+async def floor(run, server: str, tail: str = "") -> None:
     """The Channels floor (bench/floor/) on `server`: same users, tabs, rates and acks."""
-    label = f"floor@{server}"
+    label = f"floor@{server}{tail}"
     if run.out_of_time(label):
         return
     env = run.gc_env()
