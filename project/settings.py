@@ -159,6 +159,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pool tests each connection it hands out: after a database outage it would
     # otherwise give requests dead connections.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The bound on this process's connections: processes x DB_POOL_MAX_SIZE must stay under
+    # PostgreSQL's max_connections, or a pooler goes in between (docs/deploy.md).
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2),
@@ -167,6 +169,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env_float("DB_POOL_TIMEOUT", 5.0),
         }
     }
+    # DB_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction mode, where a
+    # cursor cannot outlive its transaction (each transaction may get another server
+    # connection), so Django's server-side cursors are off.
+    DB_POOLER = os.environ.get("DB_POOLER", "")
+    if DB_POOLER not in {"", "pgbouncer"}:
+        raise ImproperlyConfigured("DB_POOLER must be unset or 'pgbouncer'.")
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_POOLER == "pgbouncer"
 
 # One URL, or several comma-separated: channels-redis then shards the layer over them
 # (each channel and group hashed to one server; every process must list the same URLs

@@ -4,7 +4,6 @@ Two redis-server processes of the test's own, on free loopback ports, stopped at
 """
 
 import asyncio
-import json
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,7 +14,6 @@ import redis
 from bench.harness import RedisServer
 from notifications.layers import PipelinedPubSubLayer
 from tests.conftest import require
-from tests.project.test_settings import load
 
 GUARD = 5  # seconds: only a bound on a hang, never a measurement
 
@@ -37,19 +35,6 @@ async def sharded(two_redis: list[RedisServer]) -> AsyncIterator[PipelinedPubSub
     layer = PipelinedPubSubLayer(hosts=[s.url for s in two_redis], prefix="shards.")
     yield layer
     await layer.flush()
-
-
-def test_a_comma_separated_redis_url_is_one_host_per_shard(tmp_path):
-    (tmp_path / "project").mkdir()
-    (tmp_path / "project" / "__init__.py").write_text("")
-    shutil.copy(Path(__file__).parents[2] / "project" / "settings.py", tmp_path / "project")
-    code = "import json, project.settings as s; print(json.dumps(s.CHANNEL_LAYERS))"
-    urls = "redis://10.0.0.1:6379/0, redis://10.0.0.2:6379/0"
-    result = load(tmp_path, code, SECRET_KEY="x", REDIS_URL=urls)
-    assert result.returncode == 0, result.stderr
-    config = json.loads(result.stdout)["default"]
-    assert config["BACKEND"] == "notifications.layers.PipelinedPubSubLayer"
-    assert config["CONFIG"]["hosts"] == ["redis://10.0.0.1:6379/0", "redis://10.0.0.2:6379/0"]
 
 
 async def test_groups_spread_over_both_servers_and_every_message_arrives(sharded, two_redis):
