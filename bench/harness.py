@@ -162,13 +162,23 @@ class Children:
         cpu: a CPU number or "all" (see `pinned`); None: no mask, the parent's affinity.
         cwd: the checkout whose code it runs (the server imports the app from there).
         """
-        port = port or free_port()
-        argv = server_argv(server, app, port, args, quiet=quiet)
-        if cpu is not None:
-            argv = pinned(cpu, argv)
-        process = self.spawn(argv, f"{server}-{port}", env, cwd)
-        wait_for_port(port, timeout=timeout, process=process)
-        return process, port
+        chosen = port
+        for attempt in range(3):
+            port = chosen or free_port()
+            argv = server_argv(server, app, port, args, quiet=quiet)
+            if cpu is not None:
+                argv = pinned(cpu, argv)
+            process = self.spawn(argv, f"{server}-{port}", env, cwd)
+            try:
+                wait_for_port(port, timeout=timeout, process=process)
+            except RuntimeError:
+                # A free port of ours may be taken by another suite before the server
+                # binds it (the Procfile binds 0.0.0.0): try another, unless one was asked.
+                if chosen or attempt == 2:
+                    raise
+                continue
+            return process, port
+        raise AssertionError("unreachable")
 
     @staticmethod
     def stop(process: subprocess.Popen, timeout: float = 15) -> None:

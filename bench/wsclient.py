@@ -174,12 +174,15 @@ async def open_tabs(
     *,
     path_for: Callable[[int], str],
     headers_for: Callable[[int, int], dict[str, str]],
-    concurrency: int = 200,
+    concurrency: int = 50,
     ready_timeout: float = 120,
     port_for: Callable[[int], int] | None = None,
     ack: bool = True,
 ) -> tuple[list[Tab], float, int]:
     """Open users x tabs sockets, at most `concurrency` handshakes in flight.
+
+    50 in flight, as browsers reconnecting with backoff would be: the ladder needs every
+    socket open; connect storms are scenarios of their own.
 
     headers_for(user, port) gives each handshake's extra headers (browser_headers...).
     The first tab of each user acks every notification (ack=False: no tab does).
