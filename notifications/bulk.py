@@ -262,7 +262,14 @@ class NotifyKind:
 
 
 class AckKind:
-    """Writer jobs that mark `(user_id, ids)` read (socket acks)."""
+    """Writer jobs that mark `(user_id, ids)` read (socket acks).
+
+    Not atomic: each `UPDATE ... RETURNING` is complete alone (a row is claimed once,
+    idempotent if run again), and the counts read after it are the committed truth, so
+    an ack batch needs no BEGIN/COMMIT round trips (issue 17).
+    """
+
+    atomic = False
 
     def run_batch(
         self, payloads: list[tuple[int, list[int]]]

@@ -9,7 +9,8 @@ and only then answers every waiter. Under load batches grow and the cost per job
 Guarantees:
 - nothing is pushed or answered before it is committed;
 - a failing batch is retried (deadlocks, serialisation failures), then run job by job,
-  each in a transaction of its own, so one bad row fails alone;
+  each in a transaction of its own, so one bad row fails alone; kinds that need no
+  shared transaction (acks) run first, on their own, so such a retry never repeats them;
 - the queue is bounded (NOTIFICATIONS_WRITER_QUEUE): past it `submit` raises
   `Overloaded` at once, and callers answer 503 with Retry-After instead of queueing.
 
@@ -22,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
@@ -43,7 +45,12 @@ class Overloaded(Exception):
 
 
 class Kind(Protocol):
-    """How to write jobs of one kind: many in the batch's transaction, or one alone."""
+    """How to write jobs of one kind: many in the batch's transaction, or one alone.
+
+    A kind may set `atomic = False` when each of its statements is complete alone (one
+    UPDATE ... RETURNING, then reads): its part of a batch then runs without BEGIN and
+    COMMIT, two round trips fewer.
+    """
 
     def run_batch(self, payloads: list[Any]) -> tuple[list[Any], list[Push]]:
         """Results in payload order, and the frames to push after commit."""
@@ -134,24 +141,51 @@ def _write(
     from the pool, no health check round trip); once the queue is empty, or after any
     failure, the connection goes back, as a request's does.
     """
-    failed = True
+    failed = False
+    outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
+    pushes: list[Push] = []
     try:
-        for attempt in range(RETRIES):
-            try:
-                result = _write_batch(batch)
-                failed = False
-                return result
-            except DatabaseError as exc:
-                if not _retryable(exc) or attempt == RETRIES - 1:
-                    logger.info("batch of %d failed (%s); one by one", len(batch), exc)
-                    break
-        return _write_each(batch)
+        # Kinds whose statements are each atomic alone (`atomic = False`) run first, with
+        # no transaction around them: a failure later in the batch then never runs them
+        # twice. The others share one transaction.
+        alone = [i for i, job in enumerate(batch) if not getattr(job.kind, "atomic", True)]
+        together = [i for i, job in enumerate(batch) if getattr(job.kind, "atomic", True)]
+        for indexes, atomic in ((alone, False), (together, True)):
+            if not indexes:
+                continue
+            group = [batch[i] for i in indexes]
+            group_outcomes, group_pushes, group_failed = _write_group(group, atomic=atomic)
+            failed = failed or group_failed
+            for index, outcome in zip(indexes, group_outcomes, strict=True):
+                outcomes[index] = outcome
+            pushes.extend(group_pushes)
+        return outcomes, pushes
+    except BaseException:
+        failed = True
+        raise
     finally:
         if failed or not more_waiting():
             close_old_connections()
 
 
-def _write_batch(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
+def _write_group(
+    group: list[_Job], *, atomic: bool
+) -> tuple[list[tuple[bool, Any]], list[Push], bool]:
+    """The group as one batch (retried when the database asks), else job by job; whether
+    it had to go job by job."""
+    for attempt in range(RETRIES):
+        try:
+            return (*_write_batch(group, atomic=atomic), False)
+        except DatabaseError as exc:
+            if not _retryable(exc) or attempt == RETRIES - 1:
+                logger.info("batch of %d failed (%s); one by one", len(group), exc)
+                break
+    return (*_write_each(group), True)
+
+
+def _write_batch(
+    batch: list[_Job], *, atomic: bool = True
+) -> tuple[list[tuple[bool, Any]], list[Push]]:
     by_kind: dict[int, list[int]] = {}
     kinds: dict[int, Kind] = {}
     for index, job in enumerate(batch):
@@ -159,7 +193,7 @@ def _write_batch(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]
         kinds[id(job.kind)] = job.kind
     outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
     pushes: list[Push] = []
-    with transaction.atomic():
+    with transaction.atomic() if atomic else nullcontext():
         for key, indexes in by_kind.items():
             results, kind_pushes = kinds[key].run_batch([batch[i].payload for i in indexes])
             for index, result in zip(indexes, results, strict=True):

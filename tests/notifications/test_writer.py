@@ -144,3 +144,40 @@ async def test_the_writer_closes_its_connection_after_each_batch(alice):
     assert (
         await asyncio.get_running_loop().run_in_executor(w.thread, writer_thread_connection) is None
     )
+
+
+class Alone(Recording):
+    """A kind whose statements are complete alone: no transaction around its part."""
+
+    atomic = False
+
+    def run_batch(self, payloads):
+        self.in_transaction = connection.in_atomic_block
+        return super().run_batch(payloads)
+
+
+async def test_a_kind_that_is_not_atomic_runs_outside_the_transaction_and_once():
+    alone, together = Alone(), Recording(poison=3)
+    results = await asyncio.gather(
+        writer.submit(alone, 1),
+        writer.submit(together, 2),
+        writer.submit(together, 3),
+        writer.submit(alone, 4),
+        return_exceptions=True,
+    )
+    assert results[0] == 2 and results[3] == 8 and results[1] == 4
+    assert isinstance(results[2], ValueError)
+    # The shared batch failed and went job by job; the kind outside it ran once, first,
+    # and with no transaction open.
+    assert alone.batches == [[1, 4]] and alone.ones == []
+    assert alone.in_transaction is False
+    assert together.batches == [[2, 3]] and together.ones == [2, 3]
+
+
+async def test_acks_are_not_atomic_and_still_mark_and_push(alice, pushed):
+    assert bulk.ACK.atomic is False
+    message = await database_sync_to_async(
+        lambda: Message.objects.create(recipient=alice, text="to read")
+    )()
+    assert await writer.submit(bulk.ACK, (alice.pk, [message.pk])) == [message.pk]
+    assert pushed == [(alice.pk, {"type": "read", "ids": [message.pk], "unread_count": 0})]
