@@ -111,6 +111,24 @@ def insert(objs: list[M], *, using: str = "default") -> list[M]:
     return objs
 
 
+def typed_values(objs: list[models.Model], *, using: str = "default") -> tuple[str, str, list]:
+    """(columns, VALUES rows, params) for inserting `objs` as `INSERT ... SELECT` from a
+    VALUES list, with an ordinal `_row` column last: every placeholder is cast to its
+    column's type (a VALUES list outside INSERT has no target types to infer them from).
+    Values made as `insert` makes them; PostgreSQL only."""
+    connection = connections[using]
+    meta = objs[0]._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ", %s::int)"
+    params: list[Any] = []
+    for n, obj in enumerate(objs):
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        params.append(n)
+    columns = ", ".join(quote(f.column) for f in fields)
+    return columns, ", ".join([row] * len(objs)), params
+
+
 def _in(connection: Any, column: str, values: list[Any]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [values]
