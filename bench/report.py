@@ -193,7 +193,8 @@ def _peer_ratios(results: dict) -> list[str]:
 def _scale_out(results: dict) -> list[str]:
     """One line per process count: highest clean step and what the machine did there."""
     by = _by_target(results)
-    counts = sorted(int(t.split("@")[0].split("-", 1)[1]) for t in by if t.startswith("procs-"))
+    names = {int(t.split("@")[0].split("-", 1)[1]): t for t in by if t.startswith("procs-")}
+    counts = sorted(names)
     if not counts:
         return []
     out = [
@@ -204,7 +205,7 @@ def _scale_out(results: dict) -> list[str]:
     ]
     first = 0.0
     for n in counts:
-        rows = by[f"procs-{n}@daphne"]
+        rows = by[names[n]]
         best = sustained(rows)
         at = next((r for r in rows if r["rate"] == best), None)
         after = next((r for r in rows if r["rate"] > best), None)
