@@ -21,7 +21,6 @@ its own; kinds live with the app that owns the rows (notifications.bulk, webhook
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -37,6 +36,12 @@ logger = logging.getLogger(__name__)
 
 BATCH = 256
 RETRIES = 3
+# Seconds without a batch before the writer's thread gives its connection back to the
+# pool. Shorter gaps keep it: a check-out costs the pool's health check round trip
+# (CONN_HEALTH_CHECKS) and Django's connection set-up, which at moderate load, a batch of
+# one or two jobs at a time, was a sixth of the writer's CPU (issue 17). After a longer
+# gap the next batch checks out a connection the pool has just tested, as a request does.
+IDLE_RELEASE = 1.0
 Push = tuple[int, dict[str, Any]]
 
 
@@ -76,6 +81,8 @@ class Writer:
         self.task: asyncio.Task | None = None
         # One thread: batches are serial by design; the next one gathers meanwhile.
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self.idle_since = 0.0
+        self.release: asyncio.TimerHandle | None = None
 
     def submit(self, kind: Kind, payload: Any, *, bounded: bool = True) -> asyncio.Future:
         """Queue one job; its future resolves after commit (and push) with its result.
@@ -99,19 +106,25 @@ class Writer:
                 await self._run(batch)
         finally:
             self.task = None
+            self.idle_since = self.loop.time()
+            if self.release is None and not self.loop.is_closed():
+                self.release = self.loop.call_later(IDLE_RELEASE, self._release_if_idle)
 
-    def _more_waiting(self) -> bool:
-        # Read from the writer's thread at the end of a batch: a list's length is safe to
-        # read there, and a stale answer only costs one connection check-out or one idle
-        # connection kept until the next batch.
-        return bool(self.pending)
+    def _release_if_idle(self) -> None:
+        """Give the thread's connection back once no batch ran for IDLE_RELEASE seconds."""
+        self.release = None
+        if self.task is not None:
+            return  # a batch is running; its end schedules this again
+        left = self.idle_since + IDLE_RELEASE - self.loop.time()
+        if left > 0:
+            self.release = self.loop.call_later(left, self._release_if_idle)
+            return
+        self.loop.run_in_executor(self.thread, _release_connection)
 
     async def _run(self, batch: list[_Job]) -> None:
         metrics.WRITER_BATCH.observe(len(batch))
         try:
-            outcomes, pushes = await self.loop.run_in_executor(
-                self.thread, _write, batch, self._more_waiting
-            )
+            outcomes, pushes = await self.loop.run_in_executor(self.thread, _write, batch)
         except Exception as exc:  # _write answers per job; this is a bug or a dead thread
             logger.exception("writer batch of %d failed", len(batch))
             for job in batch:
@@ -132,14 +145,12 @@ class Writer:
                 job.future.set_exception(value)
 
 
-def _write(
-    batch: list[_Job], more_waiting: Callable[[], bool]
-) -> tuple[list[tuple[bool, Any]], list[Push]]:
+def _write(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
     """In the writer's thread: the batch in one transaction, else job by job.
 
-    While more jobs wait, the thread keeps its connection for the next batch (no check-out
-    from the pool, no health check round trip); once the queue is empty, or after any
-    failure, the connection goes back, as a request's does.
+    The thread keeps its connection for the next batch (no check-out from the pool, no
+    health check round trip) until IDLE_RELEASE passes with no batch; after any failure
+    it goes back at once, as a failed request's does.
     """
     failed = False
     outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
@@ -164,8 +175,17 @@ def _write(
         failed = True
         raise
     finally:
-        if failed or not more_waiting():
+        if failed:
             close_old_connections()
+
+
+def _release_connection() -> None:
+    # In the writer's thread: Django's end-of-request step (CONN_MAX_AGE is 0, so the
+    # connection goes back to the pool). Never raises into a future nobody awaits.
+    try:
+        close_old_connections()
+    except Exception:
+        logger.warning("the writer could not release its connection", exc_info=True)
 
 
 def _write_group(

@@ -133,17 +133,27 @@ async def test_a_foreign_key_failure_in_a_batch_refuses_that_job_only(alice, pus
     assert len(pushed) == 2
 
 
-async def test_the_writer_closes_its_connection_after_each_batch(alice):
-    await writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="x", user_id=alice.pk))
+async def test_the_writer_keeps_its_connection_between_batches_and_returns_it_once_idle(
+    alice,
+):
     w = writer.get_writer()
+    loop = asyncio.get_running_loop()
 
     def writer_thread_connection():
         return connection.connection
 
-    # The writer's one thread returns its connection (to the pool) after every batch.
-    assert (
-        await asyncio.get_running_loop().run_in_executor(w.thread, writer_thread_connection) is None
-    )
+    await writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="x", user_id=alice.pk))
+    # Right after a batch the thread still holds it: the next batch needs no check-out.
+    kept = await loop.run_in_executor(w.thread, writer_thread_connection)
+    assert kept is not None
+    await writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="y", user_id=alice.pk))
+    assert await loop.run_in_executor(w.thread, writer_thread_connection) is kept
+    # With the default IDLE_RELEASE (1 s), the connection goes back to the pool once idle.
+    assert writer.IDLE_RELEASE == 1.0
+    deadline = loop.time() + 5 * writer.IDLE_RELEASE  # a bound on a hang only
+    while await loop.run_in_executor(w.thread, writer_thread_connection) is not None:
+        assert loop.time() < deadline, "the idle writer kept its connection"
+        await asyncio.sleep(0.1)
 
 
 class Alone(Recording):
