@@ -72,10 +72,11 @@ def _steps(results: dict) -> list[str]:
     floor_at = {t: {r["rate"]: r for r in rows} for t, rows in by.items()}
     lines = [
         "| target | rate/s | achieved/s | p50 ms | p95 ms | p99 ms | max ms | delivered |"
-        " lost | dup | misrouted | server CPU % | CPU ms/notif | server RSS MB | redis CPU % |"
+        " lost | dup | misrouted | server CPU % | loop / threads CPU % | CPU ms/notif |"
+        " server RSS MB | redis CPU % |"
         " postgres CPU % | client CPU % | other CPU % | machine CPU % |"
         " ÷floor p50 | ÷floor p99 | ÷floor CPU/notif |",
-        "|" + "---|" * 22,
+        "|" + "---|" * 23,
     ]
     for r in results["steps"]:
         f = floor_at.get(floor_of(r["target"]) or "", {}).get(r["rate"])
@@ -89,7 +90,9 @@ def _steps(results: dict) -> list[str]:
             f"| {r['target']} | {r['rate']:g} | {_f(r['achieved_per_s'])} | {_f(r['p50_ms'])} |"
             f" {_f(r['p95_ms'])} | {_f(r['p99_ms'])} | {_f(r['max_ms'])} |"
             f" {r['delivered']}/{r['frames_expected']} | {r['lost']} | {r['duplicated']} |"
-            f" {r['misrouted']} | {r['server_cpu']:.0f} | {_f(cpu_ms(r), 2)} |"
+            f" {r['misrouted']} | {r['server_cpu']:.0f} |"
+            f" {_f(r.get('server_loop_cpu', float('nan')), 0)} /"
+            f" {_f(r.get('server_threads_cpu', float('nan')), 0)} | {_f(cpu_ms(r), 2)} |"
             f" {r['server_rss_mb']:.0f} | {r.get('redis_cpu', 0):.0f} |"
             f" {r.get('postgres_cpu', 0):.0f} | {r['client_cpu']:.0f} | {r['other_cpu']:.0f} |"
             f" {r['machine_cpu']:.0f} | {ratios} |"

@@ -64,7 +64,8 @@ class Run:
             urls.append(self.procs.peer_env["PEER_DATABASE_URL"])
         keep = {"postgres": postgres_of({Path(urlsplit(url).path).name for url in urls})}
         roles["postgres"] = pids_named("postgres", keep["postgres"])
-        return Sampler(roles, by_name=("postgres",), keep=keep)
+        threads_of = server_pids[0] if len(server_pids) == 1 else None
+        return Sampler(roles, by_name=("postgres",), keep=keep, threads_of=threads_of)
 
     async def run(self) -> dict:
         if not self.args.no_pin and (os.cpu_count() or 1) > 1:
