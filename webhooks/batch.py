@@ -103,7 +103,10 @@ def _claim_and_store(
     statement (data-modifying CTEs: all of it commits or none); then the frames.
 
     The messages are inserted in recipient order, as notify_many does (one lock order for
-    the counter rows across processes).
+    the counter rows across processes). Should the reads after the statement fail, the
+    writer runs the batch again: its MessageIds are then claimed already and answered as
+    duplicates, so SNS is answered 200 and the stored messages reach their users on the
+    next sync instead of as a push (pushes are at most once; the database is the truth).
     """
     ops = connection.ops
     quote = ops.quote_name
