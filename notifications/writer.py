@@ -245,6 +245,9 @@ def _retryable(exc: DatabaseError) -> bool:
 
 
 _writers: "WeakKeyDictionary[asyncio.AbstractEventLoop, Writer]" = WeakKeyDictionary()
+# Every writer whose loop may still close (a server has one loop for its life; tests and
+# scripts run many): held here until its connection is given back.
+_open: list[Writer] = []
 
 
 def get_writer() -> Writer:
@@ -252,8 +255,21 @@ def get_writer() -> Writer:
     loop = asyncio.get_running_loop()
     writer = _writers.get(loop)
     if writer is None:
+        _retire_closed()
         writer = _writers[loop] = Writer(loop)
+        _open.append(writer)
     return writer
+
+
+def _retire_closed() -> None:
+    """Writers of loops that closed: the idle release can no longer run there, so their
+    threads give their connections back to the pool now, and end."""
+    for writer in [w for w in _open if w.loop.is_closed()]:
+        if writer.release is not None:
+            writer.release.cancel()
+        writer.thread.submit(_release_connection)
+        writer.thread.shutdown(wait=False)
+        _open.remove(writer)
 
 
 async def submit(kind: Kind, payload: Any, *, bounded: bool = True) -> Any:
