@@ -55,13 +55,14 @@ test-fast: install
 test-reliability: install
 	$(BIN)/pytest -m slow tests/reliability
 
-# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 10 minutes.
-# The floor, ours and the peer, on daphne and uvicorn; BENCH_ARGS adds options.
+# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 5 minutes.
+# The deployed shape (the Procfile's web command), the floor then ours; BENCH_ARGS adds
+# options (--compare REF, --peer, --processes 1,2, --scale 10002, --py-spy 50,150).
 bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench --scenarios standard $(BENCH_ARGS)
 
-# A tiny run of the same tool (the floor and ours, on daphne; no peer, so no bench
-# extra): fails on any loss, duplicate or misroute.
+# A tiny run of the same tool (the floor and ours, on the Procfile's command; no peer, so
+# no bench extra): fails on any loss, duplicate or misroute.
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
 

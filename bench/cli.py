@@ -8,11 +8,14 @@ from bench.scenarios import SCENARIOS
 
 USAGE = """\
 python -m bench --smoke                   # tiny, < 60 s; exit 1 on loss/dup/misroute
-python -m bench --scenarios standard      # floor, ours and peer; daphne and uvicorn; 10k
-python -m bench --server daphne           # only daphne (repeatable, or a comma list)
+python -m bench                           # the deployed shape: the Procfile's daphne, the
+                                          # floor then ours, 50..250/s, 1,002 sockets
+python -m bench --server procfile,uvicorn # more servers (repeatable, or a comma list)
+python -m bench --peer --scale 10002      # add the django-eventstream peer, 10k sockets
 python -m bench --scenarios scaleout      # the ladder on 1, 2 and 4 server processes
 python -m bench --processes 2 ...         # add a ladder on N processes to any scenario
 """
+# procfile: the Procfile's `web:` command; daphne: `daphne -v 0` (no access log);
 # daphne-uvloop: daphne with uvloop's loop policy (bench/daphne_uvloop.py), to compare.
 SERVER_CHOICES = (*SERVERS, "daphne-uvloop")
 
@@ -36,7 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--users", type=int, help="users for the ladder")
     add("--rates", help="comma-separated notifications/s per step")
     add("--duration", type=float, help="seconds per step")
-    add("--gc-interval", default="5", help="GC_FREEZE_INTERVAL of every server")
+    add("--gc-interval", help="GC_FREEZE_INTERVAL of every server (default: the app's)")
     add("--gc-compare", help="comma-separated rates for GC on/off runs of ours; '' = skip")
     add(
         "--gc-unfreeze",
@@ -59,7 +62,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="ARG",
         help="extra argument for every server process, e.g. --server-arg=--access-log=-",
     )
-    add("--py-spy", type=float, metavar="RATE", help="record ours with py-spy at step RATE")
+    add(
+        "--py-spy",
+        metavar="RATE[,RATE]",
+        help="record ours with py-spy at these steps (pip install py-spy into the venv)",
+    )
+    add(
+        "--bearer",
+        action="store_true",
+        help="open our sockets with bearer tokens (a script) instead of session cookies",
+    )
+    add(
+        "--rounds",
+        type=int,
+        default=1,
+        help="the floor then ours, this many times (round k labelled '#k')",
+    )
+    add(
+        "--compare",
+        metavar="REF",
+        help="also run ours at commit REF ('base@<server>', after ours in each round): A vs B",
+    )
     add("--no-floor", action="store_true", help="skip the Channels floor")
     peer = parser.add_mutually_exclusive_group()
     peer.add_argument("--no-peer", action="store_true", help="skip the django-eventstream peer")

@@ -12,6 +12,7 @@ invisible to other processes, so the tests that use a Stack never use it.
 
 import os
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -23,7 +24,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[1]
-SERVERS = ("daphne", "uvicorn")
+# "procfile": the Procfile's `web:` command as it stands (the deployed shape).
+SERVERS = ("procfile", "daphne", "uvicorn")
+PROCFILE_APP = "project.asgi:application"
 TASKSET = shutil.which("taskset")
 
 
@@ -76,12 +79,15 @@ def server_argv(
 ) -> list[str]:
     """The command line of one ASGI server on 127.0.0.1:port.
 
+    procfile runs the Procfile's `web:` line itself (`procfile_web`), flags and all.
     uvicorn runs as the Makefile's `WEB_SERVER=uvicorn` does: uvloop, httptools, the
     sans-I/O websockets protocol, no permessage-deflate (daphne never negotiates it, and
     it costs ~90 KB per socket), no access log, no lifespan (Channels has none), and
     keep-alive connections kept 75 s: uvicorn's default of 5 s closes a POST connection
     between two steps, racing the next request on it (a load balancer keeps them longer).
     """
+    if server == "procfile":
+        return procfile_web(app, port, args)
     if server == "daphne":
         verbosity = ("-v", "0") if quiet else ()
         return [
@@ -101,6 +107,20 @@ def server_argv(
     raise ValueError(f"unknown server {server!r}: one of {SERVERS}")
 
 
+def procfile_web(app: str, port: int, args: tuple[str, ...] = ()) -> list[str]:
+    """The Procfile's `web:` command with $PORT substituted, as a process manager runs it.
+
+    Only the program is resolved to this interpreter's copy (the venv's daphne) and, for
+    another app (the floor), the app argument swapped; `args` go just before the app.
+    """
+    lines = (REPO / "Procfile").read_text().splitlines()
+    line = next(line for line in lines if line.startswith("web:"))
+    argv = shlex.split(line.removeprefix("web:").replace("$PORT", str(port)))
+    argv[0] = shutil.which(argv[0], path=str(Path(sys.executable).parent)) or argv[0]
+    at = argv.index(PROCFILE_APP)
+    return [*argv[:at], *args, app, *argv[at + 1 :]]
+
+
 UVICORN_OPTIONS = (
     "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
     "--ws-per-message-deflate", "false", "--no-access-log", "--lifespan", "off",
@@ -116,11 +136,11 @@ class Children:
         workdir.mkdir(parents=True, exist_ok=True)
         self.children: list[subprocess.Popen] = []
 
-    def spawn(self, argv: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
+    def spawn(
+        self, argv: list[str], name: str, env: dict | None = None, cwd: Path = REPO
+    ) -> subprocess.Popen:
         with open(self.workdir / f"{name}.log", "ab") as log:
-            process = subprocess.Popen(
-                argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+            process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.children.append(process)
         return process
 
@@ -135,18 +155,30 @@ class Children:
         cpu: int | str | None = None,
         quiet: bool = False,
         timeout: float = 60,
+        cwd: Path = REPO,
     ) -> tuple[subprocess.Popen, int]:
         """Start `server` on `app` and wait until it listens.
 
         cpu: a CPU number or "all" (see `pinned`); None: no mask, the parent's affinity.
+        cwd: the checkout whose code it runs (the server imports the app from there).
         """
-        port = port or free_port()
-        argv = server_argv(server, app, port, args, quiet=quiet)
-        if cpu is not None:
-            argv = pinned(cpu, argv)
-        process = self.spawn(argv, f"{server}-{port}", env)
-        wait_for_port(port, timeout=timeout, process=process)
-        return process, port
+        chosen = port
+        for attempt in range(3):
+            port = chosen or free_port()
+            argv = server_argv(server, app, port, args, quiet=quiet)
+            if cpu is not None:
+                argv = pinned(cpu, argv)
+            process = self.spawn(argv, f"{server}-{port}", env, cwd)
+            try:
+                wait_for_port(port, timeout=timeout, process=process)
+            except RuntimeError:
+                # A free port of ours may be taken by another suite before the server
+                # binds it (the Procfile binds 0.0.0.0): try another, unless one was asked.
+                if chosen or attempt == 2:
+                    raise
+                continue
+            return process, port
+        raise AssertionError("unreachable")
 
     @staticmethod
     def stop(process: subprocess.Popen, timeout: float = 15) -> None:

@@ -42,8 +42,9 @@ class Processes(Children):
         return self.stack
 
     def ours(
-        self, env: dict, cpu: int | str, server: str = "daphne"
+        self, env: dict, cpu: int | str, server: str = "daphne", *, code: Path = REPO
     ) -> tuple[subprocess.Popen, int]:
+        """Our app on `server`; `code`: the checkout to run (`export` for another commit)."""
         assert self.stack is not None
         return self.serve(
             "project.asgi:application",
@@ -52,7 +53,21 @@ class Processes(Children):
             args=self.server_args,
             cpu=cpu,
             quiet=True,
+            cwd=code,
         )
+
+    def export(self, ref: str) -> Path:
+        """The tree of commit `ref` in the work folder (git archive), to run it beside HEAD.
+
+        Same database and migrations: compare commits that share the schema.
+        """
+        out = self.workdir / f"code-{ref.replace('/', '_')}"
+        out.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", ref], cwd=REPO, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
+        return out
 
     def floor(self, redis_url: str, env: dict, cpu: int | str, server: str = "daphne"):
         env = {**os.environ, "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1", **env}

@@ -16,6 +16,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU seconds so far of each thread of `pid` (thread id -> seconds); the main
+    thread's id is the pid (daphne's event loop runs there)."""
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(tid)] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
 def rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -79,6 +97,7 @@ class Snapshot:
     cpu: dict[str, dict[int, float]]  # role -> pid -> CPU seconds so far
     busy: float
     total: float
+    threads: dict[int, float] | None = None  # thread -> CPU seconds, of `threads_of`
 
 
 class Sampler:
@@ -89,8 +108,12 @@ class Sampler:
         roles: dict[str, list[int]],
         by_name: tuple[str, ...] = (),
         keep: dict[str, Callable[[str], bool]] | None = None,
+        threads_of: int | None = None,
     ) -> None:
+        """threads_of: a server pid whose CPU is also split into its main thread (the
+        event loop) and its other threads (the writer, asgiref's sync threads...)."""
         self.roles = roles
+        self.threads_of = threads_of
         self.by_name = by_name
         self.keep = keep or {}
         self.cores = os.cpu_count() or 1
@@ -102,7 +125,8 @@ class Sampler:
             self.roles[name] = pids_named(name, self.keep.get(name))
         busy, total = machine()
         cpu = {role: {p: cpu_seconds(p) for p in pids} for role, pids in self.roles.items()}
-        return Snapshot(at, cpu, busy, total)
+        threads = thread_cpu_seconds(self.threads_of) if self.threads_of else None
+        return Snapshot(at, cpu, busy, total, threads)
 
     def between(self, a: Snapshot, b: Snapshot) -> dict[str, float]:
         wall = max(b.at - a.at, 1e-9)
@@ -116,4 +140,9 @@ class Sampler:
         machine_pct = 100 * self.cores * (b.busy - a.busy) / max(b.total - a.total, 1)
         out["machine_cpu"] = machine_pct
         out["other_cpu"] = max(0.0, machine_pct - sum(out[f"{r}_cpu"] for r in self.roles))
+        if a.threads is not None and b.threads is not None and self.threads_of:
+            used = {t: s - a.threads.get(t, 0.0) for t, s in b.threads.items()}
+            main = used.pop(self.threads_of, 0.0)
+            out["server_loop_cpu"] = 100 * main / wall
+            out["server_threads_cpu"] = 100 * sum(max(0.0, u) for u in used.values()) / wall
         return out

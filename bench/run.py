@@ -64,7 +64,8 @@ class Run:
             urls.append(self.procs.peer_env["PEER_DATABASE_URL"])
         keep = {"postgres": postgres_of({Path(urlsplit(url).path).name for url in urls})}
         roles["postgres"] = pids_named("postgres", keep["postgres"])
-        return Sampler(roles, by_name=("postgres",), keep=keep)
+        threads_of = server_pids[0] if len(server_pids) == 1 else None
+        return Sampler(roles, by_name=("postgres",), keep=keep, threads_of=threads_of)
 
     async def run(self) -> dict:
         if not self.args.no_pin and (os.cpu_count() or 1) > 1:
@@ -79,42 +80,54 @@ class Run:
             flush=True,
         )
         await self.setup_ours()
-        config, gc_env = self.config, {"GC_FREEZE_INTERVAL": self.args.gc_interval}
+        if self.args.compare:
+            self.base_code = self.procs.export(self.args.compare)
+            self.results["compare"] = self.args.compare
+        config, gc_env = self.config, self.gc_env()
         users, rates = config["users"], config["rates"]
+        first = config["servers"][0]
         for server in config["servers"]:
-            if config["floor"]:
-                await targets.floor(self, server)
-            if config.get("ladder", True):
-                await targets.ours(
-                    self, f"ours@{server}", users, rates, gc_env,
-                    server=server, ladder_limit=P99_LIMIT_MS,
-                )  # fmt: skip
+            # Round k > 1 is labelled `<target>@<server>#k`, and compared with its own floor.
+            for k in range(1, self.args.rounds + 1):
+                tail = f"#{k}" if k > 1 else ""
+                if config["floor"]:
+                    await targets.floor(self, server, tail)
+                if config.get("ladder", True):
+                    await targets.ours(
+                        self, f"ours@{server}{tail}", users, rates, gc_env,
+                        server=server, ladder_limit=P99_LIMIT_MS,
+                    )  # fmt: skip
+                if self.args.compare:
+                    # A commit to compare with: the same ladder on its code, right after.
+                    await targets.ours(
+                        self, f"base@{server}{tail}", users, rates, gc_env,
+                        server=server, ladder_limit=P99_LIMIT_MS, code=self.base_code,
+                    )  # fmt: skip
         if config["peer"]:
             await targets.peer(self)
             # The peer's work per notification: 1 POST and 3 frames, no ack (and so no
             # `read` frames): SSE cannot carry an ack back.
             await targets.ours(
-                self, "ours-noack@daphne", users, rates, gc_env,
-                ladder_limit=P99_LIMIT_MS, ack=False,
+                self, f"ours-noack@{first}", users, rates, gc_env,
+                server=first, ladder_limit=P99_LIMIT_MS, ack=False,
             )  # fmt: skip
         for n in config["processes"]:
             # Every pool may fill under load: keep processes x pool size well under
             # PostgreSQL's max_connections (100 here, shared with other suites).
-            env = {**gc_env, "DB_POOL_MAX_SIZE": str(min(20, 60 // n))}
             await targets.ours(
-                self, f"procs-{n}@daphne", users, rates, env,
-                ladder_limit=P99_LIMIT_MS, processes=n,
+                self, f"procs-{n}@{first}", users, rates, gc_env,
+                server=first, ladder_limit=P99_LIMIT_MS, processes=n,
             )  # fmt: skip
         for label, env in self.gc_runs():
             await targets.ours(
                 self, label, users, config["gc_compare"], env,
-                ladder_limit=None, duration=config.get("gc_duration"),
+                server=first, ladder_limit=None, duration=config.get("gc_duration"),
             )  # fmt: skip
         if config["scale_sockets"]:
             scale_users = -(-config["scale_sockets"] // config["tabs"])
             await targets.ours(
-                self, f"ours-{scale_users * config['tabs']}@daphne", scale_users,
-                [config["scale_rate"]], gc_env, ladder_limit=None,
+                self, f"ours-{scale_users * config['tabs']}@{first}", scale_users,
+                [config["scale_rate"]], gc_env, server=first, ladder_limit=None,
             )  # fmt: skip
         self.results["elapsed_s"] = time.monotonic() - started
         return self.results
@@ -125,7 +138,8 @@ class Run:
         self.procs.make_stack(
             self.redis_url,
             {
-                "LOG_LEVEL": "WARNING",
+                # The deployment's own configuration of SNS, nothing else: default
+                # settings otherwise (log level, pools, GC), as the Procfile runs them.
                 "SNS_ALLOWED_TOPIC_ARNS": TOPIC_ARN,
                 "SNS_CERT_DIR": str(self.workdir / "sns-certs"),
                 "SNS_MAX_AGE_SECONDS": "600",
@@ -153,6 +167,12 @@ class Run:
             flush=True,
         )
 
+    def gc_env(self) -> dict:
+        """GC_FREEZE_INTERVAL for every server when --gc-interval asks; else the default."""
+        if self.args.gc_interval is None:
+            return {}
+        return {"GC_FREEZE_INTERVAL": self.args.gc_interval}
+
     def gc_runs(self) -> list[tuple[str, dict]]:
         if not self.config["gc_compare"]:
             return []
@@ -168,13 +188,13 @@ class Run:
 
     def profiler(self, pid: int):
         """A `before` hook that records `pid` with py-spy during the step at --py-spy RATE."""
-        rate_wanted = self.args.py_spy
-        if not rate_wanted:
+        rates_wanted = {float(r) for r in (self.args.py_spy or "").split(",") if r}
+        if not rates_wanted:
             return None
         py_spy = Path(sys.executable).parent / "py-spy"
 
         def before(rate: float, duration: float) -> None:
-            if rate != rate_wanted:
+            if rate not in rates_wanted:
                 return
             out = RESULTS / f"py-spy-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{rate:g}.txt"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -183,7 +203,7 @@ class Run:
                 "--duration", str(int(duration)), "--output", str(out), "--nonblocking",
             ]  # fmt: skip
             self.procs.spawn(argv, "py-spy")
-            self.results["py_spy"] = str(out)
+            self.results.setdefault("py_spy", []).append(str(out))
 
         return before
 

@@ -1,14 +1,17 @@
 """What each `python -m bench --scenarios NAME` runs: sizes, rates, which targets.
 
 Targets: `floor` (bench/floor/, Channels with no application work), `ours` (the app,
-signed SNS POSTs, session-free token sockets, the first tab acks), `peer`
-(django-eventstream, bench/peer/) and `ours-noack` (the peer's work: no acks), each on
-every server in `servers`, except the peer and ours-noack (daphne only).
+signed SNS POSTs, sockets opened with a logged-in session's cookie and Origin, the first
+tab acks), `peer` (django-eventstream, bench/peer/) and `ours-noack` (the peer's work: no
+acks), each on every server in `servers`, except the peer and ours-noack (the first only).
+Server `procfile` is the Procfile's `web:` command (bench/harness.py): the deployed shape.
 """
 
-# The ladder stops after a step over this p99 (or with any loss).
-P99_LIMIT_MS = 100.0
-# "Sustained": the highest step with nothing lost and p99 at most this (issue 10's bar).
+# The ladder stops after a step over this p99 (or with any loss): a saturated server.
+# Far above the 50 ms bar, so that one noisy step on a shared machine does not end a
+# ladder whose next steps are still clean.
+P99_LIMIT_MS = 1000.0
+# "Sustained": the highest step with nothing lost and p99 at most this (issue 17's bar).
 SUSTAINED_P99_MS = 50.0
 
 SCENARIOS: dict[str, dict] = {
@@ -19,7 +22,7 @@ SCENARIOS: dict[str, dict] = {
         "rates": [10, 20],
         "duration": 2.0,
         "grace": 3.0,
-        "servers": ["daphne"],
+        "servers": ["procfile"],
         "floor": True,
         "peer": False,
         "gc_compare": [],
@@ -28,19 +31,21 @@ SCENARIOS: dict[str, dict] = {
         "redis_rtt": 200,
         "budget_s": 60,
     },
-    # `make bench`: the floor and ours on daphne and uvicorn, the peer, 10,002 sockets.
+    # `make bench` (issue 17): the deployed shape, the floor on the same server command
+    # first, then ours; 1,002 sockets; 8 s a step. --peer, --server uvicorn and --scale
+    # add the rest.
     "standard": {
         "users": 334,
         "tabs": 3,
-        "rates": [25, 50, 100, 150, 200, 300, 400, 600, 800, 1200],
-        "duration": 5.0,
+        "rates": [50, 100, 150, 200, 250],
+        "duration": 8.0,
         "grace": 4.0,
-        "servers": ["daphne", "uvicorn"],
+        "servers": ["procfile"],
         "floor": True,
-        "peer": True,
+        "peer": False,
         "gc_compare": [],
         "gc_duration": 8.0,
-        "scale_sockets": 10002,
+        "scale_sockets": 0,
         "scale_rate": 20,
         "processes": [],
         "redis_rtt": 2000,
@@ -54,7 +59,7 @@ SCENARIOS: dict[str, dict] = {
         "rates": [25, 50, 60, 70, 80, 90, 100, 120, 140, 160, 200, 300],
         "duration": 5.0,
         "grace": 4.0,
-        "servers": ["daphne"],
+        "servers": ["procfile"],
         "floor": False,
         "peer": False,
         "gc_compare": [],

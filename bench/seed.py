@@ -1,7 +1,10 @@
-"""Bulk users and bearer tokens in the bench's own database, straight through the ORM.
+"""Bulk users, bearer tokens and logged-in sessions in the bench's own database.
 
 Run as `python -m bench.seed COUNT` with the server's environment; prints one
-`username token` line per user. Passwords are unusable: the sockets use tokens only.
+`username token session_key` line per user. Passwords are unusable (hashing one per
+user would take minutes); each user's session is made as `django.contrib.auth.login`
+makes it (the user's id, backend and session auth hash, through the configured session
+engine), so a socket opened with that cookie is authenticated exactly as a browser's.
 """
 
 import os
@@ -15,7 +18,15 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import ApiToken, hash_token
@@ -26,16 +37,28 @@ def main() -> None:
     user_model.objects.bulk_create(
         [user_model(username=n, password=unusable) for n in names], batch_size=1000
     )
-    ids = dict(user_model.objects.filter(username__in=names).values_list("username", "id"))
+    users = {u.username: u for u in user_model.objects.filter(username__in=names)}
     raws = {n: secrets.token_urlsafe(32) for n in names}
     ApiToken.objects.bulk_create(
         [
-            ApiToken(user_id=ids[n], name="bench", key_hash=hash_token(raws[n]), prefix=raws[n][:8])
+            ApiToken(
+                user_id=users[n].pk, name="bench", key_hash=hash_token(raws[n]), prefix=raws[n][:8]
+            )
             for n in names
         ],
         batch_size=1000,
     )
-    sys.stdout.write("".join(f"{n} {raws[n]}\n" for n in names))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    sessions = {}
+    for name in names:
+        session = store()
+        session[SESSION_KEY] = users[name]._meta.pk.value_to_string(users[name])
+        session[BACKEND_SESSION_KEY] = backend
+        session[HASH_SESSION_KEY] = users[name].get_session_auth_hash()
+        session.create()
+        sessions[name] = session.session_key
+    sys.stdout.write("".join(f"{n} {raws[n]} {sessions[n]}\n" for n in names))
 
 
 if __name__ == "__main__":

@@ -170,6 +170,7 @@ def yield_row(row: dict) -> None:
         f"p99 {row['p99_ms']:7.1f}  max {row['max_ms']:7.1f} ms  "
         f"lost {row['lost']} dup {row['duplicated']} mis {row['misrouted']} "
         f"http-err {row.get('http_errors', 0)}  "
-        f"server {row.get('server_cpu', 0):3.0f}%  machine {row['machine_cpu']:3.0f}%",
+        f"server {row.get('server_cpu', 0):3.0f}% (loop {row.get('server_loop_cpu', 0):.0f}%"
+        f" threads {row.get('server_threads_cpu', 0):.0f}%)  machine {row['machine_cpu']:3.0f}%",
         flush=True,
     )

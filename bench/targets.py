@@ -9,6 +9,7 @@ they share: the processes, the accounts, the sampler, the results.
 import asyncio
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from bench.http import Poster
 from bench.peer.tokens import stream_token
@@ -16,7 +17,7 @@ from bench.procstat import rss_mb
 from bench.sns import TOPIC_ARN, notify_message
 from bench.sseclient import open_streams
 from bench.steps import Target, ladder
-from bench.wsclient import Hub, open_tabs
+from bench.wsclient import Hub, bearer_headers, browser_headers, open_tabs
 
 SNS_HEADERS = {
     "Content-Type": "text/plain; charset=UTF-8",
@@ -66,17 +67,20 @@ async def ours(
     duration: float | None = None,
     processes: int = 0,
     ack: bool = True,
+    code: Path | None = None,
 ) -> None:
     """One ladder on our app.
 
     processes=0: one server, pinned to CPU0 unless --no-pin. processes=N: N servers, not
     pinned; each user's tabs spread over them and the webhook POSTs round-robin.
     ack=False: no tab acks, so each notification is the peer's work (1 POST, 3 frames).
+    code: another commit's tree to run (--compare), else this checkout.
     """
     if run.out_of_time(label):
         return
     cpus = ["all"] * processes if processes else [run.cpu_server]
-    servers = [run.procs.ours(env, cpu, server) for cpu in cpus]
+    kwargs = {"code": code} if code is not None else {}
+    servers = [run.procs.ours(env, cpu, server, **kwargs) for cpu in cpus]
     pids = [process.pid for process, _ in servers]
     ports = [port for _, port in servers]
     count = len(servers)
@@ -104,7 +108,11 @@ async def ours(
         prepare=prepare,
         fire=lambda payload: payload[0].post(payload[1]),
         path_for=lambda u: "/ws/notifications/",
-        token_for=lambda u: run.accounts[u][1],
+        headers_for=lambda u, port: (
+            bearer_headers(run.accounts[u][1])
+            if run.args.bearer
+            else browser_headers(port, run.accounts[u][2])
+        ),
         statuses=Statuses(posters, target=label, processes=count, server=server),
         ladder_limit=ladder_limit,
         duration=duration,
@@ -118,12 +126,12 @@ async def ours(
         run.procs.stop(process)
 
 
-async def floor(run, server: str) -> None:
+async def floor(run, server: str, tail: str = "") -> None:
     """The Channels floor (bench/floor/) on `server`: same users, tabs, rates and acks."""
-    label = f"floor@{server}"
+    label = f"floor@{server}{tail}"
     if run.out_of_time(label):
         return
-    env = {"GC_FREEZE_INTERVAL": run.args.gc_interval}
+    env = run.gc_env()
     process, port = run.procs.floor(run.redis_url, env, run.cpu_server, server)
     poster = Poster(port, "/notify/", max_connections=16)
     headers = {"Content-Type": "application/json"}
@@ -146,7 +154,7 @@ async def floor(run, server: str) -> None:
         prepare=prepare,
         fire=poster.post,
         path_for=lambda u: f"/ws/{u}/",
-        token_for=lambda u: None,
+        headers_for=lambda u, port: browser_headers(port),
         statuses=Statuses([poster], target=label, server=server),
         ladder_limit=run.p99_limit,
     )
@@ -166,7 +174,7 @@ async def sockets_ladder(
     prepare: Callable[[list], list],
     fire: Callable[[object], object],
     path_for: Callable[[int], str],
-    token_for: Callable[[int], str | None],
+    headers_for: Callable[[int, int], dict[str, str]],
     statuses: Statuses,
     ladder_limit: float | None,
     duration: float | None = None,
@@ -183,7 +191,7 @@ async def sockets_ladder(
         users,
         tabs,
         path_for=path_for,
-        token_for=token_for,
+        headers_for=headers_for,
         # Tab t of user u on process (u + t) mod N: a user's tabs on different processes.
         port_for=lambda tab_id: ports[(tab_id // tabs + tab_id % tabs) % count],
         ack=ack,
@@ -213,7 +221,7 @@ async def peer(run) -> None:
     label = "peer@daphne"
     if run.out_of_time(label):
         return
-    env = run.procs.make_peer(run.config["peer_db"], {"GC_FREEZE_INTERVAL": run.args.gc_interval})
+    env = run.procs.make_peer(run.config["peer_db"], run.gc_env())
     process, port = run.procs.peer(env, run.cpu_server)
     users, tabs = run.config["users"], run.config["tabs"]
     secret = env["PEER_SECRET_KEY"]

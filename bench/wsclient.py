@@ -142,14 +142,28 @@ class Tab(Client):
             self.transport.close()
 
 
-def handshake(port: int, path: str, token: str | None) -> bytes:
+def handshake(port: int, path: str, headers: dict[str, str]) -> bytes:
+    """An upgrade request as a browser sends it: `headers` adds Origin, Cookie or a token."""
     key = base64.b64encode(os.urandom(16)).decode()
-    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     return (
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"{auth}\r\n"
+        f"{extra}\r\n"
     ).encode()
+
+
+def browser_headers(port: int, session_key: str | None = None) -> dict[str, str]:
+    """A same-origin page's handshake headers: Origin, and its session cookie if any."""
+    headers = {"Origin": f"http://127.0.0.1:{port}"}
+    if session_key:
+        headers["Cookie"] = f"sessionid={session_key}"
+    return headers
+
+
+def bearer_headers(token: str) -> dict[str, str]:
+    """A script's handshake headers: a bearer token and no Origin (not a browser)."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def open_tabs(
@@ -159,14 +173,18 @@ async def open_tabs(
     tabs_per_user: int,
     *,
     path_for: Callable[[int], str],
-    token_for: Callable[[int], str | None],
-    concurrency: int = 200,
+    headers_for: Callable[[int, int], dict[str, str]],
+    concurrency: int = 50,
     ready_timeout: float = 120,
     port_for: Callable[[int], int] | None = None,
     ack: bool = True,
 ) -> tuple[list[Tab], float, int]:
     """Open users x tabs sockets, at most `concurrency` handshakes in flight.
 
+    50 in flight, as browsers reconnecting with backoff would be: the ladder needs every
+    socket open; connect storms are scenarios of their own.
+
+    headers_for(user, port) gives each handshake's extra headers (browser_headers...).
     The first tab of each user acks every notification (ack=False: no tab does).
     port_for(tab_id), when given, picks each socket's server (several processes).
     Returns (tabs, seconds until every socket had its first frame, failures).
@@ -180,7 +198,7 @@ async def open_tabs(
         nonlocal failures
         user = tab_id // tabs_per_user
         tab_port = port if port_for is None else port_for(tab_id)
-        request = handshake(tab_port, path_for(user), token_for(user))
+        request = handshake(tab_port, path_for(user), headers_for(user, tab_port))
         async with gate:
             acker = ack and tab_id % tabs_per_user == 0
             tab = Tab(hub, tab_id, user, request, acker=acker)

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import live, preferences, selectors
+from notifications import live, preferences, rawsql, selectors
 from notifications.models import UNREAD_NULL, Message
 from notifications.validators import InvalidNotification, clean
 
@@ -95,7 +95,8 @@ def notify_many(
     # Sorted by recipient, so concurrent batches take the counter rows' locks in one
     # order (no deadlock between two processes' batches on PostgreSQL).
     rows.sort(key=lambda pair: pair[1].recipient_id)
-    created = Message.objects.bulk_create([message for _, message in rows])
+    # bulk_create's rows, without compiling the INSERT anew per batch (rawsql).
+    created = rawsql.insert([message for _, message in rows])
     for (index, _), message in zip(rows, created, strict=True):
         results[index] = Stored(message.pk, message.recipient_id, created=True)
     for index, result in enumerate(results):
@@ -261,7 +262,14 @@ class NotifyKind:
 
 
 class AckKind:
-    """Writer jobs that mark `(user_id, ids)` read (socket acks)."""
+    """Writer jobs that mark `(user_id, ids)` read (socket acks).
+
+    Not atomic: each `UPDATE ... RETURNING` is complete alone (a row is claimed once,
+    idempotent if run again), and the counts read after it are the committed truth, so
+    an ack batch needs no BEGIN/COMMIT round trips (issue 17).
+    """
+
+    atomic = False
 
     def run_batch(
         self, payloads: list[tuple[int, list[int]]]

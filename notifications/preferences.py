@@ -18,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from notifications import rawsql
 from notifications.models import Level, NotificationPreference
 
 LEVELS: tuple[str, ...] = tuple(Level.values)
@@ -80,9 +81,10 @@ def _snapshot(row: NotificationPreference) -> PreferenceSnapshot:
 def snapshots_for(user_ids: Iterable[int]) -> dict[int, PreferenceSnapshot]:
     """Every given user's preferences, in one query; users without a row get DEFAULTS."""
     ids = set(user_ids)
+    # Raw SQL from the model (notifications/rawsql.py): read once per writer batch.
     found = {
         row.user_id: _snapshot(row)
-        for row in NotificationPreference.objects.filter(user_id__in=ids)
+        for row in rawsql.instances_in(NotificationPreference, key="user", values=ids)
     }
     return {user_id: found.get(user_id, DEFAULTS) for user_id in ids}
 

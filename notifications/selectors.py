@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from notifications import rawsql
 from notifications.models import FanOutJob, Message, UnreadCounter, is_id
 
 
@@ -19,9 +20,8 @@ def unread_count(*, user_id: int) -> int:
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
     """{user id: unread total} for many users, in one query (0 for a user with no row)."""
     user_ids = set(user_ids)
-    counts = dict(
-        UnreadCounter.objects.filter(user_id__in=user_ids).values_list("user_id", "unread")
-    )
+    # Raw SQL from the model (notifications/rawsql.py): read once per writer batch.
+    counts = dict(rawsql.rows_in(UnreadCounter, ["user", "unread"], key="user", values=user_ids))
     return {user_id: counts.get(user_id, 0) for user_id in user_ids}
 
 
@@ -98,8 +98,10 @@ def active_ids_by_username(names: Iterable[str]) -> dict[str, int]:
         return {}
     model = get_user_model()
     field = model.USERNAME_FIELD
-    found = model._default_manager.filter(**{f"{field}__in": names, "is_active": True})
-    return dict(found.values_list(field, "pk"))
+    # Raw SQL from the model (notifications/rawsql.py): once per SNS batch.
+    return dict(
+        rawsql.rows_in(model, [field, "pk"], key=field, values=names, equal={"is_active": True})
+    )
 
 
 class UnknownRecipients(LookupError):

@@ -9,7 +9,8 @@ and only then answers every waiter. Under load batches grow and the cost per job
 Guarantees:
 - nothing is pushed or answered before it is committed;
 - a failing batch is retried (deadlocks, serialisation failures), then run job by job,
-  each in a transaction of its own, so one bad row fails alone;
+  each in a transaction of its own, so one bad row fails alone; kinds that need no
+  shared transaction (acks) run first, on their own, so such a retry never repeats them;
 - the queue is bounded (NOTIFICATIONS_WRITER_QUEUE): past it `submit` raises
   `Overloaded` at once, and callers answer 503 with Retry-After instead of queueing.
 
@@ -19,9 +20,10 @@ its own; kinds live with the app that owns the rows (notifications.bulk, webhook
 
 import asyncio
 import logging
+import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from weakref import WeakKeyDictionary
@@ -35,6 +37,12 @@ logger = logging.getLogger(__name__)
 
 BATCH = 256
 RETRIES = 3
+# Seconds without a batch before the writer's thread gives its connection back to the
+# pool. Shorter gaps keep it: a check-out costs the pool's health check round trip
+# (CONN_HEALTH_CHECKS) and Django's connection set-up, which at moderate load, a batch of
+# one or two jobs at a time, was a sixth of the writer's CPU (issue 17). After a longer
+# gap the next batch checks out a connection the pool has just tested, as a request does.
+IDLE_RELEASE = 1.0
 Push = tuple[int, dict[str, Any]]
 
 
@@ -43,7 +51,12 @@ class Overloaded(Exception):
 
 
 class Kind(Protocol):
-    """How to write jobs of one kind: many in the batch's transaction, or one alone."""
+    """How to write jobs of one kind: many in the batch's transaction, or one alone.
+
+    A kind may set `atomic = False` when each of its statements is complete alone (one
+    UPDATE ... RETURNING, then reads): its part of a batch then runs without BEGIN and
+    COMMIT, two round trips fewer.
+    """
 
     def run_batch(self, payloads: list[Any]) -> tuple[list[Any], list[Push]]:
         """Results in payload order, and the frames to push after commit."""
@@ -69,6 +82,8 @@ class Writer:
         self.task: asyncio.Task | None = None
         # One thread: batches are serial by design; the next one gathers meanwhile.
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self.idle_since = 0.0
+        self.release: asyncio.TimerHandle | None = None
 
     def submit(self, kind: Kind, payload: Any, *, bounded: bool = True) -> asyncio.Future:
         """Queue one job; its future resolves after commit (and push) with its result.
@@ -92,19 +107,25 @@ class Writer:
                 await self._run(batch)
         finally:
             self.task = None
+            self.idle_since = self.loop.time()
+            if self.release is None and not self.loop.is_closed():
+                self.release = self.loop.call_later(IDLE_RELEASE, self._release_if_idle)
 
-    def _more_waiting(self) -> bool:
-        # Read from the writer's thread at the end of a batch: a list's length is safe to
-        # read there, and a stale answer only costs one connection check-out or one idle
-        # connection kept until the next batch.
-        return bool(self.pending)
+    def _release_if_idle(self) -> None:
+        """Give the thread's connection back once no batch ran for IDLE_RELEASE seconds."""
+        self.release = None
+        if self.task is not None:
+            return  # a batch is running; its end schedules this again
+        left = self.idle_since + IDLE_RELEASE - self.loop.time()
+        if left > 0:
+            self.release = self.loop.call_later(left, self._release_if_idle)
+            return
+        self.loop.run_in_executor(self.thread, _release_connection)
 
     async def _run(self, batch: list[_Job]) -> None:
         metrics.WRITER_BATCH.observe(len(batch))
         try:
-            outcomes, pushes = await self.loop.run_in_executor(
-                self.thread, _write, batch, self._more_waiting
-            )
+            outcomes, pushes = await self.loop.run_in_executor(self.thread, _write, batch)
         except Exception as exc:  # _write answers per job; this is a bug or a dead thread
             logger.exception("writer batch of %d failed", len(batch))
             for job in batch:
@@ -125,33 +146,77 @@ class Writer:
                 job.future.set_exception(value)
 
 
-def _write(
-    batch: list[_Job], more_waiting: Callable[[], bool]
-) -> tuple[list[tuple[bool, Any]], list[Push]]:
+def _write(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
     """In the writer's thread: the batch in one transaction, else job by job.
 
-    While more jobs wait, the thread keeps its connection for the next batch (no check-out
-    from the pool, no health check round trip); once the queue is empty, or after any
-    failure, the connection goes back, as a request's does.
+    The thread keeps its connection for the next batch (no check-out from the pool, no
+    health check round trip) until IDLE_RELEASE passes with no batch; after any failure
+    it goes back at once, as a failed request's does.
     """
-    failed = True
+    failed = False
+    outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
+    pushes: list[Push] = []
     try:
-        for attempt in range(RETRIES):
-            try:
-                result = _write_batch(batch)
-                failed = False
-                return result
-            except DatabaseError as exc:
-                if not _retryable(exc) or attempt == RETRIES - 1:
-                    logger.info("batch of %d failed (%s); one by one", len(batch), exc)
-                    break
-        return _write_each(batch)
+        # Kinds whose statements are each atomic alone (`atomic = False`) run first, with
+        # no transaction around them: a failure later in the batch then never runs them
+        # twice. The others share one transaction.
+        alone = [i for i, job in enumerate(batch) if not getattr(job.kind, "atomic", True)]
+        together = [i for i, job in enumerate(batch) if getattr(job.kind, "atomic", True)]
+        for indexes, atomic in ((alone, False), (together, True)):
+            if not indexes:
+                continue
+            group = [batch[i] for i in indexes]
+            group_outcomes, group_pushes, group_failed = _write_group(group, atomic=atomic)
+            failed = failed or group_failed
+            for index, outcome in zip(indexes, group_outcomes, strict=True):
+                outcomes[index] = outcome
+            pushes.extend(group_pushes)
+        return outcomes, pushes
+    except BaseException:
+        failed = True
+        raise
     finally:
-        if failed or not more_waiting():
-            close_old_connections()
+        if failed:
+            _release_connection()
 
 
-def _write_batch(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
+def _release_connection() -> None:
+    # In the writer's thread: Django's end-of-request step (CONN_MAX_AGE is 0, so the
+    # connection goes back to the pool). Never raises into a future nobody awaits.
+    try:
+        _unbound_session()
+        close_old_connections()
+    except Exception:
+        logger.warning("the writer could not release its connection", exc_info=True)
+
+
+def _unbound_session() -> None:
+    """Reset the session's lock bound before the connection goes back to the pool."""
+    bounded, _session.bounded = getattr(_session, "bounded", None), None
+    connection = transaction.get_connection()
+    if bounded is not None and connection.connection is bounded and not bounded.closed:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout TO DEFAULT")
+
+
+def _write_group(
+    group: list[_Job], *, atomic: bool
+) -> tuple[list[tuple[bool, Any]], list[Push], bool]:
+    """The group as one batch (retried when the database asks), else job by job; whether
+    it had to go job by job."""
+    for attempt in range(RETRIES):
+        try:
+            return (*_write_batch(group, atomic=atomic), False)
+        except DatabaseError as exc:
+            if not _retryable(exc) or attempt == RETRIES - 1:
+                logger.info("batch of %d failed (%s); one by one", len(group), exc)
+                break
+    return (*_write_each(group), True)
+
+
+def _write_batch(
+    batch: list[_Job], *, atomic: bool = True
+) -> tuple[list[tuple[bool, Any]], list[Push]]:
     by_kind: dict[int, list[int]] = {}
     kinds: dict[int, Kind] = {}
     for index, job in enumerate(batch):
@@ -159,8 +224,8 @@ def _write_batch(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]
         kinds[id(job.kind)] = job.kind
     outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
     pushes: list[Push] = []
-    with transaction.atomic():
-        _bound_lock_wait()
+    with transaction.atomic() if atomic else nullcontext():
+        _bound_lock_wait(local=atomic)
         for key, indexes in by_kind.items():
             results, kind_pushes = kinds[key].run_batch([batch[i].payload for i in indexes])
             for index, result in zip(indexes, results, strict=True):
@@ -186,21 +251,37 @@ def _write_each(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
     return outcomes, pushes
 
 
-def _bound_lock_wait() -> None:
+def _bound_lock_wait(*, local: bool = True) -> None:
     """PostgreSQL: this transaction waits at most NOTIFICATIONS_WRITER_LOCK_TIMEOUT for a
     row lock. A user's long write outside the writer (a request marking thousands of
     messages read) holds that user's counter row; without a bound, a batch with one job
     of that user waited for it with every other user's job in it (issue #19). Past the
     bound the batch runs job by job and only the blocked job fails (DatabaseError, which
     its producer answers 503 or an `unavailable` frame). SQLite has no row locks: its
-    busy timeout bounds the wait for the database's one write lock."""
+    busy timeout bounds the wait for the database's one write lock.
+
+    Kinds that run outside a transaction (`atomic = False`) get the bound on the writer's
+    session instead, set once per connection (not a round trip per batch) and reset when
+    the connection goes back to the pool (`_release_connection`), so no request inherits it.
+    """
     connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true)",
-                [f"{int(settings.NOTIFICATIONS_WRITER_LOCK_TIMEOUT * 1000)}ms"],
-            )
+    if connection.vendor != "postgresql":
+        return
+    if not local:
+        connection.ensure_connection()
+        if getattr(_session, "bounded", None) is connection.connection:
+            return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, %s)",
+            [f"{int(settings.NOTIFICATIONS_WRITER_LOCK_TIMEOUT * 1000)}ms", local],
+        )
+    if not local:
+        _session.bounded = connection.connection
+
+
+# Per writer thread: the raw connection whose session carries the lock bound.
+_session = threading.local()
 
 
 def _retryable(exc: DatabaseError) -> bool:
@@ -210,6 +291,9 @@ def _retryable(exc: DatabaseError) -> bool:
 
 
 _writers: "WeakKeyDictionary[asyncio.AbstractEventLoop, Writer]" = WeakKeyDictionary()
+# Every writer whose loop may still close (a server has one loop for its life; tests and
+# scripts run many): held here until its connection is given back.
+_open: list[Writer] = []
 
 
 def get_writer() -> Writer:
@@ -217,8 +301,21 @@ def get_writer() -> Writer:
     loop = asyncio.get_running_loop()
     writer = _writers.get(loop)
     if writer is None:
+        _retire_closed()
         writer = _writers[loop] = Writer(loop)
+        _open.append(writer)
     return writer
+
+
+def _retire_closed() -> None:
+    """Writers of loops that closed: the idle release can no longer run there, so their
+    threads give their connections back to the pool now, and end."""
+    for writer in [w for w in _open if w.loop.is_closed()]:
+        if writer.release is not None:
+            writer.release.cancel()
+        writer.thread.submit(_release_connection)
+        writer.thread.shutdown(wait=False)
+        _open.remove(writer)
 
 
 async def submit(kind: Kind, payload: Any, *, bounded: bool = True) -> Any:

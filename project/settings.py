@@ -159,6 +159,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The pool tests each connection it hands out: after a database outage it would
     # otherwise give requests dead connections.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The bound on this process's connections: processes x DB_POOL_MAX_SIZE must stay under
+    # PostgreSQL's max_connections, or a pooler goes in between (docs/deploy.md).
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2),
@@ -167,18 +169,28 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env_float("DB_POOL_TIMEOUT", 5.0),
         }
     }
+    # DB_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction mode, where a
+    # cursor cannot outlive its transaction (each transaction may get another server
+    # connection), so Django's server-side cursors are off.
+    DB_POOLER = os.environ.get("DB_POOLER", "")
+    if DB_POOLER not in {"", "pgbouncer"}:
+        raise ImproperlyConfigured("DB_POOLER must be unset or 'pgbouncer'.")
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DB_POOLER == "pgbouncer"
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    # The pub/sub layer: one PUBLISH per group_send (group_send_many pipelines a batch)
-    # and no silent capacity drops. It delivers at most once; clients heal from the
-    # database (see docs/protocol.md).
+# One URL, or several comma-separated: channels-redis then shards the layer over them
+# (each channel and group hashed to one server; every process must list the same URLs
+# in the same order). docs/deploy.md sizes the shards.
+REDIS_URLS = env_list("REDIS_URL")
+if REDIS_URLS:
+    # The pub/sub layer: one PUBLISH per group_send (group_send_many pipelines a batch,
+    # one round trip per shard) and no silent capacity drops. It delivers at most once;
+    # clients heal from the database (see docs/protocol.md).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "notifications.layers.PipelinedPubSubLayer",
             # Pub/sub channels are global to a Redis server, whatever the database number:
             # deployments (or test runs) sharing one Redis keep apart by prefix.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("REDIS_PREFIX", "asgi")},
+            "CONFIG": {"hosts": REDIS_URLS, "prefix": os.environ.get("REDIS_PREFIX", "asgi")},
         }
     }
 else:

@@ -133,17 +133,64 @@ async def test_a_foreign_key_failure_in_a_batch_refuses_that_job_only(alice, pus
     assert len(pushed) == 2
 
 
-async def test_the_writer_closes_its_connection_after_each_batch(alice):
-    await writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="x", user_id=alice.pk))
+async def test_the_writer_keeps_its_connection_between_batches_and_returns_it_once_idle(
+    alice,
+):
     w = writer.get_writer()
+    loop = asyncio.get_running_loop()
 
     def writer_thread_connection():
         return connection.connection
 
-    # The writer's one thread returns its connection (to the pool) after every batch.
-    assert (
-        await asyncio.get_running_loop().run_in_executor(w.thread, writer_thread_connection) is None
+    await writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="x", user_id=alice.pk))
+    # Right after a batch the thread still holds it: the next batch needs no check-out.
+    kept = await loop.run_in_executor(w.thread, writer_thread_connection)
+    assert kept is not None
+    await writer.submit(bulk.NOTIFY, bulk.NotifySpec(text="y", user_id=alice.pk))
+    assert await loop.run_in_executor(w.thread, writer_thread_connection) is kept
+    # With the default IDLE_RELEASE (1 s), the connection goes back to the pool once idle.
+    assert writer.IDLE_RELEASE == 1.0
+    deadline = loop.time() + 5 * writer.IDLE_RELEASE  # a bound on a hang only
+    while await loop.run_in_executor(w.thread, writer_thread_connection) is not None:
+        assert loop.time() < deadline, "the idle writer kept its connection"
+        await asyncio.sleep(0.1)
+
+
+class Alone(Recording):
+    """A kind whose statements are complete alone: no transaction around its part."""
+
+    atomic = False
+
+    def run_batch(self, payloads):
+        self.in_transaction = connection.in_atomic_block
+        return super().run_batch(payloads)
+
+
+async def test_a_kind_that_is_not_atomic_runs_outside_the_transaction_and_once():
+    alone, together = Alone(), Recording(poison=3)
+    results = await asyncio.gather(
+        writer.submit(alone, 1),
+        writer.submit(together, 2),
+        writer.submit(together, 3),
+        writer.submit(alone, 4),
+        return_exceptions=True,
     )
+    assert results[0] == 2 and results[3] == 8 and results[1] == 4
+    assert isinstance(results[2], ValueError)
+    # The shared batch failed and went job by job; the kind outside it ran once, first,
+    # and with no transaction open.
+    assert alone.batches == [[1, 4]] and alone.ones == []
+    assert alone.in_transaction is False
+    assert together.batches == [[2, 3]] and together.ones == [2, 3]
+
+
+async def test_acks_are_not_atomic_and_still_mark_and_push(alice, pushed):
+    assert bulk.ACK.atomic is False
+    message = await database_sync_to_async(
+        lambda: Message.objects.create(recipient=alice, text="to read")
+    )()
+    assert await writer.submit(bulk.ACK, (alice.pk, [message.pk])) == [message.pk]
+    assert pushed == [(alice.pk, {"type": "read", "ids": [message.pk], "unread_count": 0})]
 
 
 async def test_a_job_waiting_on_a_users_lock_fails_alone_and_others_go_through(
@@ -187,3 +234,57 @@ async def test_a_job_waiting_on_a_users_lock_fails_alone_and_others_go_through(
         await holder
     to_bob = database_sync_to_async(lambda: Message.objects.filter(text="to bob").count())
     assert await to_bob() == 0
+
+
+async def test_an_ack_waiting_on_a_users_lock_fails_alone_and_resets_the_session(
+    alice, bob, settings, pushed
+):
+    # Acks run outside a transaction (atomic = False): the bound is on the writer's session,
+    # and it must not follow the connection back to the pool.
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite's one write lock is bounded by slices")
+    from django.db import DatabaseError, close_old_connections, transaction
+
+    from notifications.models import UnreadCounter
+
+    settings.NOTIFICATIONS_WRITER_LOCK_TIMEOUT = 0.2
+    create = database_sync_to_async(lambda u, t: Message.objects.create(recipient=u, text=t))
+    bobs, alices = await create(bob, "b"), await create(alice, "a")
+    locked, release = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def hold_bobs_counter() -> None:
+        try:
+            with transaction.atomic():
+                UnreadCounter.objects.select_for_update().get(user=bob)
+                loop.call_soon_threadsafe(locked.set)
+                asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=30)
+        finally:
+            close_old_connections()
+
+    holder = loop.run_in_executor(None, hold_bobs_counter)
+    await locked.wait()
+    jobs = [
+        asyncio.ensure_future(writer.submit(bulk.ACK, (bob.pk, [bobs.pk]))),
+        asyncio.ensure_future(writer.submit(bulk.ACK, (alice.pk, [alices.pk]))),
+    ]
+    try:
+        assert await asyncio.wait_for(jobs[1], timeout=10) == [alices.pk]
+        with pytest.raises(DatabaseError):
+            await jobs[0]
+    finally:
+        release.set()
+        await holder
+    # A batch that goes through leaves the bound on the writer's session...
+    again = await create(alice, "again")
+    assert await writer.submit(bulk.ACK, (alice.pk, [again.pk])) == [again.pk]
+    w = writer.get_writer()
+
+    def session_lock_timeout():
+        raw = connection.connection
+        before = raw.execute("SHOW lock_timeout").fetchone()[0]
+        writer._release_connection()
+        # ...and not on the same connection once it is back in the pool.
+        return before, raw.execute("SHOW lock_timeout").fetchone()[0]
+
+    assert await loop.run_in_executor(w.thread, session_lock_timeout) == ("200ms", "0")

@@ -155,3 +155,32 @@ async def test_a_user_name_the_database_cannot_query_is_unmatched_not_a_500(sign
     messages, _, unmatched = await state()
     assert messages == [("alice", "Hi", good["MessageId"])]
     assert [m for m, _ in unmatched] == [bad["MessageId"]]
+
+
+async def test_a_batch_of_deliveries_stores_each_once_with_its_frame_and_count(
+    signed, alice, bob, monkeypatch
+):
+    """Every delivery of the batch stores a message (PostgreSQL: claim and store are one
+    statement): each once, the frames after commit in id order with the right counts."""
+    sent: list = []
+
+    async def record(pushes):
+        sent.extend(pushes)
+        return True
+
+    monkeypatch.setattr(writer.live, "send_many", record)
+    datas = [delivery(signed, user, f"n{i}") for i, user in enumerate(["bob", "alice", "bob"])]
+    outcomes = await asyncio.gather(*(writer.submit(SNS_NOTIFY, envelope(d)) for d in datas))
+    assert [o.duplicate for o in outcomes] == [False, False, False]
+    messages, processed, unmatched = await state()
+    assert messages == sorted(
+        [("bob", "n0", datas[0]["MessageId"]), ("alice", "n1", datas[1]["MessageId"]),
+         ("bob", "n2", datas[2]["MessageId"])]
+    )  # fmt: skip
+    assert len(processed) == 3 and unmatched == []
+    frames = [(user_id, f["message"]["text"], f["unread_count"]) for user_id, f in sent]
+    ids = [f["message"]["id"] for _, f in sent]
+    assert ids == sorted(ids)
+    assert sorted(frames) == sorted([(bob.pk, "n0", 2), (alice.pk, "n1", 1), (bob.pk, "n2", 2)])
+    again = await writer.submit(SNS_NOTIFY, envelope(datas[1]))
+    assert again.duplicate and len((await state())[0]) == 3
