@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class OutboundConfig(AppConfig):
+    name = "outbound"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Outbound webhooks"
+
+    def ready(self) -> None:
+        # The outbox listens to the writers' lifecycle events; the metrics register their
+        # collector once per process.
+        from outbound import metrics, outbox  # noqa: F401
