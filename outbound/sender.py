@@ -114,10 +114,7 @@ def purge_delivered() -> int:
 
 
 def _claim(limit: int) -> list[OutboundEvent]:
-    # The lease: long enough for every POST of the batch to time out, so no other sender
-    # takes these while this one may still be sending them.
     now = timezone.now()
-    lease = now + timedelta(seconds=settings.OUTBOUND_WEBHOOK_TIMEOUT * (limit + 1))
     with transaction.atomic():
         events = list(
             OutboundEvent.objects.select_for_update(skip_locked=True)
@@ -125,6 +122,10 @@ def _claim(limit: int) -> list[OutboundEvent]:
             .order_by("next_attempt_at", "id")[:limit]
         )
         if events:
+            # The lease: long enough for every POST of the batch to time out, so no other
+            # sender takes these while this one may still be sending them.
+            timeout = settings.OUTBOUND_WEBHOOK_TIMEOUT
+            lease = now + timedelta(seconds=timeout * (len(events) + 1))
             OutboundEvent.objects.filter(pk__in=[e.pk for e in events]).update(
                 next_attempt_at=lease
             )

@@ -33,7 +33,7 @@ class Receiver:
     release: threading.Event = field(default_factory=threading.Event)
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
-    def start(self) -> "Receiver":
+    def start(self, port: int = 0) -> "Receiver":
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,7 +62,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -71,6 +71,10 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
 
     def stop(self) -> None:
         self.release.set()
