@@ -7,6 +7,8 @@ process's /metrics tells the whole deployment's backlog.
 
 from collections.abc import Iterator
 
+from django.conf import settings
+from django.core.exceptions import SynchronousOnlyOperation
 from django.db import DatabaseError
 from django.db.models import Count, Min
 from django.utils import timezone
@@ -52,6 +54,8 @@ class BacklogCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from outbound.models import OutboundEvent
 
+        if not settings.OUTBOUND_WEBHOOK_URL:
+            return  # off: no outbox worth a query
         by_state, oldest = self._families()
         try:
             counts = dict(
@@ -62,8 +66,10 @@ class BacklogCollector(Collector):
             first = OutboundEvent.objects.filter(state="pending").aggregate(t=Min("created_at"))[
                 "t"
             ]
-        except DatabaseError:
-            return  # no outbox to read (a scrape during an outage): no backlog figures
+        except (DatabaseError, SynchronousOnlyOperation):
+            # No outbox to read (a scrape during an outage, or a collection from an event
+            # loop, where the ORM may not run): no backlog figures this time.
+            return
         for state in ("pending", "dead"):
             by_state.add_metric([state], counts.get(state, 0))
         oldest.add_metric([], (timezone.now() - first).total_seconds() if first else 0.0)
