@@ -20,7 +20,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.auth import TooManyFailures, bearer_token, secret_matches, token_for_bearer
-from notifications import bulk, preferences, selectors, services, validators, writer
+from notifications import bulk, preferences, selectors, services, userdata, validators, writer
 from notifications.models import Message, parse_ids
 from notifications.views import parse_cursor
 
@@ -381,3 +381,24 @@ def preferences_quiet(request: HttpRequest) -> JsonResponse:
     except ValueError as exc:
         return error(400, "invalid_body", str(exc))
     return JsonResponse(snapshot.to_json())
+
+
+# --- a user's data (docs/api.md, "Your data") -------------------------------------------
+@api_view("GET")
+def export_data(request: HttpRequest) -> JsonResponse:
+    """Every message (archived too), the preferences and Web Push subscriptions, as a download."""
+    response = JsonResponse(userdata.export(user=request.api_user))
+    response["Content-Disposition"] = (
+        f'attachment; filename="notifications-{request.api_user.pk}.json"'
+    )
+    return response
+
+
+@api_view("DELETE")
+def erase_messages(request: HttpRequest) -> JsonResponse:
+    """Delete every message of the user and the unread counter; open sockets are told."""
+    try:
+        erased = userdata.erase(user=request.api_user)
+    except DatabaseError as exc:
+        return _unavailable(exc)
+    return JsonResponse({"erased": erased, "unread_count": 0})
