@@ -80,22 +80,32 @@ async def test_the_async_client_does_the_same(live):
         assert (await client.delete(ids)).ids == ids
 
 
-async def test_an_async_subscription_gets_pushes_and_acks_on_the_socket(live):
+async def test_an_async_subscription_gets_pushes_acks_and_an_erase(live):
     _, port, token = live
     client = AsyncClient(f"http://127.0.0.1:{port}", token=token, service_token=SERVICE_TOKEN)
     events = []
     async with client, client.subscribe() as sub:
         async for event in sub:
             events.append(event)
-            if isinstance(event, Sync):
+            if isinstance(event, Sync) and len(events) == 1:
                 await client.notify("alice", "live")
             elif isinstance(event, Notification):
                 await sub.ack([event.message.id])
-            elif isinstance(event, StateChange):
-                break
-    assert [type(e) for e in events] == [Sync, Notification, StateChange]
-    assert events[2].type == "read" and events[2].unread_count == 0
-    assert sub.unread == {} and sub.unread_count == 0
+            elif isinstance(event, StateChange) and event.type == "read":
+                exported = await client.export()
+                assert [m["text"] for m in exported["messages"]] == ["live"]
+                assert await client.erase() == 1
+            elif isinstance(event, Sync):
+                break  # the erase's closing sync
+    assert [(type(e), getattr(e, "type", "")) for e in events] == [
+        (Sync, ""),
+        (Notification, ""),
+        (StateChange, "read"),
+        (StateChange, "deleted"),
+        (Sync, ""),
+    ]
+    assert events[2].unread_count == 0 and events[3].ids == [events[1].message.id]
+    assert events[4].unread == [] and sub.unread == {} and sub.unread_count == 0
 
 
 def test_a_subscription_resyncs_after_the_server_dies_and_comes_back(live):

@@ -94,6 +94,14 @@ class _Calls:
         return _Call("POST", f"/api/notifications/{action}/", _changed, {"ids": list(ids)})
 
     @staticmethod
+    def export() -> _Call[dict[str, Any]]:
+        return _Call("GET", "/api/me/export/", lambda d: d)
+
+    @staticmethod
+    def erase() -> _Call[int]:
+        return _Call("DELETE", "/api/me/messages/", lambda d: int(d["erased"]))
+
+    @staticmethod
     def read_all() -> _Call[Changed]:
         return _Call("POST", "/api/notifications/read-all/", _changed, {})
 
@@ -249,6 +257,14 @@ class Client(_Base):
     def delete(self, ids: Iterable[int]) -> Changed:
         return self._send(_Calls.change("delete", ids))
 
+    def export(self) -> dict[str, Any]:
+        """All the user's notifications, preferences and Web Push subscriptions (JSON)."""
+        return self._send(_Calls.export())
+
+    def erase(self) -> int:
+        """Delete every message of the user (open sockets are told); how many."""
+        return self._send(_Calls.erase())
+
     def subscribe(self, **options: Any) -> Subscription:
         """The socket: a `Subscription` to iterate (notifications_client.subscription)."""
         return Subscription(self.socket_url(), self._socket_token(), **options)
@@ -348,6 +364,12 @@ class AsyncClient(_Base):
 
     async def delete(self, ids: Iterable[int]) -> Changed:
         return await self._send(_Calls.change("delete", ids))
+
+    async def export(self) -> dict[str, Any]:
+        return await self._send(_Calls.export())
+
+    async def erase(self) -> int:
+        return await self._send(_Calls.erase())
 
     def subscribe(self, **options: Any) -> AsyncSubscription:
         """The socket: an `AsyncSubscription` (`async with ... as sub: async for event in sub`)."""
