@@ -55,19 +55,25 @@ def deliver_due(*, limit: int = BATCH) -> int:
     if not claimed:
         return 0
     signer = Webhook(settings.OUTBOUND_WEBHOOK_SECRET)
-    with _session(url) as http:
-        for index, event in enumerate(claimed):
-            outcome = _post(http, signer, url, event)
-            if outcome is None:
-                _delivered(event)
-                continue
-            retry_at = _failed(event, outcome)
-            if outcome.endpoint_down:
-                rest = [e.pk for e in claimed[index + 1 :]]
-                OutboundEvent.objects.filter(pk__in=rest, state=State.PENDING).update(
-                    next_attempt_at=retry_at
-                )
-                break
+    delivered: list[OutboundEvent] = []
+    try:
+        with _session(url) as http:
+            for index, event in enumerate(claimed):
+                outcome = _post(http, signer, url, event)
+                if outcome is None:
+                    delivered.append(event)
+                    continue
+                retry_at = _failed(event, outcome)
+                if outcome.endpoint_down:
+                    rest = [e.pk for e in claimed[index + 1 :]]
+                    OutboundEvent.objects.filter(pk__in=rest, state=State.PENDING).update(
+                        next_attempt_at=retry_at
+                    )
+                    break
+    finally:
+        # One UPDATE for the batch, not one commit per event. A sender that dies before it
+        # sends these again later: at least once, the receivers de-duplicate.
+        _delivered(delivered)
     return len(claimed)
 
 
@@ -180,13 +186,16 @@ def _post(
     return Failure(f"HTTP {status}", endpoint_down=status >= 500 or status in (408, 429))
 
 
-def _delivered(event: OutboundEvent) -> None:
+def _delivered(events: list[OutboundEvent]) -> None:
+    if not events:
+        return
     now = timezone.now()
-    OutboundEvent.objects.filter(pk=event.pk).update(
-        state=State.DELIVERED, delivered_at=now, attempts=event.attempts + 1, last_error=""
+    OutboundEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+        state=State.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, last_error=""
     )
-    metrics.ATTEMPTS.labels("delivered").inc()
-    metrics.COMMIT_TO_DELIVERY.observe((now - event.created_at).total_seconds())
+    metrics.ATTEMPTS.labels("delivered").inc(len(events))
+    for event in events:
+        metrics.COMMIT_TO_DELIVERY.observe((now - event.created_at).total_seconds())
 
 
 def _failed(event: OutboundEvent, failure: Failure) -> datetime:
