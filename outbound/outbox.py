@@ -7,6 +7,7 @@ With OUTBOUND_WEBHOOK_URL unset it returns at once: nothing is stored.
 """
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -59,12 +60,11 @@ def store_changed(
     )
 
 
-def _users(user_ids: Any) -> dict[int, dict[str, Any]]:
-    names = dict(
-        get_user_model().objects.filter(pk__in=list(user_ids)).values_list("pk", "username")
-    )
+def _users(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    ids = list(user_ids)
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
     # A user deleted in this very transaction has no name left; the id still identifies.
-    return {pk: {"id": pk, "username": names.get(pk)} for pk in user_ids}
+    return {pk: {"id": pk, "username": names.get(pk)} for pk in ids}
 
 
 def _row(event: str, now: Any, data: dict[str, Any]) -> OutboundEvent:
