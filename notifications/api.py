@@ -28,6 +28,7 @@ from notifications import (
     preferences,
     selectors,
     services,
+    userdata,
     validators,
     writer,
 )
@@ -458,3 +459,24 @@ def preferences_quiet(request: HttpRequest) -> JsonResponse:
     except ValueError as exc:
         return error(400, "invalid_body", str(exc))
     return JsonResponse(snapshot.to_json())
+
+
+# --- a user's data (docs/api.md, "Your data") -------------------------------------------
+@api_view("GET")
+def export_data(request: HttpRequest) -> JsonResponse:
+    """Every message (archived too), the preferences and Web Push subscriptions, as a download."""
+    response = JsonResponse(userdata.export(user=request.api_user))
+    response["Content-Disposition"] = (
+        f'attachment; filename="notifications-{request.api_user.pk}.json"'
+    )
+    return response
+
+
+@api_view("DELETE")
+def erase_messages(request: HttpRequest) -> JsonResponse:
+    """Delete every message of the user and the unread counter; open sockets are told."""
+    try:
+        erased = userdata.erase(user=request.api_user)
+    except DatabaseError as exc:
+        return _unavailable(exc)
+    return JsonResponse({"erased": erased, "unread_count": 0})

@@ -31,6 +31,9 @@ urlpatterns = [
     path("notify/jobs/<int:job_id>/", api.notify_job, name="notify_job"),
     path("notifications/preferences/", api.preferences_detail, name="preferences"),
     path("notifications/preferences/quiet/", api.preferences_quiet, name="preferences_quiet"),
+    # A user's data: the trailing slash optional (a DELETE is never redirected).
+    re_path(r"^me/export/?$", api.export_data, name="export"),
+    re_path(r"^me/messages/?$", api.erase_messages, name="erase"),
     # Last: every other path under /api/ answers the API's JSON 404, not Django's HTML page.
     re_path(r"", api.not_found, name="not_found"),
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import live, preferences, rawsql, selectors
+from notifications import events, live, preferences, rawsql, selectors
 from notifications.models import UNREAD_NULL, Message
 from notifications.validators import InvalidNotification, clean
 
@@ -97,6 +97,7 @@ def notify_many(
     rows.sort(key=lambda pair: pair[1].recipient_id)
     # bulk_create's rows, without compiling the INSERT anew per batch (rawsql).
     created = rawsql.insert([message for _, message in rows])
+    events.written(events.CREATED, created)
     for (index, _), message in zip(rows, created, strict=True):
         results[index] = Stored(message.pk, message.recipient_id, created=True)
     for index, result in enumerate(results):
@@ -169,6 +170,7 @@ def notify_users(
             Message(recipient_id=user_id, text=text, level=level, link=link, source_id=source_id)
             for user_id in chunk
         )
+        events.written(events.CREATED, messages)
         created += len(messages)
         pushes.extend(sorted_frames(messages))
     return FanOut(recipients=len(ordered), created=created), pushes
@@ -190,6 +192,7 @@ def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[P
             )
         )
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
+    events.changed(events.READ, by_user)
     counts = selectors.unread_counts({user_id for user_id, ids in by_user.items() if ids})
     pushes = [
         (user_id, live.read_frame(ids, counts[user_id])) for user_id, ids in by_user.items() if ids

@@ -41,6 +41,11 @@ def sync_frame(*, user_id: int) -> dict[str, Any]:
     return {"type": "sync", "unread": [m.to_payload() for m in unread], "unread_count": count}
 
 
+def message_count(*, user_id: int) -> int:
+    """How many messages the user has, archived ones included."""
+    return Message.objects.for_user(user_id).count()
+
+
 def owns_message(*, user_id: int, message_id: int) -> bool:
     return is_id(message_id) and Message.objects.for_user(user_id).filter(pk=message_id).exists()
 

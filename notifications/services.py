@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import bulk, live, selectors
+from notifications import bulk, events, live, selectors
 from notifications.models import UNREAD_NULL, Level, Message, is_id
 
 # InvalidNotification is re-exported: producers catch services.InvalidNotification.
@@ -72,6 +72,7 @@ def notify(
                 created = False
         if not created:
             _update_in_place(message, text=text, level=level, link=link)
+        events.written(events.CREATED if created else events.UPDATED, [message])
         _push_message(message)
     return message
 
@@ -86,6 +87,7 @@ def edit_message(*, message_id: int, text: str, level: str, link: str) -> Messag
     with transaction.atomic():
         message = Message.objects.select_for_update().get(pk=message_id)
         _update_in_place(message, text=text, level=level, link=link)
+        events.written(events.UPDATED, [message])
         _push_message(message)
     return message
 
@@ -220,6 +222,7 @@ def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
         )
         if changed:
             Message.objects.filter(id__in=changed).update(read_at=None, archived_at=None)
+            events.changed(events.UNREAD, {user.pk: changed})
             # One `notification` frame per message, oldest first like a sync, all with
             # the count after the change: clients upsert these, so every tab shows the
             # message again with no new frame type.
@@ -241,8 +244,13 @@ def mark_seen(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     queryset = Message.objects.for_user(user.pk).filter(id__in=wanted, seen_at__isnull=True)
     changed = sorted(queryset.values_list("id", flat=True))
     if changed:
-        # The filter is repeated so a concurrent `seen` from another tab keeps the first time.
-        Message.objects.filter(id__in=changed, seen_at__isnull=True).update(seen_at=timezone.now())
+        with transaction.atomic():  # the event is stored with the change, or neither
+            # The filter is repeated so a concurrent `seen` from another tab keeps the first
+            # time.
+            Message.objects.filter(id__in=changed, seen_at__isnull=True).update(
+                seen_at=timezone.now()
+            )
+            events.changed(events.SEEN, {user.pk: changed})
     return changed
 
 
@@ -259,6 +267,7 @@ def _mark(user: AbstractBaseUser, ids: set[int]) -> list[int]:
             values={"read_at": timezone.now()}, owners={user.pk: ids}, null=UNREAD_NULL
         )
         if changed:
+            events.changed(events.READ, {user.pk: changed})
             count = selectors.unread_count(user_id=user.pk)
             live.send_on_commit(user.pk, live.read_frame(changed, count))
     return changed
@@ -277,6 +286,7 @@ def archive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
             null={"archived_at": True},
         )
         if changed:
+            events.changed(events.ARCHIVED, {user.pk: changed})
             count = selectors.unread_count(user_id=user.pk)
             live.send_on_commit(user.pk, live.archived_frame(changed, count))
     return changed
@@ -297,6 +307,7 @@ def unarchive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
             values={"archived_at": None}, owners={user.pk: wanted}, null={"archived_at": False}
         )
         if changed:
+            events.changed(events.UNARCHIVED, {user.pk: changed})
             count = selectors.unread_count(user_id=user.pk)
             for message in Message.objects.filter(id__in=changed).unread().order_by("id"):
                 frame = live.notification_frame(message.to_payload(), count, toast=False)
@@ -322,6 +333,7 @@ def delete(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
         )
         if changed:
             Message.objects.filter(id__in=changed).delete()
+            events.changed(events.DELETED, {user.pk: changed})
             count = selectors.unread_count(user_id=user.pk)
             live.send_on_commit(user.pk, live.deleted_frame(changed, count))
     return changed

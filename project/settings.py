@@ -4,6 +4,7 @@ The defaults are the embedded stack (SQLite, the in-memory channel layer, local 
 the local transcoder), so a fresh clone runs with no services. See README.md, "Settings".
 """
 
+import base64
 import os
 import secrets
 import tempfile
@@ -104,6 +105,7 @@ INSTALLED_APPS = [
     "uploads",
     "webhooks",
     "consumers",
+    "outbound",
 ]
 
 MIDDLEWARE = [
@@ -384,6 +386,39 @@ SNS_CERT_DIR = os.environ.get("SNS_CERT_DIR", "")
 SNS_CERT_FETCH_TIMEOUT = env_float("SNS_CERT_FETCH_TIMEOUT", 3.0)
 # Parsed certificates kept in memory, by exact URL.
 SNS_CERT_CACHE_SIZE = env_int("SNS_CERT_CACHE_SIZE", 32)
+
+# --- Outbound webhooks (outbound/, docs/webhooks-outbound.md) ---
+# Where message lifecycle events are POSTed, signed as Standard Webhooks say. Empty: off,
+# and the writers store no events at all.
+OUTBOUND_WEBHOOK_URL = os.environ.get("OUTBOUND_WEBHOOK_URL", "")
+# `whsec_` + base64 of at least 16 random bytes (`python manage.py send_webhooks --new-secret`).
+OUTBOUND_WEBHOOK_SECRET = os.environ.get("OUTBOUND_WEBHOOK_SECRET", "")
+# Seconds for one POST (connect and answer).
+OUTBOUND_WEBHOOK_TIMEOUT = env_float("OUTBOUND_WEBHOOK_TIMEOUT", 10.0)
+# Attempts before an event is dead (re-driven from the admin or `redrive_webhooks`); the
+# waits between them double from RETRY_BASE up to RETRY_MAX seconds, with jitter: the
+# defaults retry for about 17 hours.
+OUTBOUND_WEBHOOK_MAX_ATTEMPTS = env_int("OUTBOUND_WEBHOOK_MAX_ATTEMPTS", 20)
+OUTBOUND_WEBHOOK_RETRY_BASE = env_float("OUTBOUND_WEBHOOK_RETRY_BASE", 5.0)
+OUTBOUND_WEBHOOK_RETRY_MAX = env_float("OUTBOUND_WEBHOOK_RETRY_MAX", 3600.0)
+# Delivered events are kept this many days (the admin shows them), then deleted.
+OUTBOUND_WEBHOOK_KEEP_DAYS = env_int("OUTBOUND_WEBHOOK_KEEP_DAYS", 7)
+# Deliver from each server process right after commit (a thread woken by the commit);
+# `manage.py send_webhooks --every 5` is the backstop either way.
+OUTBOUND_WEBHOOK_IN_PROCESS = env_bool("OUTBOUND_WEBHOOK_IN_PROCESS", True)
+# Tests and development only: let the URL resolve to loopback. Private addresses are
+# refused otherwise, as for Web Push.
+OUTBOUND_WEBHOOK_ALLOW_LOOPBACK = env_bool("OUTBOUND_WEBHOOK_ALLOW_LOOPBACK")
+if OUTBOUND_WEBHOOK_URL:
+    if not OUTBOUND_WEBHOOK_URL.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("OUTBOUND_WEBHOOK_URL must be an http(s) URL.")
+    if (
+        not OUTBOUND_WEBHOOK_SECRET.startswith("whsec_")
+        or len(base64.b64decode(OUTBOUND_WEBHOOK_SECRET[6:] + "==")) < 16
+    ):
+        raise ImproperlyConfigured(
+            "OUTBOUND_WEBHOOK_SECRET must be set (whsec_<base64>) when OUTBOUND_WEBHOOK_URL is."
+        )
 
 LOGGING = {
     "version": 1,

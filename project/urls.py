@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+from notifications import views_data
 from project.metrics import metrics
 
 urlpatterns = [
@@ -12,6 +13,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/", include("notifications.api_urls")),
+    # A user's data (notifications/views_data.py); the account page links here.
+    path("account/data/", views_data.page, name="account_data"),
+    path("account/data/export/", views_data.export, name="account_data_export"),
     path("uploads/", include("uploads.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from notifications import rawsql
+from notifications import events, rawsql
 from notifications.bulk import NotifySpec, Push, notify_many, resolve, sorted_frames
 from notifications.models import Message
 from webhooks import services, sns
@@ -43,8 +43,9 @@ class SNSNotifyKind:
             if isinstance(spec, NotifySpec):
                 ready[message_id] = spec
             dispatched[message_id] = services.stored_summary(spec)
-        if connection.vendor == "postgresql" and len(ready) == len(unique):
-            # Every delivery will store a message: claim and store in one statement.
+        if connection.vendor == "postgresql" and len(ready) == len(unique) and not events.stored():
+            # Every delivery will store a message, and no lifecycle event needs to commit
+            # with it: claim and store in one statement.
             claimed, pushes = _claim_and_store(unique, dispatched, ready)
         else:
             with transaction.atomic():

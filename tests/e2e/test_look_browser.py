@@ -204,6 +204,7 @@ def pages_of(base_url: str) -> list[str]:
         "/uploads/",
         "/uploads/new/",
         "/uploads/1/",
+        "/account/data/",
     ]
 
 

@@ -17,7 +17,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from notifications import bulk, selectors, services
+from notifications import bulk, selectors, services, userdata
 from notifications.models import Message, UnreadCounter
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,11 @@ class CounterMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete(self, data: st.DataObject) -> None:
         services.delete(user=self.user(data), ids=self.ids(data))
+
+    @rule(data=st.data())
+    def erase(self, data: st.DataObject) -> None:
+        # Every message of one user, and the counter row: the next notify starts anew.
+        userdata.erase(user=self.user(data))
 
     @rule(data=st.data())
     def purge(self, data: st.DataObject) -> None:

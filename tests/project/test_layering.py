@@ -6,7 +6,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "notifications", "uploads", "webhooks", "consumers", "project", "bench"]
+APPS = [
+    "accounts",
+    "notifications",
+    "uploads",
+    "webhooks",
+    "consumers",
+    "outbound",
+    "project",
+    "bench",
+]
 # Lower layers first; an app imports only apps to its left in this table.
 ALLOWED = {
     "accounts": set(),
@@ -14,7 +23,10 @@ ALLOWED = {
     "uploads": {"notifications"},
     "webhooks": {"notifications", "uploads"},
     "consumers": {"accounts", "notifications"},
-    "project": {"accounts", "notifications", "uploads", "webhooks", "consumers"},
+    # Listens to the writers' lifecycle events (notifications/events.py); nothing imports it
+    # but the project.
+    "outbound": {"notifications"},
+    "project": {"accounts", "notifications", "uploads", "webhooks", "consumers", "outbound"},
     # The load tool drives the product from outside; it never imports the test suite.
     # webhooks: bench/writer.py times the SNS writer kind itself (the write path alone).
     "bench": {"accounts", "notifications", "webhooks", "project"},

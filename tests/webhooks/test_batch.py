@@ -184,3 +184,28 @@ async def test_a_batch_of_deliveries_stores_each_once_with_its_frame_and_count(
     assert sorted(frames) == sorted([(bob.pk, "n0", 2), (alice.pk, "n1", 1), (bob.pk, "n2", 2)])
     again = await writer.submit(SNS_NOTIFY, envelope(datas[1]))
     assert again.duplicate and len((await state())[0]) == 3
+
+
+async def test_with_outbound_webhooks_on_a_batch_stores_its_events_with_its_messages(
+    signed, alice, bob, settings
+):
+    # On PostgreSQL a batch in which every delivery stores a message is one statement with
+    # no transaction around it; with webhooks on, its `created` events must commit with it.
+    from outbound.models import OutboundEvent
+
+    settings.OUTBOUND_WEBHOOK_URL = "https://receiver.example/hooks"
+    settings.OUTBOUND_WEBHOOK_SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    settings.OUTBOUND_WEBHOOK_IN_PROCESS = False  # stored only: nothing is sent here
+    datas = [delivery(signed, user, f"n{i}") for i, user in enumerate(["bob", "alice"])]
+    outcomes = await asyncio.gather(*(writer.submit(SNS_NOTIFY, envelope(d)) for d in datas))
+    assert [o.duplicate for o in outcomes] == [False, False]
+    bodies = await database_sync_to_async(
+        lambda: [e.body for e in OutboundEvent.objects.filter(type="message.created")]
+    )()
+    import json
+
+    created = sorted(
+        (b["data"]["user"]["username"], b["data"]["message"]["text"])
+        for b in map(json.loads, bodies)
+    )
+    assert created == [("alice", "n1"), ("bob", "n0")]
