@@ -124,4 +124,3 @@ def test_the_hot_path_pays_two_queries_per_batch_when_on_and_none_when_off(
     with django_assert_num_queries(len(off.captured_queries) + 2):  # the names, one insert
         bulk.notify_many(specs, repeats_possible=False)
     assert OutboundEvent.objects.count() == 50
-
