@@ -17,23 +17,27 @@ from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
 from project import gc_tuning  # noqa: E402
+from project.forwarded import trusting_proxies  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
 
 backpressure.install()  # under daphne: bound what is queued for a socket that does not read
 
-router = ProtocolTypeRouter(
-    {
-        "http": URLRouter(
-            [
-                # The same paths as webhooks/urls.py, without Django's browser middleware.
-                re_path(r"^webhooks/sns/?\Z", SNSWebhookApp()),
-                re_path(r"", django_asgi_app),
-            ]
-        ),
-        "websocket": OriginValidator(
-            TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# The client address first: every limit below keys on it (project/forwarded.py).
+router = trusting_proxies(
+    ProtocolTypeRouter(
+        {
+            "http": URLRouter(
+                [
+                    # The same paths as webhooks/urls.py, without Django's browser middleware.
+                    re_path(r"^webhooks/sns/?\Z", SNSWebhookApp()),
+                    re_path(r"", django_asgi_app),
+                ]
+            ),
+            "websocket": OriginValidator(
+                TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )
 
 

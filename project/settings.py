@@ -76,6 +76,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDRs,
+# comma-separated; project/forwarded.py). The client is the right-most hop that is not one
+# of them. Behind a platform router, set its range (e.g. 10.0.0.0/8).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+
 # Behind a TLS-terminating proxy (Heroku, a load balancer): trust its header.
 if env_bool("BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
