@@ -22,15 +22,12 @@ from django.db import DatabaseError
 from accounts.selectors import token_is_usable
 from consumers import metrics, shutdown
 from consumers.credentials import session_fingerprint
+from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHORIZED, refuse
 from consumers.watch import watch
 from notifications import bulk, live, selectors, services, writer
 from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)
-
-CLOSE_UNAUTHORIZED = 4401  # not authenticated, or the credential ended: log in again
-CLOSE_RATE_LIMITED = 4429  # flooding, or too many sockets for this user
-CLOSE_TRY_AGAIN = 4503  # the server could not set the socket up; reconnect later
 
 
 class FrameError(Exception):
@@ -83,17 +80,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         reserved = authenticated and self.reserve_slot(user.pk)
         # Accept before closing: a close before accept is an HTTP 403 and the code is lost.
         await self.accept()
-        if self.scope.get("auth_throttled"):
-            await self.send_frame(
-                {
-                    "type": "error",
-                    "code": "too_many_failures",
-                    "detail": "too many failed tokens from this address; retry later",
-                }
-            )
-            await self.close(code=CLOSE_RATE_LIMITED)
-            return
-        if not authenticated:
+        if not authenticated:  # refused before (consumers/auth.py); kept as a backstop
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
         if not reserved:
@@ -194,11 +181,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def refuse_try_again(self, receive: Any, send: Any) -> None:
         """Accept and close with 4503, without a channel layer (docs/protocol.md)."""
-        message = await receive()
-        if message["type"] != "websocket.connect":
-            return
-        await send({"type": "websocket.accept"})
-        await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+        await refuse(receive, send, CLOSE_TRY_AGAIN)
 
     # --- client frames ----------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

@@ -251,6 +251,15 @@ NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
 NOTIFICATIONS_WRITER_QUEUE = env_int("NOTIFICATIONS_WRITER_QUEUE", 2000)
 # Seconds a refused producer is told to wait (Retry-After).
 NOTIFICATIONS_RETRY_AFTER = env_int("NOTIFICATIONS_RETRY_AFTER", 5)
+# Admission control (project/admission.py, project/handshakes.py): refuse at the door,
+# before any signature check, Redis or database work, while the event loop runs more
+# than ADMISSION_MAX_LAG seconds late, or past these counts in flight per process.
+ADMISSION_MAX_LAG = env_float("ADMISSION_MAX_LAG", 0.5)
+ADMISSION_HTTP_IN_FLIGHT = env_int("ADMISSION_HTTP_IN_FLIGHT", 256)  # SNS + notify API
+ADMISSION_HANDSHAKES_IN_FLIGHT = env_int("ADMISSION_HANDSHAKES_IN_FLIGHT", 64)
+# Handshakes per client address: a burst, refilled at a rate per second (4429 past it).
+ADMISSION_HANDSHAKE_RATE = env_float("ADMISSION_HANDSHAKE_RATE", 5.0)
+ADMISSION_HANDSHAKE_BURST = env_int("ADMISSION_HANDSHAKE_BURST", 30)
 # Sockets one user may hold open on one server process.
 NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER", 20)
 # Most bytes / frames daphne may hold unsent for one socket whose client does not read;
