@@ -16,12 +16,13 @@ from consumers import backpressure  # noqa: E402
 from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
-from project import admission, gc_tuning  # noqa: E402
+from project import admission, gc_tuning, server  # noqa: E402
 from project.forwarded import trusting_proxies  # noqa: E402
 from project.handshakes import HandshakeGate  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
 
 backpressure.install()  # under daphne: bound what is queued for a socket that does not read
+server.install()  # under daphne: backlog, connections per address, request deadline
 
 # The door of every socket; a name for tests, which reset its per-address counts.
 handshake_gate = HandshakeGate(

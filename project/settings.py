@@ -251,6 +251,14 @@ NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
 NOTIFICATIONS_WRITER_QUEUE = env_int("NOTIFICATIONS_WRITER_QUEUE", 2000)
 # Seconds a refused producer is told to wait (Retry-After).
 NOTIFICATIONS_RETRY_AFTER = env_int("NOTIFICATIONS_RETRY_AFTER", 5)
+# The server's edge (project/server.py, under daphne): the listen backlog; TCP
+# connections one client address may hold (TRUSTED_PROXIES exempt); seconds a request
+# may take to arrive in full, plus its declared body at the minimum rate (bytes/s).
+SERVER_LISTEN_BACKLOG = env_int("SERVER_LISTEN_BACKLOG", 2048)
+SERVER_MAX_CONNECTIONS_PER_ADDRESS = env_int("SERVER_MAX_CONNECTIONS_PER_ADDRESS", 200)
+SERVER_REQUEST_TIMEOUT = env_float("SERVER_REQUEST_TIMEOUT", 20.0)
+SERVER_MIN_BODY_RATE = env_int("SERVER_MIN_BODY_RATE", 16384)
+
 # Admission control (project/admission.py, project/handshakes.py): refuse at the door,
 # before any signature check, Redis or database work, while the event loop runs more
 # than ADMISSION_MAX_LAG seconds late, or past these counts in flight per process.
