@@ -169,9 +169,24 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             logger.warning("socket refused: channel layer unreachable", exc_info=True)
             await self.refuse_try_again(receive, send)
         finally:
-            # Daphne cancels an app that is slow to finish after a disconnect; cancelled,
-            # disconnect() never runs, and the place would be lost until a restart.
+            # Daphne cancels an app that is slow to finish after a disconnect, and a
+            # handshake the client gave up on; cancelled, disconnect() never runs, and the
+            # place and the Redis subscriptions would be lost until a restart.
             self.release_slot()
+            await self.forget_layer()
+
+    async def forget_layer(self) -> None:
+        forget = getattr(self.channel_layer, "forget", None)  # the Redis layer's
+        channel = getattr(self, "channel_name", None)
+        if forget is None or channel is None:
+            return
+        groups = (self.group,) if self.group else ()  # None once disconnect() left it
+        try:
+            await asyncio.shield(
+                asyncio.wait_for(forget(channel, groups), settings.NOTIFICATIONS_PUSH_TIMEOUT)
+            )
+        except (Exception, asyncio.CancelledError):
+            logger.info("socket %s: leaving the layer failed", channel)
 
     async def join_group(self) -> None:
         await asyncio.wait_for(
