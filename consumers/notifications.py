@@ -108,6 +108,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
             return
         metrics.OPEN_SOCKETS.inc()
+        self.counted = True
         watch.register(self)
         shutdown.track(self)
         await self.send_sync()
@@ -116,9 +117,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         self.release_slot()
         if self.group is None:
             return
-        watch.unregister(self)
-        shutdown.untrack(self)
-        metrics.OPEN_SOCKETS.dec()
+        self.unregister()
         try:
             await asyncio.wait_for(
                 self.channel_layer.group_discard(self.group, self.channel_name),
@@ -173,7 +172,19 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             # handshake the client gave up on; cancelled, disconnect() never runs, and the
             # place and the Redis subscriptions would be lost until a restart.
             self.release_slot()
-            await self.forget_layer()
+            if self.group is not None:  # disconnect() never ran
+                self.unregister()
+            await self.forget_layer()  # no Redis work when the channel is gone already
+
+    counted = False  # in the open-sockets gauge
+
+    def unregister(self) -> None:
+        """Out of the gauge, the layer watch and graceful stop; safe to call twice."""
+        watch.unregister(self)
+        shutdown.untrack(self)
+        if self.counted:
+            self.counted = False
+            metrics.OPEN_SOCKETS.dec()
 
     async def forget_layer(self) -> None:
         forget = getattr(self.channel_layer, "forget", None)  # the Redis layer's

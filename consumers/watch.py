@@ -32,6 +32,7 @@ class LayerWatch:
         self.healthy = True
         self._task: asyncio.Task | None = None
         self._probe_channel: str | None = None
+        self._forgetting: set[asyncio.Task] = set()
 
     def register(self, consumer: Watched) -> None:
         layer = get_channel_layer()
@@ -47,7 +48,14 @@ class LayerWatch:
             # No sockets, nothing to heal: stop probing until the next connect.
             self._task.cancel()
             self._task = None
-            self._probe_channel = None
+            channel, self._probe_channel = self._probe_channel, None
+            forget = getattr(get_channel_layer(), "forget", None)  # the Redis layer's
+            if channel is not None and forget is not None:
+                # Cancelled anywhere but in its receive, the probe would keep its channel
+                # subscribed in Redis: one more after every time the last socket goes.
+                task = asyncio.get_running_loop().create_task(forget(channel))
+                self._forgetting.add(task)
+                task.add_done_callback(self._forgetting.discard)
 
     async def _run(self, layer: Any) -> None:
         interval = settings.NOTIFICATIONS_LAYER_CHECK_INTERVAL

@@ -10,6 +10,7 @@ import json
 import os
 import random
 import socket
+import threading
 import time
 
 import redis
@@ -23,13 +24,14 @@ USER = "127.0.0.6"
 SPREAD = [f"127.0.1.{n}" for n in range(1, 41)]  # a flood from many addresses
 
 
-async def raw_handshake(port: int, source: str, headers: str, *, wait: bool) -> None:
+async def raw_handshake(port: int, source: str, headers: str, *, wait: bool) -> bytes:
     """One upgrade request; `wait`: read the answer, else hang up at once (a killed
     handshake, which the server may be in the middle of)."""
     sock = socket.socket()
     sock.setblocking(False)
     sock.bind((source, 0))
     loop = asyncio.get_running_loop()
+    answer = b""
     try:
         await loop.sock_connect(sock, ("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
@@ -39,33 +41,37 @@ async def raw_handshake(port: int, source: str, headers: str, *, wait: bool) -> 
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n"
         )
         await loop.sock_sendall(sock, request.encode())
-        if wait:
-            await asyncio.wait_for(loop.sock_recv(sock, 4096), 5)
+        while wait and (chunk := await asyncio.wait_for(loop.sock_recv(sock, 4096), 5)):
+            answer += chunk  # the 101, then the error frame and the close frame
     except (OSError, TimeoutError):
         pass
     finally:
         sock.close()
+    return answer
 
 
-async def flood(port: int, token: str, seconds: float) -> int:
-    sent = 0
-    bearer = f"Authorization: Bearer {token}\r\n"
+async def flood(port: int, token: str, seconds: float, workers: int = 150) -> tuple[int, int]:
+    """`workers` clients handshaking back to back: most without credentials (half of
+    them hang up at once), some with a forged session, some with a real token from many
+    addresses that hang up at once (killed handshakes that do reach the consumer)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        batch = [
-            raw_handshake(port, FLOODER, "", wait=bool(n % 2)) for n in range(20)
-        ] + [
-            raw_handshake(port, FLOODER, "Cookie: sessionid=forged\r\n", wait=False)
-            for n in range(10)
-        ] + [
-            # Authenticated handshakes killed mid-way: these do reach the consumer.
-            raw_handshake(port, random.choice(SPREAD), bearer, wait=False)
-            for n in range(5)
-        ]  # fmt: skip
-        await asyncio.gather(*batch)
-        sent += len(batch)
-        await asyncio.sleep(0.05)
-    return sent
+    bearer = f"Authorization: Bearer {token}\r\n"
+    sent = limited = 0
+
+    async def worker(n: int) -> None:
+        nonlocal sent, limited
+        while time.monotonic() < deadline:
+            if n % 10 < 6:
+                answer = await raw_handshake(port, FLOODER, "", wait=bool(n % 2))
+                limited += b'"retry_after"' in answer  # told to back off
+            elif n % 10 < 8:
+                await raw_handshake(port, FLOODER, "Cookie: sessionid=forged\r\n", wait=False)
+            else:
+                await raw_handshake(port, random.choice(SPREAD), bearer, wait=False)
+            sent += 1
+
+    await asyncio.gather(*(worker(n) for n in range(workers)))
+    return sent, limited
 
 
 async def legitimate(port: int, cookie: str) -> tuple[int, float]:
@@ -102,18 +108,28 @@ def test_an_anonymous_flood_denies_no_legitimate_socket(make_stack, own_redis):
         ]
     )
 
-    async def scenario() -> tuple[int, list[tuple[int, float]]]:
-        flooding = asyncio.create_task(flood(port, token, 8))
-        await asyncio.sleep(1)
-        users = []
-        for _ in range(8):
-            users.append(await legitimate(port, cookie))
-            await asyncio.sleep(0.3)
-        return await flooding, users
+    # The flood runs in a thread of its own, with its own event loop, so that the
+    # legitimate client's timings are the server's, not this process's.
+    result: list[tuple[int, int]] = []
+    flooding = threading.Thread(target=lambda: result.append(asyncio.run(flood(port, token, 8))))
+    flooding.start()
+    time.sleep(1)
 
-    sent, users = asyncio.run(scenario())
+    async def users() -> list[tuple[int, float]]:
+        found = []
+        for _ in range(8):
+            found.append(await legitimate(port, cookie))
+            await asyncio.sleep(0.3)
+        return found
+
+    synced = asyncio.run(users())
+    flooding.join()
+    ((sent, limited),) = result
     assert sent > 1000
-    assert all(seconds < 10 for _, seconds in users), users
+    # A user may be told to come back while the loop is busy with the flood (4503 and a
+    # hint, honoured as the browser does), but gets in within seconds, most at once.
+    assert all(seconds < 20 for _, seconds in synced), synced
+    assert sum(seconds < 1 for _, seconds in synced) >= 6, synced
 
     time.sleep(3)  # the server finishes what the flood left
     left = [
@@ -124,4 +140,7 @@ def test_an_anonymous_flood_denies_no_legitimate_socket(make_stack, own_redis):
     assert left == []
     log = (stack.workdir / f"daphne-{port}.log").read_text()
     assert "Traceback" not in log
+    # The flooder's address was refused, at the door or at TCP, and logged sparingly.
+    assert limited > 0 or f"too many connections from {FLOODER}" in log
     assert log.count("refusing handshakes") <= 2  # one line per 10 s while refusing
+    assert log.count(f"too many connections from {FLOODER}") <= 1  # one a minute
