@@ -103,7 +103,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         try:
             await self.join_group()
         except Exception:
-            logger.warning("socket for user %s: group join failed", user.pk, exc_info=True)
+            # One line, no traceback: under a storm this happens to many handshakes.
+            logger.warning("socket for user %s: group join failed or timed out", user.pk)
             self.group = None
             await self.close(code=CLOSE_TRY_AGAIN)
             return

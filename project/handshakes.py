@@ -13,7 +13,9 @@ carrying `retry_after` and a close code (consumers/refusal.py) when:
 
 The hint grows with the crowd: after a restart thousands of clients come back at once,
 and a client that waits a random time up to the hint (static/notifications/backoff.js)
-spreads the crowd over as many seconds as the process needs to let them all in.
+spreads the crowd over as many seconds as the process needs to let them all in (busy:
+the clients refused per second over those admitted, at most MAX_HINT; per address: the
+time the address needs to earn one more handshake).
 """
 
 import math
@@ -28,7 +30,7 @@ from project import admission
 from project.forwarded import is_trusted_proxy
 
 MAX_TRACKED = 10_000  # addresses remembered at most; the least recent are forgotten
-MAX_HINT = 60  # seconds
+MAX_HINT = 30  # seconds
 
 
 class Window:
@@ -82,13 +84,18 @@ class HandshakeGate:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         address = (scope.get("client") or [None])[0]
+        # The address first: a flooder is told 4429 by itself, and does not make the
+        # process look busy to everyone else (nor inflate their hint).
+        if address and not is_trusted_proxy(address) and not self.per_address.take(address):
+            hint = math.ceil(1 / settings.ADMISSION_HANDSHAKE_RATE)
+            return await self.refuse(
+                receive, send, CLOSE_RATE_LIMITED, "too_many_handshakes", "address", hint
+            )
         if admission.behind() or self.in_flight >= settings.ADMISSION_HANDSHAKES_IN_FLIGHT:
             reason = "lag" if admission.behind() else "in_flight"
-            return await self.refuse(receive, send, CLOSE_TRY_AGAIN, "busy", reason)
-        if address and not is_trusted_proxy(address) and not self.per_address.take(address):
-            return await self.refuse(
-                receive, send, CLOSE_RATE_LIMITED, "too_many_handshakes", "address"
-            )
+            self.window.count(refused=True)
+            hint = self.window.hint()
+            return await self.refuse(receive, send, CLOSE_TRY_AGAIN, "busy", reason, hint)
         self.window.count(refused=False)
         self.in_flight += 1
         done = False
@@ -110,8 +117,9 @@ class HandshakeGate:
         finally:
             finish()
 
-    async def refuse(self, receive: Any, send: Any, code: int, error: str, reason: str) -> None:
-        self.window.count(refused=True)
+    async def refuse(
+        self, receive: Any, send: Any, code: int, error: str, reason: str, hint: int
+    ) -> None:
         self.shedding.refuse(reason)
         await refuse(
             receive,
@@ -119,5 +127,5 @@ class HandshakeGate:
             code,
             error=error,
             detail="the server is busy; retry after a random wait up to retry_after seconds",
-            retry_after=self.window.hint(),
+            retry_after=hint,
         )

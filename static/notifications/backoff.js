@@ -2,7 +2,7 @@
 
 export const BASE_MS = 1000;
 export const CAP_MS = 30000;
-export const HINT_CAP_MS = 60000;
+export const HINT_CAP_MS = 30000;
 
 /**
  * The wait before the next connect, and the attempt number after it; null: never retry.
