@@ -12,6 +12,7 @@ python -m bench --scenarios standard      # floor, ours and peer; daphne and uvi
 python -m bench --server daphne           # only daphne (repeatable, or a comma list)
 python -m bench --scenarios scaleout      # the ladder on 1, 2 and 4 server processes
 python -m bench --processes 2 ...         # add a ladder on N processes to any scenario
+python -m bench --scenarios storm         # 10,002 sockets and the restart storm, floor and ours
 """
 # daphne-uvloop: daphne with uvloop's loop policy (bench/daphne_uvloop.py), to compare.
 SERVER_CHOICES = (*SERVERS, "daphne-uvloop")

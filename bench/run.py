@@ -79,6 +79,12 @@ class Run:
             flush=True,
         )
         await self.setup_ours()
+        if self.config.get("storm"):
+            from bench.storm import storm_scenario
+
+            await storm_scenario(self)
+            self.results["elapsed_s"] = time.monotonic() - started
+            return self.results
         config, gc_env = self.config, {"GC_FREEZE_INTERVAL": self.args.gc_interval}
         users, rates = config["users"], config["rates"]
         for server in config["servers"]:
