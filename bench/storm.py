@@ -35,7 +35,7 @@ BASE_S, CAP_S, HINT_CAP_S = 1.0, 30.0, 30.0  # backoff.js's constants, in second
 def next_retry(attempt: int, code: int | None, hint_s: float) -> tuple[float, int]:
     """backoff.js's nextRetry (4401 never happens here: the tokens are valid)."""
     n = 1 if code in (4429, 4503) and attempt == 0 else attempt
-    window = max(min(CAP_S, BASE_S * 2**n), min(HINT_CAP_S, hint_s))
+    window = min(HINT_CAP_S, hint_s) if hint_s > 0 else min(CAP_S, BASE_S * 2**n)
     return random.random() * window, n + 1
 
 
@@ -102,7 +102,7 @@ class Storm:
     refused_s: dict[int, float] = field(default_factory=dict)  # per client
 
 
-async def attempt(port: int, request: bytes, limit: float) -> tuple[Socket | None, str]:
+async def attempt(port: int, request: bytes, limit: float) -> tuple[Socket, str]:
     loop = asyncio.get_running_loop()
     sock = Socket(request)
     try:
@@ -111,12 +111,12 @@ async def attempt(port: int, request: bytes, limit: float) -> tuple[Socket | Non
     except TimeoutError:
         if sock.transport is not None:
             sock.transport.abort()
-        return None, "hung"
+        return sock, "hung"
     except OSError:
-        return None, "failed"
+        return sock, "failed"
     if ok:
         return sock, "synced"
-    return None, "refused" if sock.code in (4429, 4503) else "failed"
+    return sock, "refused" if sock.code in (4429, 4503) else "failed"
 
 
 async def reconnect(
@@ -132,11 +132,10 @@ async def reconnect(
         if outcome == "synced":
             storm.synced_at.append(time.monotonic() - started)
             return sock
-        code, hint = None, 0.0
+        code, hint = sock.code, sock.hint
         if outcome == "refused":
             storm.refused += 1
             storm.refused_s[client] = storm.refused_s.get(client, 0) + time.monotonic() - began
-            code = 4503
         elif outcome == "hung":
             storm.hung += 1
         else:
@@ -152,8 +151,8 @@ async def open_all(port: int, n: int, request_for, concurrency: int = 50):
 
     async def one(i: int) -> None:
         async with gate:
-            sock, _ = await attempt(port, request_for(i), 120)
-            if sock is not None:
+            sock, outcome = await attempt(port, request_for(i), 120)
+            if outcome == "synced":
                 socks.append(sock)
 
     started = time.perf_counter()

@@ -8,16 +8,17 @@ export const HINT_CAP_MS = 30000;
  * The wait before the next connect, and the attempt number after it; null: never retry.
  * Exponential backoff with full jitter, from the first retry on: after a restart every
  * tab of every user reconnects, and only a random wait spreads them. A refused socket
- * (4429 too many, 4503 busy) starts one step further. `hintMs`, the server's
- * `retry_after` (hintOf), widens the window the wait is drawn from: the server sizes it
- * to how many clients it is refusing, so the crowd spreads over the time it needs.
+ * (4429 too many, 4503 busy) starts one step further. A server that answers with a hint
+ * (`hintMs`, its `retry_after`, see hintOf) knows its queue better than any guess: the
+ * wait is drawn from [0, hint] instead (capped), sized by the server to how many clients
+ * it is refusing, so the crowd spreads over the time the server needs, no longer.
  * 4401 means new credentials first.
  */
 export function nextRetry(attempt, code, random = Math.random, hintMs = 0) {
   if (code === 4401) return null;
   let n = attempt;
   if ((code === 4429 || code === 4503) && n === 0) n = 1;
-  const window = Math.max(Math.min(CAP_MS, BASE_MS * 2 ** n), Math.min(HINT_CAP_MS, hintMs));
+  const window = hintMs > 0 ? Math.min(HINT_CAP_MS, hintMs) : Math.min(CAP_MS, BASE_MS * 2 ** n);
   return { delay: random() * window, attempt: n + 1 };
 }
 

@@ -23,12 +23,14 @@ test("a refused socket starts one step further", () => {
   }
 });
 
-test("the server's hint widens the window the wait is drawn from", () => {
+test("the server's hint is the window the wait is drawn from", () => {
   assert.deepEqual(nextRetry(0, 4503, () => 1, 20000), { delay: 20000, attempt: 2 });
   assert.equal(nextRetry(0, 4503, () => 0.5, 20000).delay, 10000);
-  // A hint never shortens the backoff, and is itself capped.
-  assert.equal(nextRetry(10, 4503, () => 1, 1000).delay, CAP_MS);
+  // The server knows its queue: after many refusals a short hint still means soon.
+  assert.equal(nextRetry(10, 4503, () => 1, 3000).delay, 3000);
   assert.equal(nextRetry(0, 4503, () => 1, 10 * HINT_CAP_MS).delay, HINT_CAP_MS);
+  // Without a hint, the backoff of the attempt number.
+  assert.equal(nextRetry(10, 4503, () => 1, 0).delay, CAP_MS);
 });
 
 test("the hint is read from the server's error frame", () => {
