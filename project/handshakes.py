@@ -40,18 +40,22 @@ class Window:
         self.second = 0
         self.now = [0, 0]  # admitted, refused
         self.before = [0, 0]
+        self.peak = 1.0  # handshakes admitted in a second lately: what the process can do
 
     def count(self, refused: bool) -> None:
         second = int(time.monotonic())
         if second != self.second:
             self.before = self.now if second == self.second + 1 else [0, 0]
+            # A slowly fading peak: a second in which the loop lagged and little was
+            # admitted must not make the hint jump (and the crowd wait needlessly).
+            self.peak = max(1.0, self.before[0], self.peak * 0.8 ** (second - self.second))
             self.now, self.second = [0, 0], second
         self.now[refused] += 1
 
     def hint(self) -> int:
         """Seconds over which the refused crowd should spread to get in: the clients
-        refused per second over those admitted per second, at least 1."""
-        admitted = max(1, self.before[0], self.now[0])
+        refused per second over what the process admits per second, at least 1."""
+        admitted = max(self.peak, self.now[0])
         refused = max(self.before[1], self.now[1])
         return max(1, min(MAX_HINT, math.ceil(refused / admitted)))
 
