@@ -83,6 +83,6 @@ SCENARIOS: dict[str, dict] = {
         "ladder": False,
         "storm": True,
         "idle_s": 10.0,
-        "storm_window_s": 300.0,
+        "storm_window_s": 180.0,
     },
 }
