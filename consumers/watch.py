@@ -9,6 +9,7 @@ group and resync from the database, so clients converge without a reload.
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 import weakref
 from typing import Any, Protocol
@@ -60,8 +61,12 @@ class LayerWatch:
     async def _run(self, layer: Any) -> None:
         interval = settings.NOTIFICATIONS_LAYER_CHECK_INTERVAL
         while True:
+            due = time.monotonic() + interval
             await asyncio.sleep(interval)
-            ok = await self._probe(layer, within=interval)
+            # A loop that runs late (a reconnect storm) also makes the probe late: that
+            # is no news about the layer, so its time limit grows with the lateness.
+            late = max(0.0, time.monotonic() - due)
+            ok = await self._probe(layer, within=interval + 4 * late)
             if ok and not self.healthy:
                 logger.warning("channel layer is back; resyncing %d sockets", len(self.sockets))
                 await self._resync_all(layer)

@@ -285,7 +285,10 @@ class PipelinedPubSubLayer(RedisPubSubChannelLayer):
         channels-redis never records and so never unsubscribes. No Redis work for a
         channel already gone (the usual close) and no group."""
         layer = self._get_layer()
-        names = [channel] if layer.channels.pop(channel, None) is not None else []
+        known = layer.channels.pop(channel, None) is not None
+        # channels-redis's own cleanup (in receive) may have dropped the channel from its
+        # map and then been cancelled before its UNSUBSCRIBE: still subscribed, so go on.
+        names = [channel] if known or channel in layer._get_shard(channel)._subscribed_to else []
         for group in groups:
             name = layer._get_group_channel_name(group)
             members = layer.groups.get(name, set())

@@ -13,6 +13,11 @@ daphne:
   needs at `SERVER_MIN_BODY_RATE` bytes a second (a 50 MB upload on a slow phone
   still fits), with 408: a client that promises a large body and sends a byte now and
   then would otherwise hold a descriptor for as long as it likes;
+- refuse a WebSocket upgrade with HTTP 503 before its handshake, before any application
+  instance, while the event loop is more than `SHED_FACTOR` x `ADMISSION_MAX_LAG`
+  behind: under a reconnect storm of thousands, even the door's refusal (accept, error
+  frame, close handshake) costs too much; the browser sees a failed connect and backs off
+  with full jitter;
 - skip autobahn's per-connection `pprint.pformat` of its settings, made only for a debug
   line that is never logged.
 
@@ -28,11 +33,13 @@ from typing import Any
 
 from django.conf import settings
 
+from project import admission
 from project.forwarded import is_trusted_proxy
 
 logger = logging.getLogger(__name__)
 
 LOG_WINDOW = 60.0
+SHED_FACTOR = 4  # how far behind the loop must be before upgrades are refused unseen
 
 
 class OncePerWindow:
@@ -173,6 +180,18 @@ def install() -> None:
 
         # daphne's Server reads nothing else of its factory; the log attributes of
         # twisted's HTTPFactory stay on the wrapped one.
+
+    from autobahn.websocket.types import ConnectionDeny
+    from daphne.ws_protocol import WebSocketFactory
+
+    class SheddingWebSocketProtocol(WebSocketFactory.protocol):  # backpressure's, if installed
+        def onConnect(self, request: Any) -> Any:
+            if admission.lag.seconds > SHED_FACTOR * settings.ADMISSION_MAX_LAG:
+                admission.REFUSED.labels("handshakes", "shed").inc()
+                raise ConnectionDeny(code=503, reason="Service Unavailable")
+            return super().onConnect(request)
+
+    WebSocketFactory.protocol = SheddingWebSocketProtocol
 
     def factory(server: Any) -> Any:
         return PerAddressFactory(EdgeHTTPFactory(server))
