@@ -7,7 +7,7 @@ loop runs it (`loop_lag()`, also while it is still overdue), and the work in fli
 counted at the door. Past `ADMISSION_MAX_LAG` seconds of lag, or too much in flight,
 producers (`/webhooks/sns/`, `/api/notify/`) get 503 with `Retry-After` before any
 signature check or database work, and handshakes are closed with a code and a hint
-(consumers/gate.py) before any Redis or database work.
+(project/handshakes.py) before any Redis or database work.
 """
 
 import asyncio
