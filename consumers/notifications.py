@@ -120,8 +120,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         self.unregister()
         try:
+            # Shielded: past the timeout we stop waiting, but the discard goes on; cut
+            # short, it would leave the group subscribed in Redis for good.
             await asyncio.wait_for(
-                self.channel_layer.group_discard(self.group, self.channel_name),
+                asyncio.shield(self.channel_layer.group_discard(self.group, self.channel_name)),
                 settings.NOTIFICATIONS_PUSH_TIMEOUT,
             )
         except Exception:
@@ -194,8 +196,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         groups = (self.group,) if self.group else ()  # None once disconnect() left it
         try:
-            await asyncio.shield(
-                asyncio.wait_for(forget(channel, groups), settings.NOTIFICATIONS_PUSH_TIMEOUT)
+            # Shielded inside the timeout: the forget finishes even when we stop waiting.
+            await asyncio.wait_for(
+                asyncio.shield(forget(channel, groups)), settings.NOTIFICATIONS_PUSH_TIMEOUT
             )
         except (Exception, asyncio.CancelledError):
             logger.info("socket %s: leaving the layer failed", channel)
