@@ -105,6 +105,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         except Exception:
             # One line, no traceback: under a storm this happens to many handshakes.
             logger.warning("socket for user %s: group join failed or timed out", user.pk)
+            await self.forget_layer()  # a join cut short may have subscribed the group
             self.group = None
             await self.close(code=CLOSE_TRY_AGAIN)
             return
