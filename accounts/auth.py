@@ -2,10 +2,12 @@
 
 Tokens are long and random, but a client that may try them as fast as it likes can still
 probe. After `TOKEN_FAILURE_LIMIT` failed bearer attempts from one address within
-`TOKEN_FAILURE_WINDOW` seconds, every bearer attempt from it (a right token too, so that
-guessing learns nothing) is refused until the window ends. Counted per server process,
-like the socket cap; behind a proxy the address is the one daphne takes from
-X-Forwarded-For (--proxy-headers).
+`TOKEN_FAILURE_WINDOW` seconds, every wrong bearer from it is refused with "too many
+failures" (429) until the window ends. A correct token is never refused: the address is
+only as good as the proxies in front (project/forwarded.py), and failures counted
+against an address, spoofed or shared behind one NAT, must not lock a producer out. That
+tells a guesser nothing it could use: a guess is right once in 2**256. Counted per
+server process, like the socket cap.
 """
 
 import hmac
@@ -92,21 +94,24 @@ def bearer_token(authorization: str | None) -> str | None:
 def token_for_bearer(raw: str, *, address: str | None) -> ApiToken | None:
     """The usable token for `raw`, or None (a failure, counted against `address`).
 
-    Raises TooManyFailures, before looking the token up, while the address is refused.
+    Raises TooManyFailures for a wrong token while the address is over the limit.
     """
-    key = address or ""
-    limiter.check(key)
     token = token_for_raw(raw) if raw else None
     if token is None:
-        limiter.failed(key)
+        _count_failure(address)
     return token
 
 
 def secret_matches(given: str, expected: str, *, address: str | None) -> bool:
     """A shared bearer secret (e.g. the service token), under the same failure limit."""
-    key = address or ""
-    limiter.check(key)
     ok = bool(given) and hmac.compare_digest(given.encode(), expected.encode())
     if not ok:
-        limiter.failed(key)
+        _count_failure(address)
     return ok
+
+
+def _count_failure(address: str | None) -> None:
+    """Count one failure, or raise TooManyFailures (uncounted) while over the limit."""
+    key = address or ""
+    limiter.check(key)
+    limiter.failed(key)

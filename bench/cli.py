@@ -14,6 +14,7 @@ python -m bench --server procfile,uvicorn # more servers (repeatable, or a comma
 python -m bench --peer --scale 10002      # add the django-eventstream peer, 10k sockets
 python -m bench --scenarios scaleout      # the ladder on 1, 2 and 4 server processes
 python -m bench --processes 2 ...         # add a ladder on N processes to any scenario
+python -m bench --scenarios storm         # 10,002 sockets and the restart storm, floor and ours
 """
 # procfile: the Procfile's `web:` command; daphne: `daphne -v 0` (no access log);
 # daphne-uvloop: daphne with uvloop's loop policy (bench/daphne_uvloop.py), to compare.

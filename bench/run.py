@@ -80,6 +80,12 @@ class Run:
             flush=True,
         )
         await self.setup_ours()
+        if self.config.get("storm"):
+            from bench.storm import storm_scenario
+
+            await storm_scenario(self)
+            self.results["elapsed_s"] = time.monotonic() - started
+            return self.results
         if self.args.compare:
             self.base_code = self.procs.export(self.args.compare)
             self.results["compare"] = self.args.compare

@@ -69,4 +69,25 @@ SCENARIOS: dict[str, dict] = {
         "budget_s": 420,
         "ladder": False,
     },
+    # Issue 17.4 / 17.3 (bench/storm.py): 10,002 sockets on one process, idle CPU, and
+    # the restart storm, for the floor and ours (the Procfile's options) in one run.
+    "storm": {
+        "users": 3334,
+        "tabs": 3,
+        "rates": [],
+        "duration": 0.0,
+        "grace": 0.0,
+        "servers": ["daphne"],
+        "floor": False,
+        "peer": False,
+        "gc_compare": [],
+        "scale_sockets": 0,
+        "processes": [],
+        "redis_rtt": 200,
+        "budget_s": 1200,
+        "ladder": False,
+        "storm": True,
+        "idle_s": 10.0,
+        "storm_window_s": 180.0,
+    },
 }

@@ -22,6 +22,7 @@ from django.db import DatabaseError
 from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
 from consumers.credentials import session_fingerprint
+from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHORIZED, refuse
 from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
 from consumers.watch import watch
@@ -29,10 +30,6 @@ from notifications import bulk, live, selectors, services, writer
 from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)
-
-CLOSE_UNAUTHORIZED = 4401  # not authenticated, or the credential ended: log in again
-CLOSE_RATE_LIMITED = 4429  # flooding, or too many sockets for this user
-CLOSE_TRY_AGAIN = 4503  # the server could not set the socket up; reconnect later
 
 
 class FrameError(Exception):
@@ -85,17 +82,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         reserved = authenticated and self.reserve_slot(user.pk)
         # Accept before closing: a close before accept is an HTTP 403 and the code is lost.
         await self.accept()
-        if self.scope.get("auth_throttled"):
-            await self.send_frame(
-                {
-                    "type": "error",
-                    "code": "too_many_failures",
-                    "detail": "too many failed tokens from this address; retry later",
-                }
-            )
-            await self.close(code=CLOSE_RATE_LIMITED)
-            return
-        if not authenticated:
+        if not authenticated:  # refused before (consumers/auth.py); kept as a backstop
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
         if binding.wrong_user(self.scope, user.pk):
@@ -125,8 +112,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         try:
             await self.join_group()
         except Exception:
-            logger.warning("socket for user %s: group join failed", user.pk, exc_info=True)
-            self.forget()
+            # One line, no traceback: under a storm this happens to many handshakes.
+            logger.warning("socket for user %s: group join failed or timed out", user.pk)
+            # A join cut short may have subscribed the group in Redis: forget it too.
+            await self.forget_layer(self.forget())
             await self.close(code=CLOSE_TRY_AGAIN)
             return
         watch.register(self)
@@ -162,8 +151,12 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if group is None:
             return
         try:
+            # Shielded: past the timeout we stop waiting, but the discard goes on; cut
+            # short, it would leave the group subscribed in Redis for good.
             await asyncio.wait_for(
-                self.channel_layer.group_discard(group, self.channel_name),
+                # Shielded: past the timeout we stop waiting, but the discard goes on; cut
+                # short, it would leave the group subscribed in Redis for good.
+                asyncio.shield(self.channel_layer.group_discard(group, self.channel_name)),
                 settings.NOTIFICATIONS_PUSH_TIMEOUT,
             )
         except Exception:
@@ -210,13 +203,29 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             logger.warning("socket refused: channel layer unreachable", exc_info=True)
             await self.refuse_try_again(receive, send)
         finally:
-            # Daphne cancels an app that is slow to finish after a disconnect; cancelled,
-            # disconnect() never runs, and the place, the gauge and the group (a Redis
-            # subscription) would be lost until a restart.
-            group = self.forget()
-            if group is not None:
-                discard = self.channel_layer.group_discard(group, self.channel_name)
-                asyncio.get_running_loop().create_task(discard)
+            # Daphne cancels an app that is slow to finish after a disconnect, and a
+            # handshake the client gave up on; cancelled, disconnect() never runs, and the
+            # place, the gauge and the Redis subscriptions would be lost until a restart.
+            await self.forget_layer(self.forget())
+
+    async def forget_layer(self, group: str | None) -> None:
+        """Leave the layer for good: this socket's channel, and `group` when still joined
+        (no Redis work for a channel already gone and no group)."""
+        channel = getattr(self, "channel_name", None)
+        forget = getattr(self.channel_layer, "forget", None)  # the Redis layer's
+        if channel is None:
+            return
+        if forget is not None:
+            work = forget(channel, (group,) if group else ())
+        elif group is not None:  # an in-process layer: a discard is all there is
+            work = self.channel_layer.group_discard(group, channel)
+        else:
+            return
+        try:
+            # Shielded inside the timeout: the forget finishes even when we stop waiting.
+            await asyncio.wait_for(asyncio.shield(work), settings.NOTIFICATIONS_PUSH_TIMEOUT)
+        except (Exception, asyncio.CancelledError):
+            logger.info("socket %s: leaving the layer failed", channel)
 
     async def join_group(self) -> None:
         await asyncio.wait_for(
@@ -226,11 +235,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     async def refuse_try_again(self, receive: Any, send: Any) -> None:
         """Accept and close with 4503, without a channel layer (docs/protocol.md)."""
-        message = await receive()
-        if message["type"] != "websocket.connect":
-            return
-        await send({"type": "websocket.accept"})
-        await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+        await refuse(receive, send, CLOSE_TRY_AGAIN)
 
     # --- client frames ----------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

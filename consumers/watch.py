@@ -9,6 +9,7 @@ group and resync from the database, so clients converge without a reload.
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 import weakref
 from typing import Any, Protocol
@@ -32,6 +33,7 @@ class LayerWatch:
         self.healthy = True
         self._task: asyncio.Task | None = None
         self._probe_channel: str | None = None
+        self._forgetting: set[asyncio.Task] = set()
 
     def register(self, consumer: Watched) -> None:
         layer = get_channel_layer()
@@ -47,13 +49,24 @@ class LayerWatch:
             # No sockets, nothing to heal: stop probing until the next connect.
             self._task.cancel()
             self._task = None
-            self._probe_channel = None
+            channel, self._probe_channel = self._probe_channel, None
+            forget = getattr(get_channel_layer(), "forget", None)  # the Redis layer's
+            if channel is not None and forget is not None:
+                # Cancelled anywhere but in its receive, the probe would keep its channel
+                # subscribed in Redis: one more after every time the last socket goes.
+                task = asyncio.get_running_loop().create_task(forget(channel))
+                self._forgetting.add(task)
+                task.add_done_callback(self._forgetting.discard)
 
     async def _run(self, layer: Any) -> None:
         interval = settings.NOTIFICATIONS_LAYER_CHECK_INTERVAL
         while True:
+            due = time.monotonic() + interval
             await asyncio.sleep(interval)
-            ok = await self._probe(layer, within=interval)
+            # A loop that runs late (a reconnect storm) also makes the probe late: that
+            # is no news about the layer, so its time limit grows with the lateness.
+            late = max(0.0, time.monotonic() - due)
+            ok = await self._probe(layer, within=interval + 4 * late)
             if ok and not self.healthy:
                 logger.warning("channel layer is back; resyncing %d sockets", len(self.sockets))
                 await self._resync_all(layer)

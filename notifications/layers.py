@@ -267,6 +267,42 @@ class PipelinedPubSubLayer(RedisPubSubChannelLayer):
     serialised message, so consumers receive them exactly as they receive group_send's.
     """
 
+    async def new_channel(self, prefix: str = "specific.") -> str:
+        """channels-redis's new_channel, which leaves the subscription behind when a
+        handshake is cancelled while it waits for the shard's lock or for Redis."""
+        layer = self._get_layer()
+        channel = f"{layer.prefix}{prefix}{uuid.uuid4().hex}"
+        try:
+            await layer._subscribe_to_channel(channel)
+        except BaseException:
+            await asyncio.shield(self.forget(channel))
+            raise
+        return channel
+
+    async def forget(self, channel: str, groups: tuple[str, ...] = ()) -> None:
+        """Drop `channel` and its memberships of `groups` for good, with their Redis
+        subscriptions: also one whose SUBSCRIBE a cancellation cut short, which
+        channels-redis never records and so never unsubscribes. No Redis work for a
+        channel already gone (the usual close) and no group."""
+        layer = self._get_layer()
+        known = layer.channels.pop(channel, None) is not None
+        # channels-redis's own cleanup (in receive) may have dropped the channel from its
+        # map and then been cancelled before its UNSUBSCRIBE: still subscribed, so go on.
+        names = [channel] if known or channel in layer._get_shard(channel)._subscribed_to else []
+        for group in groups:
+            name = layer._get_group_channel_name(group)
+            members = layer.groups.get(name, set())
+            members.discard(channel)
+            if not members:
+                layer.groups.pop(name, None)
+                names.append(name)
+        for name in names:
+            shard = layer._get_shard(name)
+            async with shard._lock:
+                if shard._pubsub is not None:
+                    await shard._pubsub.unsubscribe(name)
+                shard._subscribed_to.discard(name)
+
     async def group_send_many(self, messages: list[tuple[str, Message]]) -> None:
         """group_send for each (group, message); a group's messages arrive in order.
 

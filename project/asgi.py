@@ -16,24 +16,36 @@ from consumers import backpressure  # noqa: E402
 from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
-from project import gc_tuning  # noqa: E402
+from project import admission, gc_tuning, server  # noqa: E402
+from project.forwarded import trusting_proxies  # noqa: E402
+from project.handshakes import HandshakeGate  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
 
 backpressure.install()  # under daphne: bound what is queued for a socket that does not read
+server.install()  # under daphne: backlog, connections per address, request deadline
 
-router = ProtocolTypeRouter(
-    {
-        "http": URLRouter(
-            [
-                # The same paths as webhooks/urls.py, without Django's browser middleware.
-                re_path(r"^webhooks/sns/?\Z", SNSWebhookApp()),
-                re_path(r"", django_asgi_app),
-            ]
-        ),
-        "websocket": OriginValidator(
-            TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# The door of every socket; a name for tests, which reset its per-address counts.
+handshake_gate = HandshakeGate(
+    OriginValidator(TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)))
+)
+
+# The client address first: every limit below keys on it (project/forwarded.py).
+router = trusting_proxies(
+    ProtocolTypeRouter(
+        {
+            "http": URLRouter(
+                [
+                    # The same paths as webhooks/urls.py, without Django's browser middleware.
+                    re_path(r"^webhooks/sns/?\Z", admission.AdmitProducers(SNSWebhookApp())),
+                    # The notify API behind the same door, before Django's thread hop.
+                    re_path(r"^api/notify/?\Z", admission.AdmitProducers(django_asgi_app)),
+                    re_path(r"", django_asgi_app),
+                ]
+            ),
+            # The door first: a refusal there costs no Redis and no database.
+            "websocket": handshake_gate,
+        }
+    )
 )
 
 
@@ -41,4 +53,5 @@ async def application(scope: dict, receive: Any, send: Any) -> None:
     """The router, starting this process's GC freezer (project/gc_tuning.py) on first use,
     not on import: importing this module (a test, a script) starts no thread."""
     gc_tuning.start()
+    admission.lag.start()
     await router(scope, receive, send)

@@ -77,6 +77,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or CIDRs,
+# comma-separated; project/forwarded.py). The client is the right-most hop that is not one
+# of them. Behind a platform router, set its range (e.g. 10.0.0.0/8).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+
 # Behind a TLS-terminating proxy (Heroku, a load balancer): trust its header.
 if env_bool("BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -260,6 +265,23 @@ NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
 NOTIFICATIONS_WRITER_QUEUE = env_int("NOTIFICATIONS_WRITER_QUEUE", 2000)
 # Seconds a refused producer is told to wait (Retry-After).
 NOTIFICATIONS_RETRY_AFTER = env_int("NOTIFICATIONS_RETRY_AFTER", 5)
+# The server's edge (project/server.py, under daphne): the listen backlog; TCP
+# connections one client address may hold (TRUSTED_PROXIES exempt); seconds a request
+# may take to arrive in full, plus its declared body at the minimum rate (bytes/s).
+SERVER_LISTEN_BACKLOG = env_int("SERVER_LISTEN_BACKLOG", 2048)
+SERVER_MAX_CONNECTIONS_PER_ADDRESS = env_int("SERVER_MAX_CONNECTIONS_PER_ADDRESS", 200)
+SERVER_REQUEST_TIMEOUT = env_float("SERVER_REQUEST_TIMEOUT", 20.0)
+SERVER_MIN_BODY_RATE = env_int("SERVER_MIN_BODY_RATE", 16384)
+
+# Admission control (project/admission.py, project/handshakes.py): refuse at the door,
+# before any signature check, Redis or database work, while the event loop runs more
+# than ADMISSION_MAX_LAG seconds late, or past these counts in flight per process.
+ADMISSION_MAX_LAG = env_float("ADMISSION_MAX_LAG", 0.5)
+ADMISSION_HTTP_IN_FLIGHT = env_int("ADMISSION_HTTP_IN_FLIGHT", 256)  # SNS + notify API
+ADMISSION_HANDSHAKES_IN_FLIGHT = env_int("ADMISSION_HANDSHAKES_IN_FLIGHT", 64)
+# Handshakes per client address: a burst, refilled at a rate per second (4429 past it).
+ADMISSION_HANDSHAKE_RATE = env_float("ADMISSION_HANDSHAKE_RATE", 5.0)
+ADMISSION_HANDSHAKE_BURST = env_int("ADMISSION_HANDSHAKE_BURST", 30)
 # Sockets one user may hold open on one server process.
 NOTIFICATIONS_MAX_SOCKETS_PER_USER = env_int("NOTIFICATIONS_MAX_SOCKETS_PER_USER", 20)
 # Most bytes / frames daphne may hold unsent for one socket whose client does not read;
@@ -424,9 +446,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"cancelled_cleanup": {"()": "project.logfilters.CancelledChannelCleanup"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "channels_redis.pubsub": {"filters": ["cancelled_cleanup"]},
+    },
 }
 
 # --- Limits against one user or one client stalling everyone (docs/reliability.md) ---

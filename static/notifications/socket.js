@@ -1,6 +1,6 @@
 // The WebSocket to /ws/notifications/ (docs/protocol.md): connects, parses frames, backs
 // off and reconnects. Knows nothing of toasts.
-import { nextRetry } from "./backoff.js";
+import { hintOf, nextRetry } from "./backoff.js";
 
 export class LiveSocket {
   /** url: a path ("/ws/notifications/") or a ws(s):// URL; handlers: onFrame, onState, onLive, onUnauthorized. */
@@ -10,6 +10,7 @@ export class LiveSocket {
     this.socket = null;
     this.attempt = 0;
     this.retryTimer = null;
+    this.hintMs = 0; // the server's retry_after of this attempt (backoff.js)
   }
 
   get open() {
@@ -30,6 +31,7 @@ export class LiveSocket {
   connect() {
     clearTimeout(this.retryTimer);
     this.live = false;
+    this.hintMs = 0;
     this.handlers.onState("connecting");
     const socket = new WebSocket(this.absoluteUrl());
     this.socket = socket;
@@ -41,6 +43,8 @@ export class LiveSocket {
         console.warn("notifications: bad frame", err);
         return;
       }
+      // A busy server says how long to wait at least, before it closes (4503, 4429).
+      if (frame.type === "error") this.hintMs = Math.max(this.hintMs, hintOf(frame));
       // Live only once the first sync arrives: the server accepts a socket before it
       // refuses it (4429, 4503), and a refused socket must keep backing off.
       if (frame.type === "sync" && !this.live) {
@@ -56,7 +60,7 @@ export class LiveSocket {
       this.socket = null;
       this.live = false;
       this.handlers.onState("offline");
-      const retry = nextRetry(this.attempt, event.code);
+      const retry = nextRetry(this.attempt, event.code, Math.random, this.hintMs);
       if (!retry) {
         this.handlers.onUnauthorized();
         return;

@@ -1,0 +1,135 @@
+"""The door of the socket: handshakes admitted per process and per client address.
+
+In front of everything else on a WebSocket (project/asgi.py), so a refusal costs no
+Redis, no database and no consumer. A handshake is refused with an `error` frame
+carrying `retry_after` and a close code (consumers/refusal.py) when:
+
+- the event loop is behind (`ADMISSION_MAX_LAG`, project/admission.py), or
+  `ADMISSION_HANDSHAKES_IN_FLIGHT` handshakes of this process have not finished yet
+  (accepted, not yet sent their first frame): 4503, "busy";
+- its address opened more than `ADMISSION_HANDSHAKE_BURST` handshakes lately, refilled at
+  `ADMISSION_HANDSHAKE_RATE` a second: 4429, "too_many_handshakes". Trusted proxies
+  (TRUSTED_PROXIES) speak for many clients and are not limited by address.
+
+The hint grows with the crowd: after a restart thousands of clients come back at once,
+and a client that waits a random time up to the hint (static/notifications/backoff.js)
+spreads the crowd over as many seconds as the process needs to let them all in (busy:
+the clients refused per second over those admitted, at most MAX_HINT; per address: the
+time the address needs to earn one more handshake).
+"""
+
+import math
+import time
+from collections import OrderedDict
+from typing import Any
+
+from django.conf import settings
+
+from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, refuse
+from project import admission
+from project.forwarded import is_trusted_proxy
+
+MAX_TRACKED = 10_000  # addresses remembered at most; the least recent are forgotten
+MAX_HINT = 30  # seconds
+
+
+class Window:
+    """Handshakes admitted and refused in the current and the previous second."""
+
+    def __init__(self) -> None:
+        self.second = 0
+        self.now = [0, 0]  # admitted, refused
+        self.before = [0, 0]
+        self.peak = 1.0  # handshakes admitted in a second lately: what the process can do
+
+    def count(self, refused: bool) -> None:
+        second = int(time.monotonic())
+        if second != self.second:
+            self.before = self.now if second == self.second + 1 else [0, 0]
+            # A slowly fading peak: a second in which the loop lagged and little was
+            # admitted must not make the hint jump (and the crowd wait needlessly).
+            self.peak = max(1.0, self.before[0], self.peak * 0.8 ** (second - self.second))
+            self.now, self.second = [0, 0], second
+        self.now[refused] += 1
+
+    def hint(self) -> int:
+        """Seconds over which the refused crowd should spread to get in: the clients
+        refused per second over what the process admits per second, at least 1."""
+        admitted = max(self.peak, self.now[0])
+        refused = max(self.before[1], self.now[1])
+        return max(1, min(MAX_HINT, math.ceil(refused / admitted)))
+
+
+class PerAddress:
+    """A token bucket per client address."""
+
+    def __init__(self) -> None:
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, address: str) -> bool:
+        rate, burst = settings.ADMISSION_HANDSHAKE_RATE, settings.ADMISSION_HANDSHAKE_BURST
+        now = time.monotonic()
+        tokens, then = self.buckets.pop(address, (burst, now))
+        tokens = min(burst, tokens + (now - then) * rate)
+        ok = tokens >= 1
+        self.buckets[address] = (tokens - 1 if ok else tokens, now)
+        while len(self.buckets) > MAX_TRACKED:
+            self.buckets.popitem(last=False)
+        return ok
+
+
+class HandshakeGate:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.in_flight = 0
+        self.window = Window()
+        self.per_address = PerAddress()
+        self.shedding = admission.Shedding("handshakes")
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        address = (scope.get("client") or [None])[0]
+        # The address first: a flooder is told 4429 by itself, and does not make the
+        # process look busy to everyone else (nor inflate their hint).
+        if address and not is_trusted_proxy(address) and not self.per_address.take(address):
+            hint = math.ceil(1 / settings.ADMISSION_HANDSHAKE_RATE)
+            return await self.refuse(
+                receive, send, CLOSE_RATE_LIMITED, "too_many_handshakes", "address", hint
+            )
+        if admission.behind() or self.in_flight >= settings.ADMISSION_HANDSHAKES_IN_FLIGHT:
+            reason = "lag" if admission.behind() else "in_flight"
+            self.window.count(refused=True)
+            hint = self.window.hint()
+            return await self.refuse(receive, send, CLOSE_TRY_AGAIN, "busy", reason, hint)
+        self.window.count(refused=False)
+        self.in_flight += 1
+        done = False
+
+        def finish() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                self.in_flight -= 1
+
+        async def watched_send(message: dict) -> None:
+            # The handshake ends with its first frame (the sync) or its close.
+            if message["type"] in ("websocket.send", "websocket.close"):
+                finish()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        finally:
+            finish()
+
+    async def refuse(
+        self, receive: Any, send: Any, code: int, error: str, reason: str, hint: int
+    ) -> None:
+        self.shedding.refuse(reason)
+        await refuse(
+            receive,
+            send,
+            code,
+            error=error,
+            detail="the server is busy; retry after a random wait up to retry_after seconds",
+            retry_after=hint,
+        )

@@ -1,0 +1,207 @@
+"""The edge of the server we ship: daphne, bounded where only daphne can bound it.
+
+`install()` (called from project/asgi.py, which daphne imports before it listens) makes
+daphne:
+
+- listen with a backlog of `SERVER_LISTEN_BACKLOG` (Twisted's default is 50: after a
+  restart thousands of clients connect at once, and the rest time out in SYN queues);
+- refuse a TCP connection from an address that already holds
+  `SERVER_MAX_CONNECTIONS_PER_ADDRESS` (closed at once; TRUSTED_PROXIES are exempt: they
+  speak for many clients);
+- close a connection whose request (line, headers and body) has not fully arrived
+  `SERVER_REQUEST_TIMEOUT` seconds after it began, plus the time its declared body
+  needs at `SERVER_MIN_BODY_RATE` bytes a second (a 50 MB upload on a slow phone
+  still fits), with 408: a client that promises a large body and sends a byte now and
+  then would otherwise hold a descriptor for as long as it likes;
+- refuse a WebSocket upgrade with HTTP 503 before its handshake, before any application
+  instance, while the event loop is more than `SHED_FACTOR` x `ADMISSION_MAX_LAG`
+  behind: under a reconnect storm of thousands, even the door's refusal (accept, error
+  frame, close handshake) costs too much; the browser sees a failed connect and backs off
+  with full jitter;
+- skip autobahn's per-connection `pprint.pformat` of its settings, made only for a debug
+  line that is never logged.
+
+Both refusals are logged once per address per `LOG_WINDOW` seconds, not per connection.
+A no-op outside daphne.
+"""
+
+import logging
+import pprint
+import time
+from collections import Counter
+from typing import Any
+
+from django.conf import settings
+
+from project import admission
+from project.forwarded import is_trusted_proxy
+
+logger = logging.getLogger(__name__)
+
+LOG_WINDOW = 60.0
+SHED_FACTOR = 4  # how far behind the loop must be before upgrades are refused unseen
+
+
+class OncePerWindow:
+    """Logs a refusal once per (reason, address) and window, with the count since."""
+
+    def __init__(self) -> None:
+        self.last: dict[tuple[str, str], float] = {}
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def warn(self, reason: str, address: str) -> None:
+        key = (reason, address)
+        self.counts[key] += 1
+        now = time.monotonic()
+        if now - self.last.get(key, -LOG_WINDOW) < LOG_WINDOW:
+            return
+        if len(self.last) > 10_000:  # a spray from many addresses: forget old windows
+            self.last.clear()
+            self.counts.clear()
+        logger.warning(
+            "%s from %s: %d refused in the last %g s", reason, address, self.counts[key], LOG_WINDOW
+        )
+        self.last[key] = now
+        self.counts[key] = 0
+
+
+refusals = OncePerWindow()
+
+
+class _Lazy:
+    """pformat on demand: autobahn formats its settings for a debug line per connection."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __str__(self) -> str:
+        return pprint.pformat(self.obj)
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+def install() -> None:
+    try:
+        from autobahn.websocket import protocol as autobahn_protocol
+        from daphne import http_protocol
+        from daphne import server as daphne_server
+        from twisted.internet import reactor
+        from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
+    except ImportError:
+        return
+
+    autobahn_protocol.pformat = _Lazy  # only ever formatted into debug log lines
+    autobahn_protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
+
+    class DeadlineRequest(http_protocol.WebRequest):
+        """A request that must arrive in full within SERVER_REQUEST_TIMEOUT seconds."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._deadline = reactor.callLater(settings.SERVER_REQUEST_TIMEOUT, self._too_slow)
+
+        def _cancel_deadline(self) -> None:
+            if self._deadline is not None and self._deadline.active():
+                self._deadline.cancel()
+            self._deadline = None
+
+        def gotLength(self, length: int | None) -> None:
+            super().gotLength(length)
+            if length and self._deadline is not None and self._deadline.active():
+                # Counted from now, a little later than the start: the headers are in.
+                self._deadline.reset(
+                    settings.SERVER_REQUEST_TIMEOUT + length / settings.SERVER_MIN_BODY_RATE
+                )
+
+        def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
+            self._cancel_deadline()  # all of it is here: the app may take its time
+            super().requestReceived(command, path, version)
+
+        def connectionLost(self, reason: Any) -> None:
+            self._cancel_deadline()
+            super().connectionLost(reason)
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            transport = self.channel.transport if self.channel else None
+            if transport is None:
+                return
+            peer = transport.getPeer()
+            refusals.warn("request not received in time", getattr(peer, "host", "?"))
+            transport.write(
+                b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            transport.loseConnection()
+
+    class EdgeHTTPFactory(http_protocol.HTTPFactory):
+        def buildProtocol(self, addr: Any) -> Any:
+            protocol = super().buildProtocol(addr)
+            protocol.requestFactory = DeadlineRequest
+            return protocol
+
+    class Counted(ProtocolWrapper):
+        """Counts its connection against its address until it ends, WebSocket or not
+        (daphne hands an upgraded connection to the WebSocket protocol through this)."""
+
+        def connectionLost(self, reason: Any) -> None:
+            self.factory.release(self.address)
+            super().connectionLost(reason)
+
+    class PerAddressFactory(WrappingFactory):
+        protocol = Counted
+
+        def __init__(self, wrapped: Any) -> None:
+            super().__init__(wrapped)
+            self.open: Counter[str] = Counter()
+
+        def buildProtocol(self, addr: Any) -> Any:
+            host = getattr(addr, "host", None)
+            limited = host is not None and not is_trusted_proxy(host)
+            if limited and self.open[host] >= settings.SERVER_MAX_CONNECTIONS_PER_ADDRESS:
+                refusals.warn("too many connections", host)
+                return None  # Twisted closes the connection at once
+            wrapper = super().buildProtocol(addr)
+            wrapper.address = host if limited else None
+            if wrapper.address is not None:
+                self.open[host] += 1
+            return wrapper
+
+        def release(self, host: str | None) -> None:
+            if host is None:
+                return
+            self.open[host] -= 1
+            if self.open[host] <= 0:
+                del self.open[host]
+
+        # daphne's Server reads nothing else of its factory; the log attributes of
+        # twisted's HTTPFactory stay on the wrapped one.
+
+    from autobahn.websocket.types import ConnectionDeny
+    from daphne.ws_protocol import WebSocketFactory
+
+    class SheddingWebSocketProtocol(WebSocketFactory.protocol):  # backpressure's, if installed
+        def onConnect(self, request: Any) -> Any:
+            if admission.lag.seconds > SHED_FACTOR * settings.ADMISSION_MAX_LAG:
+                admission.REFUSED.labels("handshakes", "shed").inc()
+                raise ConnectionDeny(code=503, reason="Service Unavailable")
+            return super().onConnect(request)
+
+    WebSocketFactory.protocol = SheddingWebSocketProtocol
+
+    def factory(server: Any) -> Any:
+        return PerAddressFactory(EdgeHTTPFactory(server))
+
+    real_server_from_string = daphne_server.serverFromString
+
+    def server_from_string(reactor: Any, description: str) -> Any:
+        if description.startswith("tcp:") and ":backlog=" not in description:
+            description += f":backlog={settings.SERVER_LISTEN_BACKLOG}"
+        return real_server_from_string(reactor, description)
+
+    daphne_server.HTTPFactory = factory
+    daphne_server.serverFromString = server_from_string
