@@ -71,7 +71,8 @@
     const body = new FormData(form); // the checked boxes belong to the form (form="inbox-bulk")
     body.set("action", action);
     for (const b of form.querySelectorAll("button")) b.disabled = true;
-    fetch(form.action, {
+    // Not form.action: the <button name="action">s shadow that property (a RadioNodeList).
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: body,
       credentials: "same-origin",
