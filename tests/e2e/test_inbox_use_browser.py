@@ -26,3 +26,42 @@ def test_bulk_actions_post_in_the_background_and_the_rows_go_at_once(browser, ma
         expect(rows.filter(has_text="Message 1")).to_have_attribute("data-state", "read")
         badge(inbox, 1)
     context.close()
+
+
+def box(locator) -> dict:
+    return locator.evaluate("(el) => el.getBoundingClientRect().toJSON()")
+
+
+def apart(a: dict, b: dict) -> bool:
+    return (
+        a["right"] <= b["left"]
+        or b["right"] <= a["left"]
+        or a["bottom"] <= b["top"]
+        or b["bottom"] <= a["top"]
+    )
+
+
+def test_every_row_can_be_selected_and_the_day_label_heads_its_row(browser, make_stack):
+    base_url = start(make_stack)
+    for i in range(4):
+        notify(base_url, f"Row {i}")
+    context, inbox = log_in(browser, base_url, "alice")
+    inbox.goto(base_url + "/notifications/")
+    live(inbox)
+    rows = inbox.locator(".inbox-item")
+    expect(rows).to_have_count(4)
+    expect(rows.first).to_have_attribute("data-day", "Today")
+    for i in range(4):
+        row = rows.nth(i)
+        select, toggle = box(row.locator(".inbox-select")), box(row.locator(".inbox-toggle button"))
+        assert apart(select, toggle), (i, select, toggle)
+        row.locator(".inbox-select").check(timeout=2000)  # a tap reaches the box itself
+        expect(row).to_have_attribute("data-state", "unseen")
+    # The day label sits above the first row's content, not under it.
+    first, first_box = rows.first, box(rows.first)
+    assert box(first.locator(".inbox-select"))["top"] - first_box["top"] > 20
+    assert first_box["bottom"] - box(first.locator(".inbox-body"))["bottom"] < 20
+    # The bulk toolbar holds one line.
+    buttons = [box(b) for b in inbox.locator("#inbox-bulk > *:visible").all()]
+    assert max(b["top"] for b in buttons) < min(b["bottom"] for b in buttons), buttons
+    context.close()
