@@ -29,6 +29,7 @@ function start(stack) {
   const indicator = document.getElementById("connection");
   const more = stack.querySelector(".toast-more");
   const baseTitle = document.title.replace(/^\(\d+\) /, "");
+  const narrow = window.matchMedia(config.narrowQuery);
 
   const toasts = new Map(); // message id -> element: the unread set this tab shows
   const acks = new AckQueue(); // dismissed here, not yet confirmed read
@@ -100,7 +101,8 @@ function start(stack) {
     const order = ordered(entries);
     const alerts = Array.from(stack.querySelectorAll(".toast[data-local]"));
     place([...alerts, ...order.map((e) => e.el), ...(more ? [more] : [])]);
-    const result = plan(order, { limit: config.toastLimit, unreadCount: unreadCount, dismissed: acks.size });
+    const limit = narrow.matches ? Math.min(config.toastLimit, config.narrowLimit) : config.toastLimit;
+    const result = plan(order, { limit: limit, unreadCount: unreadCount, dismissed: acks.size });
     const shown = new Set(result.shown);
     for (const e of order) {
       e.el.hidden = !shown.has(e.summary ? "summary" : e.id);
@@ -111,6 +113,12 @@ function start(stack) {
       more.querySelector(".toast-more-count").textContent = String(result.more);
     }
     noteViewed();
+    reserve();
+  }
+
+  // The stack's height, for app.css to keep the page's own controls clear of it.
+  function reserve() {
+    document.documentElement.style.setProperty("--toasts-height", stack.offsetHeight + "px");
   }
 
   // Moves only the elements out of place: moving a node restarts its entry animation.
@@ -180,6 +188,7 @@ function start(stack) {
     setCount(event.detail);
     layout();
   });
+  narrow.addEventListener("change", layout);
 
   function setState(state) {
     if (!indicator) return;

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import PASSWORD
 from tests.e2e.pages import live, log_in
 from tests.e2e.test_inbox_browser import badge, notify, start
 
@@ -64,4 +65,42 @@ def test_every_row_can_be_selected_and_the_day_label_heads_its_row(browser, make
     # The bulk toolbar holds one line.
     buttons = [box(b) for b in inbox.locator("#inbox-bulk > *:visible").all()]
     assert max(b["top"] for b in buttons) < min(b["bottom"] for b in buttons), buttons
+    context.close()
+
+
+DONE_FILES = """
+from django.contrib.auth import get_user_model
+from uploads.models import AudioFile
+alice = get_user_model().objects.get(username="alice")
+for i in range(3):
+    AudioFile.objects.create(owner=alice, name=f"take-{i}.wav", original=f"audio/1/{i}/a.wav",
+                             status="done", output=f"audio/1/{i}/a.mp3")
+"""
+
+
+def test_toasts_never_cover_the_pages_controls_and_a_phone_shows_two(
+    browser, make_stack, viewport
+):
+    stack = make_stack(extra_env={"NOTIFY_SERVICE_TOKEN": "e2e-service-token"})
+    stack.create_user("alice", PASSWORD)
+    stack.manage("shell", "-c", DONE_FILES)
+    base_url = f"http://127.0.0.1:{stack.start_server()}"
+    for i in range(5):
+        notify(base_url, f"Your file take-{i}.wav is ready", level="success")
+    context, page = log_in(browser, base_url, "alice")
+    page.goto(base_url + "/uploads/")
+    live(page)
+    toasts = page.locator(".toasts > .toast:visible")
+    phone = viewport["width"] < 500
+    expect(toasts).to_have_count(2 if phone else 5)
+    if phone:
+        expect(page.locator(".toast-more")).to_contain_text("+3")
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    controls = page.locator("main a:visible, main button:visible").all()
+    assert controls
+    for toast in toasts.all():
+        for control in controls:
+            if phone and not control.is_visible():
+                continue
+            assert apart(box(toast), box(control)), (control.text_content(), box(control))
     context.close()

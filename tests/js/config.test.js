@@ -7,6 +7,8 @@ import { stackConfig } from "../../static/notifications/config.js";
 const DATASET = {
   syncLimit: "100",
   toastLimit: "5",
+  narrowLimit: "2",
+  narrowQuery: "(max-width: 48rem)",
   hideAfter: "0",
   burstCount: "3",
   burstWindow: "2.5",
