@@ -7,7 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from notifications import preferences
 from notifications.models import Message, UnreadCounter, is_id
 
 
@@ -32,13 +34,27 @@ def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
     return list(reversed(newest))
 
 
+def quiet_ids(messages: Iterable[Message], *, user_id: int) -> set[int]:
+    """The ids of `messages` the user's preferences hold from toasting now (a level turned
+    off, or do not disturb): the server decides `toast` for a page load and a sync as it
+    does for a live frame (bulk.sorted_frames)."""
+    snapshot = preferences.snapshot_for(user_id)
+    now = timezone.now()
+    return {m.pk for m in messages if not snapshot.shows_toast(m.level, now)}
+
+
 def sync_frame(*, user_id: int) -> dict[str, Any]:
-    """The `sync` frame: the unread set (capped) and the true unread total."""
+    """The `sync` frame: the unread set (capped) and the true unread total; a message its
+    user's preferences hold from toasting carries `toast: false`."""
     limit = settings.NOTIFICATIONS_SYNC_LIMIT
     unread = unread_messages(user_id=user_id, limit=limit)
     # Under the cap the list is the whole set; only a full list needs the counter.
     count = len(unread) if len(unread) < limit else unread_count(user_id=user_id)
-    return {"type": "sync", "unread": [m.to_payload() for m in unread], "unread_count": count}
+    quiet = quiet_ids(unread, user_id=user_id) if unread else set()
+    payloads = [
+        {**m.to_payload(), "toast": False} if m.pk in quiet else m.to_payload() for m in unread
+    ]
+    return {"type": "sync", "unread": payloads, "unread_count": count}
 
 
 def owns_message(*, user_id: int, message_id: int) -> bool:

@@ -34,6 +34,9 @@ function start(stack) {
   const toasts = new Map(); // message id -> element: the unread set this tab shows
   const acks = new AckQueue(); // dismissed here, not yet confirmed read
   const hidden = new HiddenStore(localStorageOrNull()); // info toasts the timer hid
+  // Messages the server said not to toast (preferences, do not disturb): decided again by
+  // every page load and sync, so a toast held by do-not-disturb shows once it ends.
+  const quiet = new Set();
   const burst = new Burst({ count: config.burstCount, windowMs: config.burstWindowMs });
   const seen = { viewed: new Set(), reported: new Set(), timers: new Map() };
   let summary = null; // the burst's summary toast while it shows
@@ -55,6 +58,7 @@ function start(stack) {
   for (const el of stack.querySelectorAll(".toast[data-id]")) {
     sanitize(el);
     toasts.set(Number(el.dataset.id), el);
+    if ("quiet" in el.dataset) quiet.add(Number(el.dataset.id)); // the server said: no toast
   }
 
   // --- the set of toasts ---------------------------------------------------------
@@ -84,6 +88,7 @@ function start(stack) {
     const el = toasts.get(id);
     if (el) el.remove();
     toasts.delete(id);
+    quiet.delete(id);
     seen.viewed.delete(id);
     clearTimeout(seen.timers.get(id));
     seen.timers.delete(id);
@@ -97,7 +102,7 @@ function start(stack) {
   function layout() {
     const entries = [];
     if (summary) entries.push({ summary: true, el: summary });
-    for (const [id, el] of toasts) entries.push({ id: id, el: el, summary: false, suppressed: hidden.has(id) || burst.has(id) });
+    for (const [id, el] of toasts) entries.push({ id: id, el: el, summary: false, suppressed: hidden.has(id) || quiet.has(id) || burst.has(id) });
     const order = ordered(entries);
     const alerts = Array.from(stack.querySelectorAll(".toast[data-local]"));
     place([...alerts, ...order.map((e) => e.el), ...(more ? [more] : [])]);
@@ -208,10 +213,11 @@ function start(stack) {
         if (acks.has(frame.message.id)) break;
         if (frame.toast === false) {
           // Quiet (the user's preferences, or do not disturb): counted and in the inbox,
-          // never shown as a toast, here or after a sync or a reload in this browser.
+          // not shown as a toast until a sync or page load says otherwise.
           upsert(frame.message, false);
-          hidden.add(frame.message.id);
+          quiet.add(frame.message.id);
         } else {
+          quiet.delete(frame.message.id);
           upsert(frame.message, true);
         }
         break;
@@ -240,7 +246,12 @@ function start(stack) {
     const failed = acks.reconcile({ unread: unread, complete: complete });
     if (failed.length) tellFailed(failed.length);
     for (const id of Array.from(toasts.keys())) if (!unread.includes(id) || acks.has(id)) remove(id);
-    for (const msg of frame.unread) if (!acks.has(msg.id)) upsert(msg, false);
+    for (const msg of frame.unread) {
+      if (acks.has(msg.id)) continue;
+      upsert(msg, false);
+      if (msg.toast === false) quiet.add(msg.id); // the server decides, as for a live frame
+      else quiet.delete(msg.id);
+    }
     if (complete) hidden.keepOnly(new Set(unread));
     setCount(frame.unread_count);
     layout();

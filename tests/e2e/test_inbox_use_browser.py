@@ -104,3 +104,35 @@ def test_toasts_never_cover_the_pages_controls_and_a_phone_shows_two(
                 continue
             assert apart(box(toast), box(control)), (control.text_content(), box(control))
     context.close()
+
+
+def test_a_second_browser_honours_preferences_and_do_not_disturb_from_its_first_sync(
+    browser, make_stack
+):
+    base_url = start(make_stack)
+    first, page = log_in(browser, base_url, "alice")
+    page.goto(base_url + "/notifications/preferences/")
+    page.get_by_label("Info: toast").uncheck()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.get_by_text("Preferences saved.")).to_be_visible()
+    page.get_by_role("button", name="For 1 hour").click()
+    expect(page.locator("#quiet-state")).to_contain_text("On until")
+    page.goto(base_url + "/")
+    live(page)
+    notify(base_url, "An info the user turned off")
+    notify(base_url, "An error held by do not disturb", level="error")
+    badge(page, 2)
+    expect(page.locator(".toast:visible")).to_have_count(0)
+
+    # A browser that never saw the live frames: its page and its first sync say the same.
+    second, other = log_in(browser, base_url, "alice")
+    syncs: list[str] = []
+    other.on("websocket", lambda ws: ws.on("framereceived", lambda payload: syncs.append(str(payload))))
+    other.reload()
+    live(other)
+    badge(other, 2)
+    other.wait_for_function("document.querySelectorAll('.toast[data-id]').length === 2")
+    assert any('"type": "sync"' in s or '"type":"sync"' in s for s in syncs), syncs
+    expect(other.locator(".toast:visible")).to_have_count(0)
+    second.close()
+    first.close()

@@ -262,3 +262,24 @@ def test_api_needs_auth_and_csrf_for_sessions(alice):
     response = patch(client, {"email": False}, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
     assert response.status_code == 200
     assert Client().put(API).status_code in {401, 405}
+
+
+@pytest.mark.django_db
+def test_the_sync_frame_and_the_page_say_toast_false_where_preferences_hold_it(alice):
+    from notifications import selectors
+
+    info = services.notify(alice, "an info", level="info")
+    error = services.notify(alice, "an error", level="error")
+    sync = selectors.sync_frame(user_id=alice.pk)
+    assert [m.get("toast", True) for m in sync["unread"]] == [True, True]
+
+    preferences.update_preferences(user=alice, changes={"toast": {"info": False}})
+    sync = selectors.sync_frame(user_id=alice.pk)
+    assert {m["id"]: m.get("toast", True) for m in sync["unread"]} == {
+        info.pk: False,
+        error.pk: True,
+    }
+    preferences.set_quiet(user=alice, choice="1h", tz="UTC")
+    sync = selectors.sync_frame(user_id=alice.pk)
+    assert [m.get("toast", True) for m in sync["unread"]] == [False, False]
+    assert selectors.quiet_ids([info, error], user_id=alice.pk) == {info.pk, error.pk}
