@@ -171,7 +171,7 @@ def browser(chromium, viewport) -> Iterator[CheckedBrowser]:
     for context in checked.contexts:
         try:
             context.close()
-        except Exception:  # noqa: BLE001 - already closed by the test
+        except Exception:  # already closed by the test
             pass
 
 

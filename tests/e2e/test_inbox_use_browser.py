@@ -78,9 +78,7 @@ for i in range(3):
 """
 
 
-def test_toasts_never_cover_the_pages_controls_and_a_phone_shows_two(
-    browser, make_stack, viewport
-):
+def test_toasts_never_cover_the_pages_controls_and_a_phone_shows_two(browser, make_stack, viewport):
     stack = make_stack(extra_env={"NOTIFY_SERVICE_TOKEN": "e2e-service-token"})
     stack.create_user("alice", PASSWORD)
     stack.manage("shell", "-c", DONE_FILES)
@@ -127,7 +125,9 @@ def test_a_second_browser_honours_preferences_and_do_not_disturb_from_its_first_
     # A browser that never saw the live frames: its page and its first sync say the same.
     second, other = log_in(browser, base_url, "alice")
     syncs: list[str] = []
-    other.on("websocket", lambda ws: ws.on("framereceived", lambda payload: syncs.append(str(payload))))
+    other.on(
+        "websocket", lambda ws: ws.on("framereceived", lambda payload: syncs.append(str(payload)))
+    )
     other.reload()
     live(other)
     badge(other, 2)
