@@ -1,5 +1,7 @@
 """The inbox in real use (issue 18): what a new user hit, at both sizes, on the JS path."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -114,7 +116,7 @@ def test_a_second_browser_honours_preferences_and_do_not_disturb_from_its_first_
     page.get_by_role("button", name="Save preferences").click()
     expect(page.get_by_text("Preferences saved.")).to_be_visible()
     page.get_by_role("button", name="For 1 hour").click()
-    expect(page.locator("#quiet-state")).to_contain_text("On until")
+    expect(page.locator("#quiet-state")).to_contain_text("On, until")
     page.goto(base_url + "/")
     live(page)
     notify(base_url, "An info the user turned off")
@@ -136,3 +138,16 @@ def test_a_second_browser_honours_preferences_and_do_not_disturb_from_its_first_
     expect(other.locator(".toast:visible")).to_have_count(0)
     second.close()
     first.close()
+
+
+def test_do_not_disturb_reads_forward_in_the_browsers_zone(browser, make_stack):
+    base_url = start(make_stack)
+    context, page = log_in(browser, base_url, "alice", timezone_id="Asia/Tokyo", locale="en-GB")
+    page.goto(base_url + "/notifications/preferences/")
+    state = page.locator("#quiet-state")
+    page.get_by_role("button", name="For 1 hour").click()
+    expect(state).to_contain_text(re.compile(r"On, until \d\d:\d\d \(in (59|60) min\)"))
+    page.get_by_role("button", name="Until tomorrow").click()
+    expect(state).to_contain_text("On, until 08:00 tomorrow")
+    expect(state).not_to_contain_text("just now")
+    context.close()

@@ -57,13 +57,13 @@ def test_preferences_page_do_not_disturb_and_one_click_unsubscribe(browser, make
     # "Until tomorrow" is 8:00 tomorrow in the browser's zone, sent by preferences.js.
     page.get_by_role("button", name="Until tomorrow").click()
     state = page.locator("#quiet-state")
-    expect(state).to_contain_text("On until")
+    expect(state).to_contain_text("On, until")
     until = datetime.fromisoformat(state.locator("time").get_attribute("datetime"))
     assert until.astimezone(ZoneInfo("Asia/Tokyo")).hour == 8
     page.get_by_role("button", name="Turn off").click()
     expect(state).to_have_text("Off.")
     page.get_by_role("button", name="For 1 hour").click()
-    expect(state).to_contain_text("On until")
+    expect(state).to_contain_text("On, until")
     page.get_by_role("button", name="Turn off").click()
     expect(state).to_have_text("Off.")
 
