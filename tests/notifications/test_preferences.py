@@ -190,7 +190,7 @@ def test_quiet_buttons(alice, alice_client):
     )
     assert response.status_code == 302
     assert preferences.snapshot_for(alice.pk).is_quiet(timezone.now())
-    assert "On, until" in alice_client.get("/notifications/preferences/").content.decode()
+    assert "data-until>until " in alice_client.get("/notifications/preferences/").content.decode()
     alice_client.post(
         "/notifications/preferences/quiet/", {"csrfmiddlewaretoken": token, "for": "off"}
     )
