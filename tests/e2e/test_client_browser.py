@@ -70,6 +70,8 @@ def test_a_dismiss_made_offline_is_sent_after_reconnect(browser, make_stack):
             route.continue_()
 
     context.route("**/api/notifications/read/", read_api)
+    # The network the test takes down: Chromium logs the failed fallback request.
+    browser.expect_console("net::ERR_INTERNET_DISCONNECTED")
     page.reload()
     live(page)
     go_offline(page, state, sockets)
@@ -98,6 +100,7 @@ def test_a_dismiss_the_server_refuses_for_good_is_shown_again_and_said(browser, 
         "**/api/notifications/read/",
         lambda route: route.fulfill(status=403, content_type="application/json", body="{}"),
     )
+    browser.expect_status(403, "/api/notifications/read/")  # the refusal under test
     page.reload()
     live(page)
     go_offline(page, state, sockets)
