@@ -29,6 +29,13 @@ function start(stack) {
   const indicator = document.getElementById("connection");
   const more = stack.querySelector(".toast-more");
   const baseTitle = document.title.replace(/^\(\d+\) /, "");
+  let leaving = false; // a form post or link is taking this page away
+  window.addEventListener("beforeunload", () => {
+    leaving = true;
+  });
+  window.addEventListener("pageshow", () => {
+    leaving = false;
+  });
   const narrow = window.matchMedia(config.narrowQuery);
 
   const toasts = new Map(); // message id -> element: the unread set this tab shows
@@ -52,8 +59,22 @@ function start(stack) {
       flushAcks();
       reportSeen();
     },
-    onUnauthorized: () => window.location.assign(config.loginUrl + "?next=" + encodeURIComponent(location.pathname)),
+    onUnauthorized: unauthorized,
   }, { userId: config.userId });
+
+  // A 4401 close: the session ended, or was re-keyed by this very page (a password change
+  // cycles the key). A page already on its way to the next one lets that page connect; else
+  // the login page only when the cookie no longer logs in (the login page redirects then).
+  function unauthorized() {
+    if (leaving) return;
+    fetch(config.loginUrl, { credentials: "same-origin", redirect: "manual" })
+      .then((response) => {
+        if (leaving) return;
+        if (response.type === "opaqueredirect") window.location.reload();
+        else window.location.assign(config.loginUrl + "?next=" + encodeURIComponent(location.pathname));
+      })
+      .catch(() => {}); // offline: the socket's own retry tells again
+  }
 
   for (const el of stack.querySelectorAll(".toast[data-id]")) {
     sanitize(el);
