@@ -29,7 +29,7 @@ def test_toasts_across_tabs_and_users(browser, make_stack):
     for page in (tab1, tab2):
         toast = page.locator(".toast")
         expect(toast).to_have_count(1)
-        expect(toast).to_contain_text("Test notification sent at")
+        expect(toast).to_contain_text("Test notification: it works")
         expect(page.locator("#unread-badge")).to_have_text("1")
         expect(page).to_have_title("(1) Audio")
     expect(bob_tab.locator(".toast")).to_have_count(0)

@@ -151,3 +151,38 @@ def test_do_not_disturb_reads_forward_in_the_browsers_zone(browser, make_stack):
     expect(state).to_contain_text("On, until 08:00 tomorrow")
     expect(state).not_to_contain_text("just now")
     context.close()
+
+
+def test_send_me_a_test_notification_pending_one_toast_and_an_error_said(browser, make_stack):
+    base_url = start(make_stack, NOTIFICATIONS_TOAST_HIDE_SECONDS="8")
+    context, page = log_in(browser, base_url, "alice")
+    live(page)
+    button = page.get_by_role("button", name="Send me a test notification")
+    held: list = []
+    context.route("**/notifications/test/", lambda route: held.append(route))
+    with browser.js_only(page):
+        for _ in range(3):
+            button.click(force=True)  # a user who clicks again while it is on its way
+        expect(button).to_be_disabled()
+        expect(button).to_have_attribute("aria-busy", "true")
+        assert len(held) == 1, held
+        held[0].continue_()
+        toast = page.locator(".toast[data-id]")
+        expect(toast).to_have_count(1)
+        expect(button).to_be_enabled()
+        button.click()
+        expect(page.locator(".toast[data-id]")).to_have_count(1)  # updated in place
+    # Not an info toast: it stays until dismissed (the README's "dismiss it in one tab").
+    expect(toast).to_have_attribute("data-level", "success")
+    # No server clock in the text: the time is shown in the browser's zone elsewhere.
+    assert not re.search(r"\d\d:\d\d", toast.locator(".toast-text").inner_text())
+    badge(page, 1)
+
+    # A failed POST is said, and the button is usable again.
+    context.unroute("**/notifications/test/")
+    context.route("**/notifications/test/", lambda route: route.fulfill(status=503, body="busy"))
+    browser.expect_status(503, "/notifications/test/")
+    button.click()
+    expect(page.locator("#send-test-status")).to_contain_text("could not be sent")
+    expect(button).to_be_enabled()
+    context.close()

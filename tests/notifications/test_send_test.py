@@ -26,3 +26,12 @@ def test_the_home_page_has_no_inline_script(client, alice):
     client.force_login(alice)
     html = client.get("/").content.decode()
     assert "<script>" not in html and "<script " in html
+
+
+def test_clicked_again_it_updates_one_success_message_without_a_server_clock(client, alice):
+    client.force_login(alice)
+    for _ in range(3):
+        client.post("/notifications/test/", headers={"Accept": "application/json"})
+    message = Message.objects.get(recipient=alice)  # one, updated in place
+    assert message.level == "success"
+    assert ":" not in message.text.split("Test notification:")[1]
