@@ -186,3 +186,36 @@ def test_send_me_a_test_notification_pending_one_toast_and_an_error_said(browser
     expect(page.locator("#send-test-status")).to_contain_text("could not be sent")
     expect(button).to_be_enabled()
     context.close()
+
+
+def test_preferences_page_reads_calmly_and_do_not_disturb_shows_everywhere(
+    browser, make_stack, viewport
+):
+    base_url = start(make_stack)  # Web Push is not configured here
+    context, page = log_in(browser, base_url, "alice")
+    if viewport["width"] < 500:  # two header lines at most: through the account page
+        page.get_by_role("link", name="Account: alice").click()
+        page.get_by_role("link", name="Notification preferences").click()
+    else:
+        page.get_by_role("link", name="Preferences").click()
+    expect(page.get_by_role("heading", name="Notification preferences")).to_be_visible()
+    # No Web Push column while Web Push is off; the caption reads left to right.
+    expect(page.get_by_label("Info: Web Push")).to_have_count(0)
+    caption = page.locator("table.preferences caption")
+    assert caption.evaluate("(e) => getComputedStyle(e).textAlign") in ("left", "start")
+    table_width = box(page.locator("table.preferences"))["width"]
+    assert box(caption)["width"] >= table_width - 1
+    # Email has its own section, saying where email goes and where to set it.
+    email = page.get_by_role("region", name="Email")
+    expect(email).to_contain_text("no email address")
+    expect(email.get_by_role("link", name="account page")).to_be_visible()
+    # The flash is a note, not a bullet.
+    page.get_by_role("button", name="Save preferences").click()
+    flash = page.get_by_text("Preferences saved.")
+    expect(flash).to_be_visible()
+    assert flash.evaluate("(e) => getComputedStyle(e).display") != "list-item"
+    # Do not disturb on: every page says so in the header, linked to the preferences.
+    page.get_by_role("button", name="For 1 hour").click()
+    page.goto(base_url + "/uploads/")
+    expect(page.locator("header #quiet-indicator")).to_contain_text("Do not disturb")
+    context.close()

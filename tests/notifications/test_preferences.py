@@ -283,3 +283,20 @@ def test_the_sync_frame_and_the_page_say_toast_false_where_preferences_hold_it(a
     sync = selectors.sync_frame(user_id=alice.pk)
     assert [m.get("toast", True) for m in sync["unread"]] == [False, False]
     assert selectors.quiet_ids([info, error], user_id=alice.pk) == {info.pk, error.pk}
+
+
+def test_without_web_push_the_page_has_no_column_and_saving_keeps_its_levels(
+    alice, alice_client, settings
+):
+    settings.WEBPUSH_VAPID_PUBLIC_KEY = ""
+    preferences.update_preferences(user=alice, changes={"webpush": {"info": False}})
+    page = alice_client.get("/notifications/preferences/").content.decode()
+    assert "Web Push" not in page
+    form = {"csrfmiddlewaretoken": csrf(alice_client), "toast_error": "on", "email": "on"}
+    for level in ("success", "warning", "error"):  # what the page's hidden inputs carry
+        assert f'name="webpush_{level}" value="on"' in page
+        form[f"webpush_{level}"] = "on"
+    alice_client.post("/notifications/preferences/", form)
+    assert preferences.snapshot_for(alice.pk).webpush_levels == frozenset(
+        {"success", "warning", "error"}
+    )
