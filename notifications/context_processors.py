@@ -2,9 +2,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
-
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from notifications import preferences, selectors
 
