@@ -100,6 +100,17 @@ def inbox_page(
     return InboxPage(messages=rows, next_before=rows[-1].pk if more else None)
 
 
+def inbox_page_showing(*, user_id: int, message_id: int) -> InboxPage:
+    """The newest page, made long enough to reach `message_id` when at most MAX_PAGE_SIZE
+    rows are newer; else the page that starts at it. "Show all" of a toast lands here, with
+    the messages that arrived after it still above it."""
+    newer = Message.objects.for_user(user_id).in_inbox().filter(id__gt=message_id).count()
+    if newer < MAX_PAGE_SIZE:
+        size = max(settings.NOTIFICATIONS_PAGE_SIZE, newer + 1)
+        return inbox_page(user_id=user_id, limit=size)
+    return inbox_page(user_id=user_id, before=message_id + 1)
+
+
 def message_for_user(*, user_id: int, message_id: int) -> Message | None:
     """The user's own message with this id, or None (another user's looks unknown)."""
     if not is_id(message_id):

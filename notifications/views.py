@@ -27,13 +27,17 @@ from notifications.models import parse_ids
 def inbox(request: HttpRequest) -> HttpResponse:
     try:
         before = parse_cursor(request.GET.get("before"))
+        show = parse_cursor(request.GET.get("show"))
     except ValueError:
-        return HttpResponseBadRequest("'before' must be a message id")
+        return HttpResponseBadRequest("'before' and 'show' must be message ids")
     archived = request.GET.get("archived") == "1"
     unread_only = request.GET.get("unread") == "1" and not archived
-    page = selectors.inbox_page(
-        user_id=request.user.pk, before=before, unread_only=unread_only, archived=archived
-    )
+    if show is not None and before is None and not archived and not unread_only:
+        page = selectors.inbox_page_showing(user_id=request.user.pk, message_id=show)
+    else:
+        page = selectors.inbox_page(
+            user_id=request.user.pk, before=before, unread_only=unread_only, archived=archived
+        )
     return render(
         request,
         "notifications/inbox.html",

@@ -5,7 +5,7 @@
 // Protocol: docs/protocol.md; toasts: docs/inbox.md. Settings and URLs: #toasts' data-.
 import { AckQueue } from "./acks.js";
 import { postJson } from "./api.js";
-import { Burst } from "./burst.js";
+import { Burst, levelSummary } from "./burst.js";
 import { stackConfig } from "./config.js";
 import { HiddenStore } from "./hidden.js";
 import { openSocket } from "./leader.js";
@@ -101,7 +101,8 @@ function start(stack) {
     }
     if (live && isNew && burst.arrive(msg.id, Date.now(), (id) => toasts.has(id))) {
       if (!summary) summary = summaryToast(config.inboxUrl);
-      setSummaryCount(summary, burst.ids.size);
+      const levels = Array.from(burst.ids, (id) => (toasts.get(id) ? toasts.get(id).dataset.level : "info"));
+      setSummaryCount(summary, burst.ids.size, levelSummary(levels));
     }
   }
 
@@ -354,7 +355,8 @@ function start(stack) {
       postJson(config.readUrl, { ids: [Number(toast.dataset.id)] }, { keepalive: true }).catch(() => {});
       return;
     }
-    if (!event.target.closest(".toast-dismiss")) return;
+    const readAll = event.target.closest(".toast-read-all");
+    if (!readAll && !event.target.closest(".toast-dismiss")) return;
     const hadFocus = toast.contains(document.activeElement);
     const index = visibleToasts().indexOf(toast);
     if (toast.dataset.local) {
@@ -364,7 +366,13 @@ function start(stack) {
       toast.remove();
       summary = null;
       burst.clear();
-      dismiss(ids);
+      if (readAll) {
+        dismiss(ids);
+      } else {
+        // Closed, not read: they stay unread in the inbox, and off the stack here.
+        for (const id of ids) hidden.add(id);
+        layout();
+      }
     } else {
       dismiss([Number(toast.dataset.id)]);
     }

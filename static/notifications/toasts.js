@@ -56,17 +56,27 @@ export function summaryToast(inboxUrl) {
   el.setAttribute("role", "status");
   const text = document.createElement("p");
   text.className = "toast-text";
+  const levels = document.createElement("p");
+  levels.className = "toast-levels";
   const a = document.createElement("a");
   a.className = "toast-link";
   a.href = inboxUrl;
   a.textContent = "View in inbox";
-  el.append(text, a, dismissButton("Dismiss these notifications"));
+  // Reading them all is its own, explicit button; the × only closes the summary.
+  const readAll = document.createElement("button");
+  readAll.type = "button";
+  readAll.className = "toast-read-all";
+  el.append(text, levels, a, readAll, dismissButton("Close this summary"));
   return el;
 }
 
-export function setSummaryCount(el, n) {
+/** n messages, `summary` from burst.js levelSummary: the text, the counts, the style. */
+export function setSummaryCount(el, n, summary) {
   el.querySelector(".toast-text").textContent = n + " new notifications";
-  el.querySelector(".toast-dismiss").setAttribute("aria-label", "Dismiss these " + n + " notifications");
+  el.querySelector(".toast-levels").textContent = summary.text;
+  el.dataset.level = summary.level;
+  el.className = "toast toast-summary toast-" + summary.level;
+  el.querySelector(".toast-read-all").textContent = "Mark all " + n + " read";
 }
 
 /**

@@ -165,7 +165,7 @@ def test_a_long_toast_is_clamped_and_its_inbox_row_shows_it_all(browser, make_st
     full = toast.get_by_role("link", name="Show all")
     full.focus()
     page.keyboard.press("Enter")
-    expect(page).to_have_url(f"{base_url}/notifications/?before={message + 1}#message-{message}")
+    expect(page).to_have_url(f"{base_url}/notifications/?show={message}#message-{message}")
     row = page.locator(f'.inbox-item[data-id="{message}"]')
     expect(row).to_be_focused()
     expect(row.locator(".inbox-text")).to_have_text(text)

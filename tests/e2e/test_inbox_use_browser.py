@@ -219,3 +219,37 @@ def test_preferences_page_reads_calmly_and_do_not_disturb_shows_everywhere(
     page.goto(base_url + "/uploads/")
     expect(page.locator("header #quiet-indicator")).to_contain_text("Do not disturb")
     context.close()
+
+
+def test_show_all_keeps_the_newer_rows_and_the_burst_summary_says_its_levels(browser, make_stack):
+    base_url = start(make_stack, NOTIFICATIONS_BURST_COUNT="3", NOTIFICATIONS_BURST_WINDOW="5")
+    long = notify(base_url, "Transcoding finished. " + "word " * 190, level="success")
+    context, page = log_in(browser, base_url, "alice")
+    live(page)
+    show_all = page.locator(f'.toast[data-id="{long}"]').get_by_role("link", name="Show all")
+    href = show_all.get_attribute("href")
+    # Four more arrive (on a phone they push the long one under "+N"); then it is opened.
+    newer = [notify(base_url, f"Newer {i}") for i in range(4)]
+    page.goto(base_url + href)
+    expect(page.locator(f'.inbox-item[data-id="{long}"]')).to_be_focused()
+    for message in newer:  # the messages that came after it are still above it
+        expect(page.locator(f'.inbox-item[data-id="{message}"]')).to_have_count(1)
+
+    page.goto(base_url + "/")
+    live(page)
+    page.locator(".toast[data-id]").first.wait_for()
+    for i in range(30):
+        notify(base_url, f"Burst {i}", level="error" if i % 4 == 0 else "info")
+    summary = page.locator(".toast-summary")
+    expect(summary).to_contain_text("30 new notifications")
+    expect(summary).to_have_attribute("data-level", "error")
+    expect(summary).to_contain_text("8 errors")
+    expect(summary).to_contain_text("22 info")
+    # The × closes the summary; the messages stay unread. Reading them is its own button.
+    summary.get_by_role("button", name="Close this summary").click()
+    expect(summary).to_have_count(0)
+    badge(page, 35)
+    page.reload()
+    live(page)
+    expect(page.locator(".toast-summary")).to_have_count(0)
+    context.close()
