@@ -245,7 +245,7 @@ def test_show_all_keeps_the_newer_rows_and_the_burst_summary_says_its_levels(bro
     expect(summary).to_have_attribute("data-level", "error")
     expect(summary).to_contain_text("8 errors")
     expect(summary).to_contain_text("22 info")
-    # The × closes the summary; the messages stay unread. Reading them is its own button.
+    # The close button closes the summary; the messages stay unread. Reading them is its own button.
     summary.get_by_role("button", name="Close this summary").click()
     expect(summary).to_have_count(0)
     badge(page, 35)
