@@ -108,10 +108,20 @@ function start(list) {
     empty.hidden = true;
   }
 
+  // In the "Unread only" view a row that is read leaves it at once.
+  function readRow(row) {
+    if (list.dataset.unreadOnly === "1") {
+      row.remove();
+      empty.hidden = rows().length > 0;
+    } else {
+      setState(row, "read");
+    }
+  }
+
   function markRead(ids) {
     for (const id of ids) {
       const row = rowFor(id);
-      if (row) setState(row, "read");
+      if (row) readRow(row);
     }
   }
 
@@ -132,7 +142,7 @@ function start(list) {
         if (unread.has(id)) {
           if (row.dataset.state === "read") setState(row, "seen");
         } else if (complete || id >= oldest) {
-          setState(row, "read");
+          readRow(row);
         }
       }
       for (const msg of frame.unread) if (!rowFor(msg.id)) upsert(msg); // missed while away

@@ -253,3 +253,60 @@ def test_show_all_keeps_the_newer_rows_and_the_burst_summary_says_its_levels(bro
     live(page)
     expect(page.locator(".toast-summary")).to_have_count(0)
     context.close()
+
+
+def test_select_all_count_delete_with_undo_and_unread_only_follows_mark_all(browser, make_stack):
+    base_url = start(make_stack)
+    ids = [notify(base_url, f"Message {i}") for i in range(4)]
+    context, inbox = log_in(browser, base_url, "alice")
+    inbox.goto(base_url + "/notifications/")
+    live(inbox)
+    other_context, other = log_in(browser, base_url, "alice")  # another browser
+    other.goto(base_url + "/notifications/")
+    live(other)
+    rows = inbox.locator(".inbox-item")
+    actions = inbox.locator("#inbox-bulk-actions")
+    count = inbox.locator("#inbox-selected")
+    posts: list[str] = []
+    inbox.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    with browser.js_only(inbox):
+        expect(actions).to_be_hidden()  # nothing selected: no actions
+        inbox.locator(f'.inbox-item[data-id="{ids[0]}"] .inbox-select').check()
+        expect(count).to_have_text("1 selected")
+        expect(actions).to_be_visible()
+        inbox.get_by_label("Select all").check()
+        expect(count).to_have_text("4 selected")
+        inbox.get_by_label("Select all").uncheck()
+        expect(actions).to_be_hidden()
+
+        # Delete: the rows go at once, and an Undo is offered for a few seconds.
+        for message_id in ids[2:]:
+            inbox.locator(f'.inbox-item[data-id="{message_id}"] .inbox-select').check()
+        expect(count).to_have_text("2 selected")
+        actions.get_by_role("button", name="Delete").click()
+        expect(rows).to_have_count(2)
+        undo = inbox.locator("#inbox-undo")
+        expect(undo).to_contain_text("2 deleted")
+        undo.get_by_role("button", name="Undo").click()
+        expect(rows).to_have_count(4)
+        assert not [u for u in posts if u.endswith("/bulk/")], posts
+
+        inbox.locator(f'.inbox-item[data-id="{ids[3]}"] .inbox-select').check()
+        actions.get_by_role("button", name="Delete").click()
+        expect(rows).to_have_count(3)
+        expect(other.locator(f'.inbox-item[data-id="{ids[3]}"]')).to_have_count(0, timeout=15000)
+        expect(undo).to_be_hidden()
+    badge(inbox, 3)
+
+    # Unread only, then Mark all read: the rows leave the view at once.
+    inbox.goto(base_url + "/notifications/?unread=1")
+    live(inbox)
+    expect(rows).to_have_count(3)
+    with browser.js_only(inbox):
+        inbox.get_by_role("button", name="Mark all read").click()
+        expect(rows).to_have_count(0)
+        expect(inbox.get_by_text("You are all caught up")).to_be_visible()
+    # An empty inbox has no selection bar.
+    expect(inbox.locator("#inbox-bulk")).to_be_hidden()
+    other_context.close()
+    context.close()
