@@ -38,3 +38,9 @@ def safe_link(link: str) -> str:
     """The link if the service would store it now, else "": rows older than the check,
     or written around it, must not render as a link off the site or to a script."""
     return link if validators.is_safe_link(link) else ""
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    """A template's literal list: "a b c" -> ["a", "b", "c"]."""
+    return value.split()

@@ -310,3 +310,48 @@ def test_select_all_count_delete_with_undo_and_unread_only_follows_mark_all(brow
     expect(inbox.locator("#inbox-bulk")).to_be_hidden()
     other_context.close()
     context.close()
+
+
+def test_modules_load_at_once_and_an_upload_shows_progress_and_local_time(
+    browser, make_stack, tmp_path
+):
+    from tests.uploads.samples import wav_bytes
+
+    base_url = start(make_stack)
+    context, page = log_in(browser, base_url, "alice")
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    initiators: dict[str, str] = {}
+
+    def sent(event) -> None:
+        url = event["request"]["url"]
+        if "/static/notifications/" in url and url.endswith(".js"):
+            initiators.setdefault(url.rsplit("/", 1)[1], event["initiator"]["type"])
+
+    cdp.on("Network.requestWillBeSent", sent)
+    page.reload()
+    live(page)
+    # Every module was asked for by the page itself (modulepreload), none found only when
+    # its importer arrived: no import waterfall on a slow network.
+    assert {"client.js", "leader.js", "socket.js", "backoff.js"} <= set(initiators), initiators
+    assert {name: kind for name, kind in initiators.items() if kind == "script"} == {}
+
+    song = tmp_path / "song.wav"
+    song.write_bytes(wav_bytes(seconds=1.0))
+    page.goto(base_url + "/uploads/new/")
+    held: list = []
+    page.route("**/uploads/new/", lambda route: held.append(route))
+    page.locator("#upload-form input[type=file]").set_input_files(str(song))
+    button = page.locator("#upload-form button[type=submit]")
+    button.click()
+    expect(page.locator("#upload-progress")).to_be_visible()
+    expect(button).to_be_disabled()
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page).to_have_url(base_url + "/uploads/")
+    # "Uploaded" reads relative from the first render: never a raw timestamp.
+    html = context.request.get(base_url + "/uploads/").text()
+    assert re.search(r"<time datetime=[^>]*>\d+\D+ ago</time>", html), html
+    assert not re.search(r">\d{4}-\d\d-\d\d \d\d:\d\d</time>", html)
+    expect(page.locator(".file-row time")).to_have_text(re.compile(r"just now|ago"))
+    context.close()
