@@ -3,6 +3,7 @@
 // same forms post and redirect back. Displays only; the server decides.
 import { withId } from "./api.js";
 import { safeLink } from "./links.js";
+import { named } from "./toasts.js";
 
 const inbox = document.getElementById("inbox");
 if (inbox) start(inbox);
@@ -35,7 +36,10 @@ function start(list) {
     row.querySelector(".inbox-state").textContent = LABELS[state];
     const form = row.querySelector("form.inbox-toggle");
     form.action = withId(state === "read" ? list.dataset.unreadAction : list.dataset.readAction, row.dataset.id);
-    form.querySelector("button").textContent = state === "read" ? "Mark unread" : "Mark read";
+    const button = form.querySelector("button");
+    button.textContent = state === "read" ? "Mark unread" : "Mark read";
+    const text = row.querySelector(".inbox-text");
+    button.setAttribute("aria-label", named(button.textContent, text ? text.textContent : ""));
   }
 
   function element(tag, className, text) {

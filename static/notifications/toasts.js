@@ -11,10 +11,18 @@ function dismissButton(label) {
   return close;
 }
 
+/** "Open: <the message>": a control's name says which message it is for. */
+export function named(action, text) {
+  const short = text.length > 80 ? text.slice(0, 79) + "\u2026" : text;
+  return action + ": " + short;
+}
+
 /** Fill (or refill, for a collapsed message with the same id) one message toast. */
 export function fill(el, msg) {
   el.className = "toast toast-" + msg.level;
   el.dataset.level = msg.level;
+  // Errors interrupt a screen reader; the rest wait their turn.
+  el.setAttribute("role", msg.level === "error" ? "alert" : "status");
   el.replaceChildren();
   const level = document.createElement("span");
   level.className = "visually-hidden";
@@ -28,9 +36,10 @@ export function fill(el, msg) {
     a.className = "toast-link";
     a.href = msg.link;
     a.textContent = "Open";
+    a.setAttribute("aria-label", named("Open", msg.text));
     el.append(a);
   }
-  el.append(dismissButton("Dismiss notification"));
+  el.append(dismissButton(named("Dismiss notification", msg.text)));
   delete el.dataset.clampChecked;
 }
 
@@ -44,7 +53,6 @@ export function sanitize(el) {
 export function messageToast(msg) {
   const el = document.createElement("div");
   el.dataset.id = String(msg.id);
-  el.setAttribute("role", "status");
   fill(el, msg);
   return el;
 }

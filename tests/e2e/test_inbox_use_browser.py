@@ -355,3 +355,32 @@ def test_modules_load_at_once_and_an_upload_shows_progress_and_local_time(
     assert not re.search(r">\d{4}-\d\d-\d\d \d\d:\d\d</time>", html)
     expect(page.locator(".file-row time")).to_have_text(re.compile(r"just now|ago"))
     context.close()
+
+
+def test_screen_readers_hear_which_message_each_control_is_for(browser, make_stack):
+    base_url = start(make_stack)
+    notify(base_url, "Disk almost full", level="error", link="/uploads/")
+    notify(base_url, "Your file take.wav is ready", level="success", link="/uploads/")
+    context, page = log_in(browser, base_url, "alice")
+    live(page)
+    # A skip link first, to the toasts.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to notifications")
+    expect(skip).to_be_focused()
+    error = page.locator('.toast[data-level="error"]')
+    expect(error).to_have_attribute("role", "alert")  # errors only
+    expect(page.locator('.toast[data-level="success"]')).to_have_attribute("role", "status")
+    expect(error.get_by_role("link", name="Open: Disk almost full")).to_be_visible()
+    expect(
+        error.get_by_role("button", name="Dismiss notification: Disk almost full")
+    ).to_be_visible()
+
+    page.goto(base_url + "/notifications/")
+    live(page)
+    first = page.locator(".inbox-item").first
+    expect(
+        first.get_by_role("button", name="Mark read: Your file take.wav is ready")
+    ).to_be_visible()
+    expect(first).to_have_attribute("data-day", "Today")
+    assert "Today" not in first.aria_snapshot()  # the day label is not read as the row's
+    context.close()
