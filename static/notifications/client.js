@@ -51,6 +51,14 @@ function start(stack) {
   let syncTimer = null;
   let httpAcks = false; // an ack POST is in flight
 
+  // Shown in the offline indicator (setState): the server may answer again before the
+  // backoff's next try.
+  const retryButton = document.createElement("button");
+  retryButton.type = "button";
+  retryButton.className = "link connection-retry";
+  retryButton.textContent = "Retry now";
+  retryButton.addEventListener("click", () => socket.retryNow());
+
   // One socket per browser: this tab's own, or the leader tab's, relayed (leader.js).
   const socket = openSocket(config.socketUrl, {
     onFrame: onFrame,
@@ -219,9 +227,14 @@ function start(stack) {
 
   function setState(state) {
     if (!indicator) return;
+    // Each retry goes "connecting" then "offline" again: stay "Offline, retrying…" until
+    // live, so the text does not flicker and the Retry button stays put.
+    if (indicator.dataset.state === "offline" && state !== "live") return;
     indicator.dataset.state = state;
-    indicator.textContent = state === "live" ? "" : state === "offline" ? "Offline, retrying\u2026" : "Connecting\u2026";
+    indicator.textContent = state === "live" ? "" : state === "offline" ? "Offline, retrying\u2026 " : "Connecting\u2026";
+    if (state === "offline") indicator.append(retryButton);
   }
+
 
   // --- frames from the server -------------------------------------------------------
   function onFrame(frame) {
@@ -291,8 +304,29 @@ function start(stack) {
   }
 
   // --- dismissing: acks over the socket, else over HTTP, else queued -----------------
+  // Dismissed here: gone at once in this browser's other tabs too (also offline; the
+  // server's `read` frame confirms later), and the badge counts it at once.
+  const dismissals = "BroadcastChannel" in window ? new BroadcastChannel("notifications-dismissed-" + config.userId) : null;
+  if (dismissals) {
+    dismissals.addEventListener("message", (event) => {
+      const ids = Array.isArray(event.data && event.data.ids) ? event.data.ids.map(Number) : [];
+      forget(ids);
+      layout();
+    });
+  }
+
+  function forget(ids) {
+    let gone = 0;
+    for (const id of ids) {
+      if (toasts.has(id)) gone += 1;
+      remove(id);
+    }
+    if (gone) setCount(Math.max(0, unreadCount - gone));
+  }
+
   function dismiss(ids) {
-    for (const id of ids) remove(id);
+    forget(ids);
+    if (dismissals) dismissals.postMessage({ ids: ids });
     acks.add(ids);
     layout();
     flushAcks();

@@ -384,3 +384,49 @@ def test_screen_readers_hear_which_message_each_control_is_for(browser, make_sta
     expect(first).to_have_attribute("data-day", "Today")
     assert "Today" not in first.aria_snapshot()  # the day label is not read as the row's
     context.close()
+
+
+def test_offline_a_dismiss_updates_the_badge_and_the_other_tab_and_retry_now_reconnects(
+    browser, make_stack
+):
+    from tests.e2e.test_client_browser import go_offline, switchable_socket
+
+    base_url = start(make_stack)
+    first = notify(base_url, "Disk almost full", level="warning")
+    notify(base_url, "Another one", level="warning")
+    context, page = log_in(browser, base_url, "alice")
+    state = {"blocked": False}
+    sockets = switchable_socket(context, state)
+    # While offline the HTTP fallback fails too (the test takes the network down).
+    context.route(
+        "**/api/notifications/read/",
+        lambda route: (
+            route.abort("internetdisconnected") if state["blocked"] else route.continue_()
+        ),
+    )
+    browser.expect_console("net::ERR_INTERNET_DISCONNECTED")
+    browser.expect_console("WebSocket connection to")
+    page.reload()
+    other = context.new_page()
+    other.goto(base_url + "/")
+    for tab in (page, other):
+        live(tab)
+        badge(tab, 2)
+    go_offline(page, state, sockets)
+    expect(other.locator("#connection")).to_have_attribute("data-state", "offline")
+
+    page.locator(f'.toast[data-id="{first}"] .toast-dismiss').click()
+    for tab in (page, other):
+        expect(tab.locator(f'.toast[data-id="{first}"]')).to_have_count(0)
+        badge(tab, 1)
+
+    # "Retry now" once the server answers again: live without waiting out the backoff.
+    retry = page.locator("#connection").get_by_role("button", name="Retry now")
+    expect(retry).to_be_visible()
+    state["blocked"] = False
+    page.bring_to_front()
+    retry.click()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=3000)
+    for tab in (page, other):
+        badge(tab, 1)
+    context.close()

@@ -106,7 +106,14 @@ def test_pages_hold_their_shape(browser, site, size, scheme):
     assert overflow(page) <= 0
     page.screenshot(path=str(ARTIFACTS / f"{size}-{scheme}-home-toasts.png"))
 
-    for name, path in [("inbox", "/notifications/"), ("files", "/uploads/")]:
+    pages = [
+        ("inbox", "/notifications/"),
+        ("files", "/uploads/"),
+        ("upload", "/uploads/new/"),
+        ("preferences", "/notifications/preferences/"),
+        ("account", "/accounts/"),
+    ]
+    for name, path in pages:
         page.goto(site + path)
         live(page)
         assert overflow(page) <= 0, name
