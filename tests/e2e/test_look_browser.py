@@ -108,10 +108,10 @@ def test_pages_hold_their_shape(browser, site, size, scheme):
 
     pages = [
         ("inbox", "/notifications/"),
-        ("files", "/uploads/"),
         ("upload", "/uploads/new/"),
         ("preferences", "/notifications/preferences/"),
         ("account", "/accounts/"),
+        ("files", "/uploads/"),  # last: the checks below are of this page
     ]
     for name, path in pages:
         page.goto(site + path)
