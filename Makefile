@@ -28,6 +28,8 @@ $(BIN)/.bench-installed: $(BIN)/.installed
 # The app on the embedded default: SQLite, in-memory channel layer, local files and
 # transcoder. DEBUG defaults to on here only, for the development SECRET_KEY.
 # WEB_SERVER=uvicorn make run: the same app on uvicorn.
+# SITE_URL (the links in emails) follows PORT unless set.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py migrate --noinput
 	@case "$(WEB_SERVER)" in \

@@ -27,3 +27,18 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class AccountSettings(models.Model):
+    """What a user sets for themselves on the account page, beside Django's User fields."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_settings"
+    )
+    # A code of settings.LANGUAGES, "" for the site's default.
+    language = models.CharField(max_length=15, blank=True, default="")
+    # An IANA zone name ("Europe/Paris"), "" for the browser's own.
+    time_zone = models.CharField(max_length=64, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language or '-'} · {self.time_zone or '-'}"

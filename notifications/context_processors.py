@@ -2,9 +2,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from notifications import selectors
+from notifications import preferences, selectors
+
+
+def _quiet_until(user_id: int):
+    snapshot = preferences.snapshot_for(user_id)
+    return snapshot.quiet_until if snapshot.is_quiet(timezone.now()) else None
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +22,6 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
         "unread_messages": SimpleLazyObject(lambda: selectors.unread_messages(user_id=user.pk)),
         "unread_total": SimpleLazyObject(lambda: selectors.unread_count(user_id=user.pk)),
         "sync_limit": settings.NOTIFICATIONS_SYNC_LIMIT,
+        # Do not disturb, for the header's indicator: read only by pages that render it.
+        "quiet_until": SimpleLazyObject(lambda: _quiet_until(user.pk) or ""),
     }

@@ -18,6 +18,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +63,63 @@ def user_for_token(token: str) -> int | None:
 def unsubscribe_url(user_id: int) -> str:
     token = unsubscribe_token(user_id)
     return absolute(reverse("notifications:email_unsubscribe", args=[token]))
+
+
+def delay_text() -> str:
+    """The delay as the footer says it: "30 seconds", "15 minutes", "2 hours"."""
+    seconds = settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            seconds //= size
+            return f"{seconds} {unit}{pluralize(seconds)}"
+    if seconds >= 60:
+        minutes = round(seconds / 60)
+        return f"about {minutes} minute{pluralize(minutes)}"
+    return f"{seconds} second{pluralize(seconds)}"
+
+
+def why_nothing(*, now: datetime) -> str:
+    """Why a run emailed nothing: the first of `due`'s conditions that no message meets."""
+    messages = Message.objects.unread()
+    steps = [
+        ("no message is unread", messages),
+        (
+            f"no unread message is older than NOTIFICATIONS_EMAIL_DELAY_SECONDS ({delay_text()})",
+            messages := messages.filter(created_at__lte=now - delay()),
+        ),
+        (
+            "the unread messages are more than a day old (never emailed)",
+            messages := messages.filter(created_at__gt=now - delay() - MAX_AGE),
+        ),
+        (
+            "every due message was seen in an open tab",
+            messages := messages.filter(seen_at__isnull=True),
+        ),
+        (
+            "every due message was emailed already",
+            messages := messages.exclude(
+                Exists(EmailedMessage.objects.filter(message_id=OuterRef("pk")))
+            ),
+        ),
+        (
+            "their users have no email address (set on the account page, /accounts/)",
+            messages := messages.filter(
+                Exists(
+                    get_user_model()
+                    .objects.filter(pk=OuterRef("recipient_id"), is_active=True)
+                    .exclude(email="")
+                )
+            ),
+        ),
+        (
+            "their users turned email off or are in do not disturb",
+            preferences.email_held(messages, now=now),
+        ),
+    ]
+    for reason, remaining in steps:
+        if not remaining.exists():
+            return reason
+    return "the mail server could not be reached, or another run sent them (see the log)"
 
 
 def due(*, now: datetime) -> list[Message]:
@@ -122,7 +180,7 @@ def compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAltern
         "inbox_url": absolute(reverse("notifications:inbox")),
         "preferences_url": absolute(reverse("notifications:preferences")),
         "unsubscribe_url": link,
-        "delay_minutes": max(1, round(delay().total_seconds() / 60)),
+        "delay": delay_text(),
     }
     count = len(messages)
     subject = one_line(messages[0].text)[:120] if count == 1 else f"{count} unread notifications"

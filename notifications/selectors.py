@@ -7,8 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from notifications import rawsql
+from notifications import preferences, rawsql
 from notifications.models import FanOutJob, Message, UnreadCounter, is_id
 
 
@@ -32,13 +33,27 @@ def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
     return list(reversed(newest))
 
 
+def quiet_ids(messages: Iterable[Message], *, user_id: int) -> set[int]:
+    """The ids of `messages` the user's preferences hold from toasting now (a level turned
+    off, or do not disturb): the server decides `toast` for a page load and a sync as it
+    does for a live frame (bulk.sorted_frames)."""
+    snapshot = preferences.snapshot_for(user_id)
+    now = timezone.now()
+    return {m.pk for m in messages if not snapshot.shows_toast(m.level, now)}
+
+
 def sync_frame(*, user_id: int) -> dict[str, Any]:
-    """The `sync` frame: the unread set (capped) and the true unread total."""
+    """The `sync` frame: the unread set (capped) and the true unread total; a message its
+    user's preferences hold from toasting carries `toast: false`."""
     limit = settings.NOTIFICATIONS_SYNC_LIMIT
     unread = unread_messages(user_id=user_id, limit=limit)
     # Under the cap the list is the whole set; only a full list needs the counter.
     count = len(unread) if len(unread) < limit else unread_count(user_id=user_id)
-    return {"type": "sync", "unread": [m.to_payload() for m in unread], "unread_count": count}
+    quiet = quiet_ids(unread, user_id=user_id) if unread else set()
+    payloads = [
+        {**m.to_payload(), "toast": False} if m.pk in quiet else m.to_payload() for m in unread
+    ]
+    return {"type": "sync", "unread": payloads, "unread_count": count}
 
 
 def message_count(*, user_id: int) -> int:
@@ -87,6 +102,17 @@ def inbox_page(
     more = len(rows) > limit
     rows = rows[:limit]
     return InboxPage(messages=rows, next_before=rows[-1].pk if more else None)
+
+
+def inbox_page_showing(*, user_id: int, message_id: int) -> InboxPage:
+    """The newest page, made long enough to reach `message_id` when at most MAX_PAGE_SIZE
+    rows are newer; else the page that starts at it. "Show all" of a toast lands here, with
+    the messages that arrived after it still above it."""
+    newer = Message.objects.for_user(user_id).in_inbox().filter(id__gt=message_id).count()
+    if newer < MAX_PAGE_SIZE:
+        size = max(settings.NOTIFICATIONS_PAGE_SIZE, newer + 1)
+        return inbox_page(user_id=user_id, limit=size)
+    return inbox_page(user_id=user_id, before=message_id + 1)
 
 
 def message_for_user(*, user_id: int, message_id: int) -> Message | None:

@@ -16,7 +16,6 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -30,13 +29,17 @@ from notifications.models import parse_ids
 def inbox(request: HttpRequest) -> HttpResponse:
     try:
         before = parse_cursor(request.GET.get("before"))
+        show = parse_cursor(request.GET.get("show"))
     except ValueError:
-        return HttpResponseBadRequest("'before' must be a message id")
+        return HttpResponseBadRequest("'before' and 'show' must be message ids")
     archived = request.GET.get("archived") == "1"
     unread_only = request.GET.get("unread") == "1" and not archived
-    page = selectors.inbox_page(
-        user_id=request.user.pk, before=before, unread_only=unread_only, archived=archived
-    )
+    if show is not None and before is None and not archived and not unread_only:
+        page = selectors.inbox_page_showing(user_id=request.user.pk, message_id=show)
+    else:
+        page = selectors.inbox_page(
+            user_id=request.user.pk, before=before, unread_only=unread_only, archived=archived
+        )
     return render(
         request,
         "notifications/inbox.html",
@@ -132,8 +135,15 @@ def send_test(request: HttpRequest) -> HttpResponse:
             response = HttpResponse("Too many test notifications; try again later.", status=429)
         response["Retry-After"] = str(wait)
         return response
-    now = timezone.localtime().strftime("%H:%M:%S")
-    message = services.notify(request.user, f"Test notification sent at {now}")
+    # Success, not info: it stays until dismissed, for "dismiss it in one tab". One toast
+    # however often it is clicked (a collapse key); no clock in the text, whose zone would
+    # be the server's: the inbox shows the time in the browser's.
+    message = services.notify(
+        request.user,
+        "Test notification: it works. Dismiss it here and it goes from your other tabs.",
+        level="success",
+        collapse_key="test-notification",
+    )
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"id": message.pk}, status=201)
     return HttpResponseRedirect(reverse("home"), status=303)

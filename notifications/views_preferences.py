@@ -4,6 +4,7 @@ Plain HTML forms (CSRF protected), so the page works without JavaScript. The
 unsubscribe link needs no login: its signed token names the user.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -48,6 +49,9 @@ def page(request: HttpRequest) -> HttpResponse:
             "snapshot": snapshot,
             "quiet": snapshot.is_quiet(now),
             "has_email": bool(request.user.email),
+            "email_delay": digest.delay_text(),
+            # Without VAPID keys nothing is ever sent by Web Push: no column for it.
+            "webpush": bool(settings.WEBPUSH_VAPID_PUBLIC_KEY),
         },
     )
 

@@ -319,6 +319,8 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
 # Seconds before an SMTP connection or command is given up (Django's default: never).
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "notifications@localhost")
+# The folder of Django's file-based backend (EMAIL_BACKEND=...filebased.EmailBackend).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
 # A message still unread and unseen this long after it was created is emailed.
 NOTIFICATIONS_EMAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_EMAIL_DELAY_SECONDS", 900)
 # The site's public origin: links in emails (the message, the inbox, unsubscribe).

@@ -76,6 +76,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         }
         return render(request, "uploads/upload.html", context, status=429)
     form = UploadForm(request.POST or None, request.FILES or None)
+    wants_json = "application/json" in request.headers.get("Accept", "")
     if request.method == "POST" and form.is_valid():
         uploaded = form.cleaned_data["file"]
         services.upload_file(
@@ -83,7 +84,13 @@ def upload(request: HttpRequest) -> HttpResponse:
             uploaded=uploaded,
             name=form.cleaned_data["name"] or browser_file_name(uploaded.name or ""),
         )
+        if wants_json:
+            return JsonResponse({"list_url": reverse("uploads:list")}, status=201)
         return redirect("uploads:list")
+    if request.method == "POST" and wants_json:
+        # upload.js sends with a progress bar and shows these next to the form.
+        errors = [str(e) for field in form.errors.values() for e in field]
+        return JsonResponse({"error": " ".join(errors) or "The upload failed."}, status=400)
     context = {
         "form": form,
         "max_bytes": settings.UPLOAD_MAX_BYTES,

@@ -25,11 +25,16 @@ class PeriodicCommand(BaseCommand):
     def run_once(self) -> int:
         raise NotImplementedError
 
+    def why_none(self) -> str:
+        """Why a pass handled nothing, when a subclass can tell ("" otherwise)."""
+        return ""
+
     def handle(self, *args: Any, every: float, verbosity: int, **options: Any) -> None:
         while True:
             count = self.run_once()
             if verbosity >= 1:
-                self.stdout.write(self.done.format(count))
+                why = self.why_none() if count == 0 else ""
+                self.stdout.write(self.done.format(count) + (f": {why}" if why else ""))
             if every <= 0:
                 return
             # Back to the pool between passes, so a database restart heals by itself.

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 
-from notifications import validators
+from notifications import selectors, validators
 
 register = template.Library()
 
@@ -18,8 +18,10 @@ def toast_stack(context: template.Context) -> dict[str, Any]:
     messages = list(reversed(context.get("unread_messages") or []))
     # A SimpleLazyObject from the context processor: it proxies str(), not int().
     total = int(str(context.get("unread_total") or 0))
+    user_id = context["user"].pk
+    quiet = selectors.quiet_ids(messages, user_id=user_id) if messages else set()
     return {
-        "messages": messages,
+        "messages": [(m, m.pk in quiet) for m in messages],
         "limit": limit,
         "more": max(0, total - min(len(messages), limit)),
         "sync_limit": settings.NOTIFICATIONS_SYNC_LIMIT,
@@ -27,7 +29,7 @@ def toast_stack(context: template.Context) -> dict[str, Any]:
         "burst_count": settings.NOTIFICATIONS_BURST_COUNT,
         "burst_window": settings.NOTIFICATIONS_BURST_WINDOW,
         # Names the lock and channel the user's tabs share one socket through (leader.js).
-        "user_id": context["user"].pk,
+        "user_id": user_id,
     }
 
 
@@ -36,3 +38,9 @@ def safe_link(link: str) -> str:
     """The link if the service would store it now, else "": rows older than the check,
     or written around it, must not render as a link off the site or to a script."""
     return link if validators.is_safe_link(link) else ""
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    """A template's literal list: "a b c" -> ["a", "b", "c"]."""
+    return value.split()

@@ -7,9 +7,9 @@ export function withId(template, id) {
   return template.slice(0, i) + "/" + Number(id) + "/" + template.slice(i + 3);
 }
 
-/** The inbox page that lists message `id` first (keyset: ids below `before`). */
+/** The inbox page that shows message `id` with the newer ones above it (`show`). */
 export function inboxRowUrl(inboxUrl, id) {
-  return inboxUrl + "?before=" + (Number(id) + 1) + "#message-" + Number(id);
+  return inboxUrl + "?show=" + Number(id) + "#message-" + Number(id);
 }
 
 export function csrfToken() {

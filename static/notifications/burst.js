@@ -43,3 +43,19 @@ export class Burst {
     this.ids = new Set();
   }
 }
+
+const RANK = ["error", "warning", "success", "info"]; // most urgent first
+const NAMES = { error: ["error", "errors"], warning: ["warning", "warnings"], success: ["success", "successes"], info: ["info", "info"] };
+
+/** The summary of a burst's levels: the most urgent one (its style) and the counts per
+ * level, most urgent first ("8 errors · 22 info"). */
+export function levelSummary(levels) {
+  const counts = new Map();
+  for (const level of levels) counts.set(level, (counts.get(level) || 0) + 1);
+  const present = RANK.filter((level) => counts.has(level));
+  const parts = present.map((level) => {
+    const n = counts.get(level);
+    return n + " " + NAMES[level][n === 1 ? 0 : 1];
+  });
+  return { level: present[0] || "info", text: parts.join(" \u00b7 ") };
+}

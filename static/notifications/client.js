@@ -5,7 +5,7 @@
 // Protocol: docs/protocol.md; toasts: docs/inbox.md. Settings and URLs: #toasts' data-.
 import { AckQueue } from "./acks.js";
 import { postJson } from "./api.js";
-import { Burst } from "./burst.js";
+import { Burst, levelSummary } from "./burst.js";
 import { stackConfig } from "./config.js";
 import { HiddenStore } from "./hidden.js";
 import { openSocket } from "./leader.js";
@@ -29,16 +29,35 @@ function start(stack) {
   const indicator = document.getElementById("connection");
   const more = stack.querySelector(".toast-more");
   const baseTitle = document.title.replace(/^\(\d+\) /, "");
+  let leaving = false; // a form post or link is taking this page away
+  window.addEventListener("beforeunload", () => {
+    leaving = true;
+  });
+  window.addEventListener("pageshow", () => {
+    leaving = false;
+  });
+  const narrow = window.matchMedia(config.narrowQuery);
 
   const toasts = new Map(); // message id -> element: the unread set this tab shows
   const acks = new AckQueue(); // dismissed here, not yet confirmed read
   const hidden = new HiddenStore(localStorageOrNull()); // info toasts the timer hid
+  // Messages the server said not to toast (preferences, do not disturb): decided again by
+  // every page load and sync, so a toast held by do-not-disturb shows once it ends.
+  const quiet = new Set();
   const burst = new Burst({ count: config.burstCount, windowMs: config.burstWindowMs });
   const seen = { viewed: new Set(), reported: new Set(), timers: new Map() };
   let summary = null; // the burst's summary toast while it shows
   let unreadCount = badge ? parseInt(badge.dataset.count, 10) || 0 : 0;
   let syncTimer = null;
   let httpAcks = false; // an ack POST is in flight
+
+  // Shown in the offline indicator (setState): the server may answer again before the
+  // backoff's next try.
+  const retryButton = document.createElement("button");
+  retryButton.type = "button";
+  retryButton.className = "link connection-retry";
+  retryButton.textContent = "Retry now";
+  retryButton.addEventListener("click", () => socket.retryNow());
 
   // One socket per browser: this tab's own, or the leader tab's, relayed (leader.js).
   const socket = openSocket(config.socketUrl, {
@@ -48,12 +67,27 @@ function start(stack) {
       flushAcks();
       reportSeen();
     },
-    onUnauthorized: () => window.location.assign(config.loginUrl + "?next=" + encodeURIComponent(location.pathname)),
+    onUnauthorized: unauthorized,
   }, { userId: config.userId });
+
+  // A 4401 close: the session ended, or was re-keyed by this very page (a password change
+  // cycles the key). A page already on its way to the next one lets that page connect; else
+  // the login page only when the cookie no longer logs in (the login page redirects then).
+  function unauthorized() {
+    if (leaving) return;
+    fetch(config.loginUrl, { credentials: "same-origin", redirect: "manual" })
+      .then((response) => {
+        if (leaving) return;
+        if (response.type === "opaqueredirect") window.location.reload();
+        else window.location.assign(config.loginUrl + "?next=" + encodeURIComponent(location.pathname));
+      })
+      .catch(() => {}); // offline: the socket's own retry tells again
+  }
 
   for (const el of stack.querySelectorAll(".toast[data-id]")) {
     sanitize(el);
     toasts.set(Number(el.dataset.id), el);
+    if ("quiet" in el.dataset) quiet.add(Number(el.dataset.id)); // the server said: no toast
   }
 
   // --- the set of toasts ---------------------------------------------------------
@@ -75,7 +109,8 @@ function start(stack) {
     }
     if (live && isNew && burst.arrive(msg.id, Date.now(), (id) => toasts.has(id))) {
       if (!summary) summary = summaryToast(config.inboxUrl);
-      setSummaryCount(summary, burst.ids.size);
+      const levels = Array.from(burst.ids, (id) => (toasts.get(id) ? toasts.get(id).dataset.level : "info"));
+      setSummaryCount(summary, burst.ids.size, levelSummary(levels));
     }
   }
 
@@ -83,6 +118,7 @@ function start(stack) {
     const el = toasts.get(id);
     if (el) el.remove();
     toasts.delete(id);
+    quiet.delete(id);
     seen.viewed.delete(id);
     clearTimeout(seen.timers.get(id));
     seen.timers.delete(id);
@@ -96,11 +132,12 @@ function start(stack) {
   function layout() {
     const entries = [];
     if (summary) entries.push({ summary: true, el: summary });
-    for (const [id, el] of toasts) entries.push({ id: id, el: el, summary: false, suppressed: hidden.has(id) || burst.has(id) });
+    for (const [id, el] of toasts) entries.push({ id: id, el: el, summary: false, suppressed: hidden.has(id) || quiet.has(id) || burst.has(id) });
     const order = ordered(entries);
     const alerts = Array.from(stack.querySelectorAll(".toast[data-local]"));
     place([...alerts, ...order.map((e) => e.el), ...(more ? [more] : [])]);
-    const result = plan(order, { limit: config.toastLimit, unreadCount: unreadCount, dismissed: acks.size });
+    const limit = narrow.matches ? Math.min(config.toastLimit, config.narrowLimit) : config.toastLimit;
+    const result = plan(order, { limit: limit, unreadCount: unreadCount, dismissed: acks.size });
     const shown = new Set(result.shown);
     for (const e of order) {
       e.el.hidden = !shown.has(e.summary ? "summary" : e.id);
@@ -111,6 +148,12 @@ function start(stack) {
       more.querySelector(".toast-more-count").textContent = String(result.more);
     }
     noteViewed();
+    reserve();
+  }
+
+  // The stack's height, for app.css to keep the page's own controls clear of it.
+  function reserve() {
+    document.documentElement.style.setProperty("--toasts-height", stack.offsetHeight + "px");
   }
 
   // Moves only the elements out of place: moving a node restarts its entry animation.
@@ -180,12 +223,18 @@ function start(stack) {
     setCount(event.detail);
     layout();
   });
+  narrow.addEventListener("change", layout);
 
   function setState(state) {
     if (!indicator) return;
+    // Each retry goes "connecting" then "offline" again: stay "Offline, retrying…" until
+    // live, so the text does not flicker and the Retry button stays put.
+    if (indicator.dataset.state === "offline" && state !== "live") return;
     indicator.dataset.state = state;
-    indicator.textContent = state === "live" ? "" : state === "offline" ? "Offline, retrying\u2026" : "Connecting\u2026";
+    indicator.textContent = state === "live" ? "" : state === "offline" ? "Offline, retrying\u2026 " : "Connecting\u2026";
+    if (state === "offline") indicator.append(retryButton);
   }
+
 
   // --- frames from the server -------------------------------------------------------
   function onFrame(frame) {
@@ -199,10 +248,11 @@ function start(stack) {
         if (acks.has(frame.message.id)) break;
         if (frame.toast === false) {
           // Quiet (the user's preferences, or do not disturb): counted and in the inbox,
-          // never shown as a toast, here or after a sync or a reload in this browser.
+          // not shown as a toast until a sync or page load says otherwise.
           upsert(frame.message, false);
-          hidden.add(frame.message.id);
+          quiet.add(frame.message.id);
         } else {
+          quiet.delete(frame.message.id);
           upsert(frame.message, true);
         }
         break;
@@ -237,7 +287,12 @@ function start(stack) {
     const failed = acks.reconcile({ unread: unread, complete: complete });
     if (failed.length) tellFailed(failed.length);
     for (const id of Array.from(toasts.keys())) if (!unread.includes(id) || acks.has(id)) remove(id);
-    for (const msg of frame.unread) if (!acks.has(msg.id)) upsert(msg, false);
+    for (const msg of frame.unread) {
+      if (acks.has(msg.id)) continue;
+      upsert(msg, false);
+      if (msg.toast === false) quiet.add(msg.id); // the server decides, as for a live frame
+      else quiet.delete(msg.id);
+    }
     if (complete) hidden.keepOnly(new Set(unread));
     setCount(frame.unread_count);
     layout();
@@ -255,8 +310,29 @@ function start(stack) {
   }
 
   // --- dismissing: acks over the socket, else over HTTP, else queued -----------------
+  // Dismissed here: gone at once in this browser's other tabs too (also offline; the
+  // server's `read` frame confirms later), and the badge counts it at once.
+  const dismissals = "BroadcastChannel" in window ? new BroadcastChannel("notifications-dismissed-" + config.userId) : null;
+  if (dismissals) {
+    dismissals.addEventListener("message", (event) => {
+      const ids = Array.isArray(event.data && event.data.ids) ? event.data.ids.map(Number) : [];
+      forget(ids);
+      layout();
+    });
+  }
+
+  function forget(ids) {
+    let gone = 0;
+    for (const id of ids) {
+      if (toasts.has(id)) gone += 1;
+      remove(id);
+    }
+    if (gone) setCount(Math.max(0, unreadCount - gone));
+  }
+
   function dismiss(ids) {
-    for (const id of ids) remove(id);
+    forget(ids);
+    if (dismissals) dismissals.postMessage({ ids: ids });
     acks.add(ids);
     layout();
     flushAcks();
@@ -319,7 +395,8 @@ function start(stack) {
       postJson(config.readUrl, { ids: [Number(toast.dataset.id)] }, { keepalive: true }).catch(() => {});
       return;
     }
-    if (!event.target.closest(".toast-dismiss")) return;
+    const readAll = event.target.closest(".toast-read-all");
+    if (!readAll && !event.target.closest(".toast-dismiss")) return;
     const hadFocus = toast.contains(document.activeElement);
     const index = visibleToasts().indexOf(toast);
     if (toast.dataset.local) {
@@ -329,7 +406,13 @@ function start(stack) {
       toast.remove();
       summary = null;
       burst.clear();
-      dismiss(ids);
+      if (readAll) {
+        dismiss(ids);
+      } else {
+        // Closed, not read: they stay unread in the inbox, and off the stack here.
+        for (const id of ids) hidden.add(id);
+        layout();
+      }
     } else {
       dismiss([Number(toast.dataset.id)]);
     }

@@ -19,6 +19,9 @@ export function stackConfig(dataset) {
   return {
     syncLimit: number(dataset, "syncLimit"),
     toastLimit: number(dataset, "toastLimit"),
+    // On a narrow screen (the media query of app.css's bottom stack) fewer show.
+    narrowLimit: number(dataset, "narrowLimit"),
+    narrowQuery: required(dataset, "narrowQuery"),
     hideAfterMs: 1000 * number(dataset, "hideAfter"),
     burstCount: number(dataset, "burstCount"),
     burstWindowMs: 1000 * number(dataset, "burstWindow"),

@@ -3,6 +3,7 @@
 // same forms post and redirect back. Displays only; the server decides.
 import { withId } from "./api.js";
 import { safeLink } from "./links.js";
+import { named } from "./toasts.js";
 
 const inbox = document.getElementById("inbox");
 if (inbox) start(inbox);
@@ -35,7 +36,10 @@ function start(list) {
     row.querySelector(".inbox-state").textContent = LABELS[state];
     const form = row.querySelector("form.inbox-toggle");
     form.action = withId(state === "read" ? list.dataset.unreadAction : list.dataset.readAction, row.dataset.id);
-    form.querySelector("button").textContent = state === "read" ? "Mark unread" : "Mark read";
+    const button = form.querySelector("button");
+    button.textContent = state === "read" ? "Mark unread" : "Mark read";
+    const text = row.querySelector(".inbox-text");
+    button.setAttribute("aria-label", named(button.textContent, text ? text.textContent : ""));
   }
 
   function element(tag, className, text) {
@@ -108,10 +112,20 @@ function start(list) {
     empty.hidden = true;
   }
 
+  // In the "Unread only" view a row that is read leaves it at once.
+  function readRow(row) {
+    if (list.dataset.unreadOnly === "1") {
+      row.remove();
+      empty.hidden = rows().length > 0;
+    } else {
+      setState(row, "read");
+    }
+  }
+
   function markRead(ids) {
     for (const id of ids) {
       const row = rowFor(id);
-      if (row) setState(row, "read");
+      if (row) readRow(row);
     }
   }
 
@@ -132,7 +146,7 @@ function start(list) {
         if (unread.has(id)) {
           if (row.dataset.state === "read") setState(row, "seen");
         } else if (complete || id >= oldest) {
-          setState(row, "read");
+          readRow(row);
         }
       }
       for (const msg of frame.unread) if (!rowFor(msg.id)) upsert(msg); // missed while away

@@ -1,20 +1,45 @@
 // The inbox's row selection and bulk actions (mark read, archive, unarchive, delete), and
 // the frames that remove rows live: `archived`, `unarchived`, `deleted` (docs/protocol.md).
-// Without this file the bulk form posts and redirects back. Displays only.
-(function () {
-  "use strict";
+// Select all and "N selected"; the actions show only with a selection; a delete waits a
+// few seconds (data-undo-seconds) with an Undo before it is sent. Without this file the
+// bulk form posts and redirects back. Displays only.
+const list = document.getElementById("inbox");
+const form = document.getElementById("inbox-bulk");
+if (list && form) start(list, form);
 
-  const list = document.getElementById("inbox");
-  const form = document.getElementById("inbox-bulk");
-  if (!list || !form) return;
+function start(list, form) {
   const empty = document.getElementById("inbox-empty");
   const archivedView = list.dataset.archived === "1";
+  const actions = document.getElementById("inbox-bulk-actions");
+  const selected = document.getElementById("inbox-selected");
+  const selectAll = document.getElementById("inbox-select-all");
+  const undo = document.getElementById("inbox-undo");
+  const undoMs = 1000 * Number(form.dataset.undoSeconds);
   // The frame each bulk action's answer stands for, applied here at once (the socket
   // brings the same frame to every tab, this one too; applying it twice changes nothing).
   const FRAMES = { read: "read", archive: "archived", unarchive: "unarchived", delete: "deleted" };
+  let pendingDelete = null; // {ids, rows, timer} while its Undo is offered
+
+  selectAll.closest("label").hidden = false;
 
   function rowFor(id) {
     return list.querySelector('.inbox-item[data-id="' + Number(id) + '"]');
+  }
+
+  function boxes() {
+    return Array.from(list.querySelectorAll(".inbox-item .inbox-select"));
+  }
+
+  // "N selected", the actions only with a selection, no bar on an empty list.
+  function refresh() {
+    const all = boxes();
+    const n = all.filter((box) => box.checked).length;
+    selected.textContent = n ? n + " selected" : "";
+    actions.hidden = n === 0;
+    selectAll.checked = n > 0 && n === all.length;
+    selectAll.indeterminate = n > 0 && n < all.length;
+    form.hidden = all.length === 0;
+    if (empty) empty.hidden = all.length > 0;
   }
 
   function checkbox(row) {
@@ -29,7 +54,7 @@
     row.prepend(box);
   }
 
-  // Rows inbox.js adds live get their checkbox too.
+  // Rows inbox.js adds live get their checkbox too; rows that go update the count.
   new MutationObserver((changes) => {
     for (const change of changes) {
       for (const node of change.addedNodes) {
@@ -38,14 +63,23 @@
         }
       }
     }
+    refresh();
   }).observe(list, { childList: true });
+
+  list.addEventListener("change", (event) => {
+    if (event.target.closest(".inbox-select")) refresh();
+  });
+  selectAll.addEventListener("change", () => {
+    for (const box of boxes()) box.checked = selectAll.checked;
+    refresh();
+  });
 
   function removeRows(ids) {
     for (const id of ids) {
       const row = rowFor(id);
       if (row) row.remove();
     }
-    if (empty) empty.hidden = list.querySelector(".inbox-item") !== null;
+    refresh();
   }
 
   document.addEventListener("notifications:frame", (event) => {
@@ -61,44 +95,115 @@
     }
   });
 
-  form.addEventListener("submit", (event) => {
-    const button = event.submitter;
-    const action = button && button.value;
-    const ids = Array.from(list.querySelectorAll(".inbox-select:checked"), (box) => Number(box.value));
-    if (!FRAMES[action]) return; // let the browser post it
-    event.preventDefault();
-    if (!ids.length) return;
-    const body = new FormData(form); // the checked boxes belong to the form (form="inbox-bulk")
+  function post(action, ids, { keepalive = false } = {}) {
+    const body = new FormData();
+    body.set("csrfmiddlewaretoken", form.querySelector('input[name="csrfmiddlewaretoken"]').value);
     body.set("action", action);
-    for (const b of form.querySelectorAll("button")) b.disabled = true;
-    fetch(form.action, {
+    for (const id of ids) body.append("ids", String(id));
+    // Not form.action: the <button name="action">s shadow that property (a RadioNodeList).
+    return fetch(form.getAttribute("action"), {
       method: "POST",
       body: body,
       credentials: "same-origin",
+      keepalive: keepalive,
       headers: { Accept: "application/json" },
-    })
-      .then((response) => {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
-      })
-      .then((answer) => {
-        // Rows the action did not change (already read, another tab's delete) stay as
-        // they are; the frame names only the changed ones, like the server's push.
-        const frame = { type: FRAMES[action], ids: answer.ids, unread_count: answer.unread_count };
-        document.dispatchEvent(new CustomEvent("notifications:frame", { detail: frame }));
-        document.dispatchEvent(new CustomEvent("notifications:count", { detail: answer.unread_count }));
-        for (const box of list.querySelectorAll(".inbox-select:checked")) box.checked = false;
-      })
+    }).then((response) => {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  function apply(action, answer) {
+    // Rows the action did not change (already read, another tab's delete) stay as they
+    // are; the frame names only the changed ones, like the server's push.
+    const frame = { type: FRAMES[action], ids: answer.ids, unread_count: answer.unread_count };
+    document.dispatchEvent(new CustomEvent("notifications:frame", { detail: frame }));
+    document.dispatchEvent(new CustomEvent("notifications:count", { detail: answer.unread_count }));
+  }
+
+  function fallback(action, ids) {
+    // The plain form path still works: post what was asked, the browser's way.
+    for (const box of list.querySelectorAll(".inbox-select")) box.checked = ids.includes(Number(box.value));
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "action";
+    input.value = action;
+    form.append(input);
+    form.submit();
+  }
+
+  // A delete is held for undoMs: the rows hide, Undo brings them back, else it is sent.
+  function sendDelete() {
+    if (!pendingDelete) return;
+    const { ids, rows, timer } = pendingDelete;
+    clearTimeout(timer);
+    pendingDelete = null;
+    undo.hidden = true;
+    post("delete", ids, { keepalive: true })
+      .then((answer) => apply("delete", answer))
       .catch(() => {
-        const fallback = document.createElement("input");
-        fallback.type = "hidden";
-        fallback.name = "action";
-        fallback.value = action;
-        form.append(fallback);
-        form.submit(); // the plain form path still works
+        restore(rows);
+        fallback("delete", ids);
+      });
+  }
+
+  function holdDelete(ids) {
+    sendDelete(); // one pending delete at a time: the earlier one goes now
+    const rows = ids.map(rowFor).filter(Boolean);
+    for (const row of rows) {
+      row.querySelector(".inbox-select").checked = false;
+      row.remove();
+    }
+    undo.querySelector(".inbox-undo-text").textContent = ids.length + " deleted.";
+    undo.hidden = false;
+    pendingDelete = { ids: ids, rows: rows, timer: setTimeout(sendDelete, undoMs) };
+    refresh();
+  }
+
+  // Rows back in id order (newest first), as the page lists them.
+  function restore(rows) {
+    for (const row of rows) {
+      if (rowFor(row.dataset.id)) continue;
+      const after = Array.from(list.querySelectorAll(".inbox-item")).find((r) => Number(r.dataset.id) < Number(row.dataset.id));
+      list.insertBefore(row, after || null);
+    }
+    refresh();
+  }
+
+  undo.querySelector("button").addEventListener("click", () => {
+    if (!pendingDelete) return;
+    clearTimeout(pendingDelete.timer);
+    restore(pendingDelete.rows);
+    pendingDelete = null;
+    undo.hidden = true;
+    refresh();
+  });
+  // Leaving the page within the Undo time: the delete is sent (keepalive) as promised.
+  window.addEventListener("pagehide", sendDelete);
+
+  form.addEventListener("submit", (event) => {
+    const button = event.submitter;
+    const action = button && button.value;
+    if (!FRAMES[action]) return; // let the browser post it
+    event.preventDefault();
+    const ids = boxes().filter((box) => box.checked).map((box) => Number(box.value));
+    if (!ids.length) return;
+    if (action === "delete") {
+      holdDelete(ids);
+      return;
+    }
+    for (const b of form.querySelectorAll("button")) b.disabled = true;
+    post(action, ids)
+      .then((answer) => {
+        apply(action, answer);
+        for (const box of list.querySelectorAll(".inbox-select:checked")) box.checked = false;
+        refresh();
       })
+      .catch(() => fallback(action, ids))
       .finally(() => {
         for (const b of form.querySelectorAll("button")) b.disabled = false;
       });
   });
-})();
+
+  refresh();
+}

@@ -11,10 +11,18 @@ function dismissButton(label) {
   return close;
 }
 
+/** "Open: <the message>": a control's name says which message it is for. */
+export function named(action, text) {
+  const short = text.length > 80 ? text.slice(0, 79) + "\u2026" : text;
+  return action + ": " + short;
+}
+
 /** Fill (or refill, for a collapsed message with the same id) one message toast. */
 export function fill(el, msg) {
   el.className = "toast toast-" + msg.level;
   el.dataset.level = msg.level;
+  // Errors interrupt a screen reader; the rest wait their turn.
+  el.setAttribute("role", msg.level === "error" ? "alert" : "status");
   el.replaceChildren();
   const level = document.createElement("span");
   level.className = "visually-hidden";
@@ -28,9 +36,10 @@ export function fill(el, msg) {
     a.className = "toast-link";
     a.href = msg.link;
     a.textContent = "Open";
+    a.setAttribute("aria-label", named("Open", msg.text));
     el.append(a);
   }
-  el.append(dismissButton("Dismiss notification"));
+  el.append(dismissButton(named("Dismiss notification", msg.text)));
   delete el.dataset.clampChecked;
 }
 
@@ -44,7 +53,6 @@ export function sanitize(el) {
 export function messageToast(msg) {
   const el = document.createElement("div");
   el.dataset.id = String(msg.id);
-  el.setAttribute("role", "status");
   fill(el, msg);
   return el;
 }
@@ -56,17 +64,27 @@ export function summaryToast(inboxUrl) {
   el.setAttribute("role", "status");
   const text = document.createElement("p");
   text.className = "toast-text";
+  const levels = document.createElement("p");
+  levels.className = "toast-levels";
   const a = document.createElement("a");
   a.className = "toast-link";
   a.href = inboxUrl;
   a.textContent = "View in inbox";
-  el.append(text, a, dismissButton("Dismiss these notifications"));
+  // Reading them all is its own, explicit button; the × only closes the summary.
+  const readAll = document.createElement("button");
+  readAll.type = "button";
+  readAll.className = "toast-read-all";
+  el.append(text, levels, a, readAll, dismissButton("Close this summary"));
   return el;
 }
 
-export function setSummaryCount(el, n) {
+/** n messages, `summary` from burst.js levelSummary: the text, the counts, the style. */
+export function setSummaryCount(el, n, summary) {
   el.querySelector(".toast-text").textContent = n + " new notifications";
-  el.querySelector(".toast-dismiss").setAttribute("aria-label", "Dismiss these " + n + " notifications");
+  el.querySelector(".toast-levels").textContent = summary.text;
+  el.dataset.level = summary.level;
+  el.className = "toast toast-summary toast-" + summary.level;
+  el.querySelector(".toast-read-all").textContent = "Mark all " + n + " read";
 }
 
 /**

@@ -38,22 +38,49 @@
   }
 
   // XMLHttpRequest rather than fetch: it reports upload progress.
-  function sendToS3(post, file) {
+  function send(url, data, headers, refused) {
     return new Promise((resolve, reject) => {
-      const data = new FormData();
-      for (const [key, value] of Object.entries(post.fields)) data.append(key, value);
-      data.append("file", file); // S3 requires the file to be the last field
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", post.url);
+      xhr.open("POST", url);
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
       xhr.upload.addEventListener("progress", (event) => {
         if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
       });
-      xhr.addEventListener("load", () =>
-        xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error("The storage refused the file.")),
-      );
+      xhr.addEventListener("load", () => {
+        if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.responseText);
+        let text = refused;
+        try {
+          text = JSON.parse(xhr.responseText).error || refused;
+        } catch {
+          // not JSON: the generic text
+        }
+        reject(new Error(text));
+      });
       xhr.addEventListener("error", () => reject(new Error("The upload was interrupted.")));
       xhr.send(data);
     });
+  }
+
+  function sendToS3(post, file) {
+    const data = new FormData();
+    for (const [key, value] of Object.entries(post.fields)) data.append(key, value);
+    data.append("file", file); // S3 requires the file to be the last field
+    return send(post.url, data, {}, "The storage refused the file.");
+  }
+
+  // Without S3: the same form post, with progress; the server answers JSON.
+  function sendToServer() {
+    const headers = { Accept: "application/json", "X-CSRFToken": csrfToken };
+    return send(form.getAttribute("action"), new FormData(form), headers, "The upload failed.").then((text) =>
+      JSON.parse(text),
+    );
+  }
+
+  function busy(on) {
+    button.disabled = on;
+    button.setAttribute("aria-busy", String(on));
+    bar.hidden = !on;
+    if (on) bar.value = 0;
   }
 
   form.addEventListener("submit", (event) => {
@@ -64,22 +91,21 @@
       showError("The file is too large (" + sizeText(file.size) + "); the limit is " + sizeText(maxBytes) + ".");
       return;
     }
-    if (!file || !form.dataset.directUrl) return; // the normal form post
+    if (!file) return; // the server says what is missing
     event.preventDefault();
-    button.disabled = true;
-    bar.hidden = false;
-    bar.value = 0;
-    postJson(form.dataset.directUrl, { filename: file.name, size: file.size })
-      .then((post) =>
-        sendToS3(post, file).then(() =>
-          postJson(form.dataset.completeUrl, { token: post.token, name: nameInput ? nameInput.value : "" }),
-        ),
-      )
+    busy(true);
+    const sent = form.dataset.directUrl
+      ? postJson(form.dataset.directUrl, { filename: file.name, size: file.size }).then((post) =>
+          sendToS3(post, file).then(() =>
+            postJson(form.dataset.completeUrl, { token: post.token, name: nameInput ? nameInput.value : "" }),
+          ),
+        )
+      : sendToServer();
+    sent
       .then((done) => window.location.assign(done.list_url))
       .catch((err) => {
         showError(err.message);
-        button.disabled = false;
-        bar.hidden = true;
+        busy(false);
       });
   });
 })();

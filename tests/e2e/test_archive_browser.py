@@ -39,6 +39,8 @@ def test_select_rows_archive_and_delete_and_another_tab_updates_live(browser, ma
     inbox.locator(f'.inbox-item[data-id="{ids[0]}"] .inbox-select').check()
     inbox.locator("#inbox-bulk").get_by_role("button", name="Delete").click()
     expect(rows).to_have_count(1)
+    # A delete is sent once its Undo (a few seconds) has passed.
+    expect(inbox.locator("#inbox-undo")).to_be_hidden(timeout=15_000)
     expect(home.locator(f'.toast[data-id="{ids[0]}"]')).to_have_count(0)
     for page in (home, inbox):
         badge(page, 1)

@@ -24,6 +24,7 @@ def test_upload_transcodes_and_every_tab_follows(browser, make_stack, tmp_path):
     page.goto(f"{base_url}/uploads/new/")
     notes = tmp_path / "notes.wav"
     notes.write_text("this is not audio\n" * 50)
+    browser.expect_status(400, "/uploads/new/")  # upload.js's JSON refusal, said in the form
     page.locator("#upload-form input[type=file]").set_input_files(str(notes))
     page.locator("#upload-form button[type=submit]").click()
     expect(page.locator("#upload-form [role=alert]:visible").first).to_be_visible()

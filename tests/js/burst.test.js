@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Burst } from "../../static/notifications/burst.js";
+import { Burst, levelSummary } from "../../static/notifications/burst.js";
 
 test("up to `count` arrivals in the window are no burst", () => {
   const burst = new Burst({ count: 3, windowMs: 2000 });
@@ -34,4 +34,11 @@ test("ids already gone (read elsewhere) do not join; the summary ends when all a
   assert.equal(burst.remove(2), true);
   assert.equal(burst.active, false);
   assert.equal(burst.remove(2), false);
+});
+
+test("a burst's summary takes its most urgent level and counts each", () => {
+  const levels = [...Array(22).fill("info"), ...Array(8).fill("error")];
+  assert.deepEqual(levelSummary(levels), { level: "error", text: "8 errors \u00b7 22 info" });
+  assert.deepEqual(levelSummary(["success", "warning"]), { level: "warning", text: "1 warning \u00b7 1 success" });
+  assert.deepEqual(levelSummary([]), { level: "info", text: "" });
 });

@@ -7,6 +7,8 @@ import { stackConfig } from "../../static/notifications/config.js";
 const DATASET = {
   syncLimit: "100",
   toastLimit: "5",
+  narrowLimit: "2",
+  narrowQuery: "(max-width: 48rem)",
   hideAfter: "0",
   burstCount: "3",
   burstWindow: "2.5",
@@ -37,5 +39,5 @@ test("URLs with an id come from a template with the placeholder 0", () => {
   assert.equal(withId("/notifications/0/read/", 42), "/notifications/42/read/");
   assert.equal(withId("/app/0/notifications/0/unread/", 7), "/app/0/notifications/7/unread/");
   assert.throws(() => withId("/notifications/read/", 1));
-  assert.equal(inboxRowUrl("/notifications/", 41), "/notifications/?before=42#message-41");
+  assert.equal(inboxRowUrl("/notifications/", 41), "/notifications/?show=41#message-41");
 });

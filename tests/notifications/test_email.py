@@ -272,5 +272,35 @@ def test_email_unread_command_sends_through_a_real_smtp_server(carol, dave, smtp
 
     out = StringIO()
     call_command("email_unread", stdout=out)
-    assert out.getvalue().strip() == "emailed 0 messages"
+    assert out.getvalue().strip() == "emailed 0 messages: every due message was emailed already"
     assert len(smtp_server.envelopes) == 2
+
+
+def test_the_command_says_why_it_sent_nothing(make_user, carol):
+    def command() -> str:
+        out = StringIO()
+        call_command("email_unread", stdout=out)
+        return out.getvalue()
+
+    assert "emailed 0 messages: no message is unread" in command()
+    message = services.notify(make_user("noaddress"), "waiting")
+    assert "older than NOTIFICATIONS_EMAIL_DELAY_SECONDS (15 minutes)" in command()
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - LATER)
+    assert "have no email address (set on the account page" in command()
+    services.notify(carol, "for carol")
+    Message.objects.filter(recipient=carol).update(created_at=timezone.now() - LATER)
+    preferences.update_preferences(user=carol, changes={"email": False})
+    assert "turned email off or are in do not disturb" in command()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 seconds"), (30, "30 seconds"), (900, "15 minutes"), (7200, "2 hours"), (90, "about")],
+)
+def test_the_footer_says_the_configured_delay(carol, settings, seconds, text):
+    settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS = seconds
+    services.notify(carol, "hello")
+    assert digest.email_unread(now=timezone.now() + timedelta(seconds=seconds + 1)) == 1
+    body = mail.outbox[0].body
+    assert f"still unread {text}" in body
+    assert f"still unread {text}" in mail.outbox[0].alternatives[0][0]

@@ -190,7 +190,7 @@ def test_quiet_buttons(alice, alice_client):
     )
     assert response.status_code == 302
     assert preferences.snapshot_for(alice.pk).is_quiet(timezone.now())
-    assert "On until" in alice_client.get("/notifications/preferences/").content.decode()
+    assert "data-until>until " in alice_client.get("/notifications/preferences/").content.decode()
     alice_client.post(
         "/notifications/preferences/quiet/", {"csrfmiddlewaretoken": token, "for": "off"}
     )
@@ -262,3 +262,41 @@ def test_api_needs_auth_and_csrf_for_sessions(alice):
     response = patch(client, {"email": False}, HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
     assert response.status_code == 200
     assert Client().put(API).status_code in {401, 405}
+
+
+@pytest.mark.django_db
+def test_the_sync_frame_and_the_page_say_toast_false_where_preferences_hold_it(alice):
+    from notifications import selectors
+
+    info = services.notify(alice, "an info", level="info")
+    error = services.notify(alice, "an error", level="error")
+    sync = selectors.sync_frame(user_id=alice.pk)
+    assert [m.get("toast", True) for m in sync["unread"]] == [True, True]
+
+    preferences.update_preferences(user=alice, changes={"toast": {"info": False}})
+    sync = selectors.sync_frame(user_id=alice.pk)
+    assert {m["id"]: m.get("toast", True) for m in sync["unread"]} == {
+        info.pk: False,
+        error.pk: True,
+    }
+    preferences.set_quiet(user=alice, choice="1h", tz="UTC")
+    sync = selectors.sync_frame(user_id=alice.pk)
+    assert [m.get("toast", True) for m in sync["unread"]] == [False, False]
+    assert selectors.quiet_ids([info, error], user_id=alice.pk) == {info.pk, error.pk}
+
+
+def test_without_web_push_the_page_has_no_column_and_saving_keeps_its_levels(
+    alice, alice_client, settings
+):
+    settings.WEBPUSH_VAPID_PUBLIC_KEY = ""
+    preferences.update_preferences(user=alice, changes={"webpush": {"info": False}})
+    page = alice_client.get("/notifications/preferences/").content.decode()
+    assert "Web Push" not in page
+    form = {"csrfmiddlewaretoken": csrf(alice_client), "toast_error": "on", "email": "on"}
+    for level in ("success", "warning", "error"):  # what the page's hidden inputs carry
+        assert f'name="webpush_{level}" value="on"' in page
+        form[f"webpush_{level}"] = "on"
+    alice_client.post("/notifications/preferences/", form)
+    assert preferences.snapshot_for(alice.pk).webpush_levels == frozenset(
+        {"success", "warning", "error"}
+    )

@@ -40,6 +40,16 @@ def test_test_notifications_are_limited_per_user(client, alice, bob, settings):
     assert refused.json()["error"] == "too_many_requests"
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert client.post("/notifications/test/").status_code == 429  # the form post too
-    assert Message.objects.filter(recipient=alice).count() == 3
+    # One message, updated in place by each accepted click (its collapse key).
+    assert Message.objects.filter(recipient=alice).count() == 1
     client.force_login(bob)  # another user has a count of their own
     assert client.post("/notifications/test/", headers=json_accept).status_code == 201
+
+
+def test_clicked_again_it_updates_one_success_message_without_a_server_clock(client, alice):
+    client.force_login(alice)
+    for _ in range(3):
+        client.post("/notifications/test/", headers={"Accept": "application/json"})
+    message = Message.objects.get(recipient=alice)  # one, updated in place
+    assert message.level == "success"
+    assert ":" not in message.text.split("Test notification:")[1]

@@ -1,5 +1,7 @@
 """Email a digest of unread messages to each user (docs/inbox.md, "Email")."""
 
+from django.utils import timezone
+
 from notifications import digest
 from notifications.management.periodic import PeriodicCommand
 
@@ -14,3 +16,6 @@ class Command(PeriodicCommand):
 
     def run_once(self) -> int:
         return digest.email_unread()
+
+    def why_none(self) -> str:
+        return digest.why_nothing(now=timezone.now())

@@ -1,7 +1,9 @@
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from notifications import services
+from notifications.layers import LocalChannelLayer
 from notifications.models import Level
 
 
@@ -32,3 +34,8 @@ class Command(BaseCommand):
         except services.InvalidNotification as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(str(message.pk))
+        # An in-process layer ends with this process: the server's tabs hear nothing.
+        if isinstance(get_channel_layer(), LocalChannelLayer | InMemoryChannelLayer):
+            self.stderr.write(
+                "saved; not pushed live: this process has no shared channel layer (REDIS_URL)"
+            )
