@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -295,6 +295,14 @@ def check_fresh(envelope: Envelope, *, now: datetime, max_age: timedelta) -> Non
         raise Forbidden("Timestamp is in the future")
 
 
+def _split(url: str, name: str) -> SplitResult:
+    """urlsplit, with its ValueError (an unbalanced IPv6 bracket) as a refusal."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        raise Forbidden(f"{name} does not parse as a URL") from None
+
+
 def check_signing_cert_url(url: str, topic: Topic) -> None:
     """Forbidden unless `url` is exactly the regional SNS certificate URL for `topic`."""
     if not _URL_CHARS.fullmatch(url) or "\\" in url:
@@ -302,7 +310,7 @@ def check_signing_cert_url(url: str, topic: Topic) -> None:
     # The raw prefix, not urlsplit's lower-cased scheme: one spelling, nothing to normalise.
     if not url.startswith("https://") or "?" in url or "#" in url or "@" in url:
         raise Forbidden("SigningCertURL is not plain https without query or userinfo")
-    parts = urlsplit(url)
+    parts = _split(url, "SigningCertURL")
     if parts.netloc != topic.sns_host:
         raise Forbidden("SigningCertURL host is not the SNS endpoint of the topic's region")
     if not _CERT_PATH.fullmatch(parts.path):
@@ -318,7 +326,7 @@ def check_subscribe_url(envelope: Envelope) -> None:
     url = envelope.subscribe_url
     if not url.startswith("https://") or "#" in url or "@" in url or "\\" in url:
         raise Forbidden("SubscribeURL is not plain https")
-    parts = urlsplit(url)
+    parts = _split(url, "SubscribeURL")
     if parts.netloc != envelope.topic.sns_host or parts.path != "/":
         raise Forbidden("SubscribeURL is not the SNS endpoint of the topic's region")
     try:

@@ -246,6 +246,8 @@ def test_freshness_window_edges(sns_dir: Path) -> None:
         "https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription&TopicArn={arn}&Token={t}"
         "&Next=http://evil.example",
         "https://evil.example@sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription",
+        # urlsplit raises ValueError on an unclosed IPv6 bracket: still a refusal, not a 500.
+        "https://[sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription&TopicArn={arn}",
     ],
 )
 def test_subscribe_url_must_be_this_topics_confirmation(url: str) -> None:
@@ -295,3 +297,16 @@ def test_attacker_topic_with_genuine_looking_signature_is_forbidden(pki) -> None
     verify_pure(body(data), cert_dir=pki.directory, allowed=[attacker])  # signature is fine
     with pytest.raises(Forbidden, match="not allowed"):
         verify_pure(body(data), cert_dir=pki.directory, allowed=[TOPIC_ARN])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[sns.us-west-2.amazonaws.com/SimpleNotificationService-0123.pem",
+        "https://sns.us-west-2.amazonaws.com]/SimpleNotificationService-0123.pem",
+    ],
+)
+def test_a_signing_cert_url_urlsplit_cannot_read_is_forbidden(url: str) -> None:
+    # Found by the mutation property test: a `[` made urlsplit raise ValueError (a 500).
+    with pytest.raises(Forbidden, match="SigningCertURL"):
+        sns.check_signing_cert_url(url, sns.parse_topic_arn(TOPIC_ARN))
