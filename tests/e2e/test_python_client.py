@@ -60,9 +60,8 @@ def test_the_sync_client_notifies_lists_and_acks(live):
         with pytest.raises(NotificationsError) as refused:
             client.notify("nobody", "x")
         assert (refused.value.status, refused.value.code) == (404, "unknown_user")
-        with pytest.raises(NotificationsError) as invalid:
-            client.notify_many("x", followers="upload:1")  # a server without followers
-        assert invalid.value.status == 400
+        with pytest.raises(ValueError):  # refused before it is sent
+            client.notify_many("x", users=["alice"], group="staff")
     with Client(base, token="wrong") as stranger, pytest.raises(AuthenticationError):
         stranger.list()
 

@@ -63,7 +63,7 @@ class _Calls:
         target: dict[str, Any], text: str, level: str, link: str, source_id: str | None
     ) -> _Call[FanOut]:
         if len(target) != 1:
-            raise ValueError("give exactly one of users, everyone, group, followers")
+            raise ValueError("give exactly one of users, everyone, group")
         body = {**target, **_notify_body(text, level, link, source_id)}
         read = lambda d: FanOut(d["recipients"], d["created"])  # noqa: E731
         return _Call("POST", "/api/notify/", read, body, service=True)
@@ -106,9 +106,7 @@ class _Calls:
         return _Call("POST", "/api/notifications/read-all/", _changed, {})
 
 
-def _target(
-    users: Iterable[str] | None, everyone: bool, group: str | None, followers: str | None
-) -> dict[str, Any]:
+def _target(users: Iterable[str] | None, everyone: bool, group: str | None) -> dict[str, Any]:
     target: dict[str, Any] = {}
     if users is not None:
         target["users"] = list(users)
@@ -116,10 +114,6 @@ def _target(
         target["all"] = True
     if group is not None:
         target["group"] = group
-    if followers is not None:
-        # The followers of an object (the triage issue's notify_followers): sent as is,
-        # for servers that have it; older ones answer 400 invalid_body.
-        target["followers"] = followers
     return target
 
 
@@ -208,13 +202,12 @@ class Client(_Base):
         users: Iterable[str] | None = None,
         everyone: bool = False,
         group: str | None = None,
-        followers: str | None = None,
         level: str = "info",
         link: str = "",
         source_id: str | None = None,
     ) -> FanOut:
-        """Notify many users: exactly one of users, everyone, group or followers."""
-        target = _target(users, everyone, group, followers)
+        """Notify many users: exactly one of users, everyone or group."""
+        target = _target(users, everyone, group)
         return self._send(_Calls.notify_many(target, text, level, link, source_id))
 
     def list(
@@ -317,12 +310,11 @@ class AsyncClient(_Base):
         users: Iterable[str] | None = None,
         everyone: bool = False,
         group: str | None = None,
-        followers: str | None = None,
         level: str = "info",
         link: str = "",
         source_id: str | None = None,
     ) -> FanOut:
-        target = _target(users, everyone, group, followers)
+        target = _target(users, everyone, group)
         return await self._send(_Calls.notify_many(target, text, level, link, source_id))
 
     async def list(
