@@ -29,13 +29,11 @@ def guard(page: Page, problems: list[str]) -> None:
     )
 
 
-@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
 def test_export_then_erase_and_the_other_browser_follows(browser, make_stack, viewport):
-    width, height = viewport
     base_url = start(make_stack)
     ids = [notify(base_url, f"Message {i}") for i in range(3)]
     problems: list[str] = []
-    size = {"viewport": {"width": width, "height": height}}
+    size = {"viewport": viewport}
     other, home = log_in(browser, base_url, "alice", **size)
     guard(home, problems)
     live(home)

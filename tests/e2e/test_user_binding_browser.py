@@ -16,13 +16,9 @@ from tests.e2e.test_shared_socket_browser import notify, start
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("viewport", [(1280, 800), (390, 844)])
 def test_a_stale_tab_of_alice_never_shows_bobs_notifications(browser, make_stack, viewport):
     base_url = start(make_stack, "alice", "bob")
-    width, height = viewport
-    context, alice_tab = log_in(
-        browser, base_url, "alice", viewport={"width": width, "height": height}
-    )
+    context, alice_tab = log_in(browser, base_url, "alice", viewport=viewport)
     errors: list[str] = []
     alice_tab.on("pageerror", lambda exc: errors.append(str(exc)))
     alice_tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
