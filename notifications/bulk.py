@@ -110,11 +110,23 @@ def notify_many(
 def sorted_frames(messages: list[Message]) -> list[Push]:
     """The `notification` frame of each message, oldest first, with its user's unread total
     and `toast: false` where their preferences hold it: two queries, whatever the count."""
+    reads = frame_reads(messages)
+    return frames_from(messages, *(read.run() for read in reads))
+
+
+def frame_reads(messages: list[Message]) -> list[rawsql.Read[Any]]:
+    """What the messages' frames need read once they are stored: their recipients' unread
+    totals and preferences (rawsql.execute_then can run them in the write's round trip)."""
     recipients = {m.recipient_id for m in messages}
-    if not recipients:
-        return []
-    counts = selectors.unread_counts(recipients)
-    snapshots = preferences.snapshots_for(recipients)
+    return [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]
+
+
+def frames_from(
+    messages: list[Message],
+    counts: dict[int, int],
+    snapshots: dict[int, preferences.PreferenceSnapshot],
+) -> list[Push]:
+    """`sorted_frames` from the values of `frame_reads`."""
     now = timezone.now()
     return [
         (
