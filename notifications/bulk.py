@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -195,14 +196,23 @@ def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[P
     now = timezone.now()
     # The recipient is in the filter: another user's id changes nothing. Statements of at
     # most ACK_IDS_PER_STATEMENT ids keep under SQLite's limit on parameters.
-    for owners in _slices(wanted, ACK_IDS_PER_STATEMENT):
-        changed.update(
-            Message.objects.set_returning_ids(
-                values={"read_at": now}, owners=owners, null=UNREAD_NULL
+    slices = _slices(wanted, ACK_IDS_PER_STATEMENT)
+    update = Message.objects.update_returning_ids
+    statement = update(values={"read_at": now}, owners=slices[0], null=UNREAD_NULL)
+    if len(slices) == 1 and connection.vendor == "postgresql" and statement is not None:
+        # The usual batch: the UPDATE, then its users' totals in the same round trip
+        # (rawsql.execute_then: the read sees the counter as the UPDATE's trigger left it).
+        rows, (counts,) = rawsql.execute_then(*statement, [selectors.unread_counts_read(wanted)])
+        changed.update(row[0] for row in rows)
+    else:
+        for owners in slices:
+            changed.update(
+                Message.objects.set_returning_ids(
+                    values={"read_at": now}, owners=owners, null=UNREAD_NULL
+                )
             )
-        )
+        counts = selectors.unread_counts({user_id for user_id, ids in wanted.items() if ids})
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
-    counts = selectors.unread_counts({user_id for user_id, ids in by_user.items() if ids})
     pushes = [
         (user_id, live.read_frame(ids, counts[user_id])) for user_id, ids in by_user.items() if ids
     ]
