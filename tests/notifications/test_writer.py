@@ -1,6 +1,7 @@
 """The batching writer: one transaction per batch, answers after commit, bad rows alone."""
 
 import asyncio
+import threading
 
 import pytest
 from channels.db import database_sync_to_async
@@ -288,3 +289,32 @@ async def test_an_ack_waiting_on_a_users_lock_fails_alone_and_resets_the_session
         return before, raw.execute("SHOW lock_timeout").fetchone()[0]
 
     assert await loop.run_in_executor(w.thread, session_lock_timeout) == ("200ms", "0")
+
+
+def test_loops_in_many_threads_start_writers_at_once_after_closed_ones(db):
+    # Tests and scripts run loops in threads; each new writer retires the writers of
+    # closed loops. Two retiring the same one at once shut its thread down twice
+    # ("cannot schedule new futures after shutdown"): test_batch's two-process test
+    # failed so, now and then.
+    errors: list[BaseException] = []
+
+    async def start() -> None:
+        writer.get_writer()
+
+    for _ in range(30):
+        asyncio.run(start())  # a writer whose loop is now closed
+        barrier = threading.Barrier(6)
+
+        def run(barrier: threading.Barrier) -> None:
+            barrier.wait()
+            try:
+                asyncio.run(start())
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(barrier,)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    assert errors == []
