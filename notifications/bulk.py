@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -111,11 +112,23 @@ def notify_many(
 def sorted_frames(messages: list[Message]) -> list[Push]:
     """The `notification` frame of each message, oldest first, with its user's unread total
     and `toast: false` where their preferences hold it: two queries, whatever the count."""
+    reads = frame_reads(messages)
+    return frames_from(messages, *(read.run() for read in reads))
+
+
+def frame_reads(messages: list[Message]) -> list[rawsql.Read[Any]]:
+    """What the messages' frames need read once they are stored: their recipients' unread
+    totals and preferences (rawsql.execute_then can run them in the write's round trip)."""
     recipients = {m.recipient_id for m in messages}
-    if not recipients:
-        return []
-    counts = selectors.unread_counts(recipients)
-    snapshots = preferences.snapshots_for(recipients)
+    return [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]
+
+
+def frames_from(
+    messages: list[Message],
+    counts: dict[int, int],
+    snapshots: dict[int, preferences.PreferenceSnapshot],
+) -> list[Push]:
+    """`sorted_frames` from the values of `frame_reads`."""
     now = timezone.now()
     return [
         (
@@ -185,15 +198,24 @@ def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[P
     now = timezone.now()
     # The recipient is in the filter: another user's id changes nothing. Statements of at
     # most ACK_IDS_PER_STATEMENT ids keep under SQLite's limit on parameters.
-    for owners in _slices(wanted, ACK_IDS_PER_STATEMENT):
-        changed.update(
-            Message.objects.set_returning_ids(
-                values={"read_at": now}, owners=owners, null=UNREAD_NULL
+    slices = _slices(wanted, ACK_IDS_PER_STATEMENT)
+    update = Message.objects.update_returning_ids
+    statement = update(values={"read_at": now}, owners=slices[0], null=UNREAD_NULL)
+    if len(slices) == 1 and connection.vendor == "postgresql" and statement is not None:
+        # The usual batch: the UPDATE, then its users' totals in the same round trip
+        # (rawsql.execute_then: the read sees the counter as the UPDATE's trigger left it).
+        rows, (counts,) = rawsql.execute_then(*statement, [selectors.unread_counts_read(wanted)])
+        changed.update(row[0] for row in rows)
+    else:
+        for owners in slices:
+            changed.update(
+                Message.objects.set_returning_ids(
+                    values={"read_at": now}, owners=owners, null=UNREAD_NULL
+                )
             )
-        )
+        counts = selectors.unread_counts({user_id for user_id, ids in wanted.items() if ids})
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
     events.changed(events.READ, by_user)
-    counts = selectors.unread_counts({user_id for user_id, ids in by_user.items() if ids})
     pushes = [
         (user_id, live.read_frame(ids, counts[user_id])) for user_id, ids in by_user.items() if ids
     ]
@@ -269,10 +291,13 @@ class AckKind:
 
     Not atomic: each `UPDATE ... RETURNING` is complete alone (a row is claimed once,
     idempotent if run again), and the counts read after it are the committed truth, so
-    an ack batch needs no BEGIN/COMMIT round trips (issue 17).
+    an ack batch needs no BEGIN/COMMIT round trips (issue 17). Except while lifecycle
+    events are stored (outbound webhooks): then the `read` events must commit with it.
     """
 
-    atomic = False
+    @property
+    def atomic(self) -> bool:
+        return events.stored()
 
     def run_batch(
         self, payloads: list[tuple[int, list[int]]]

@@ -64,8 +64,23 @@ class MessageQuerySet(models.QuerySet["Message"]):
         Raw SQL because Django has no UPDATE ... RETURNING; built from the model's own
         field names and prepared values only.
         """
-        if not owners:
+        update = self.update_returning_ids(values=values, owners=owners, null=null)
+        if update is None:
             return []
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(*update)
+            return sorted(row[0] for row in cursor.fetchall())
+
+    def update_returning_ids(
+        self,
+        *,
+        values: Mapping[str, Any],
+        owners: Mapping[int, Iterable[int] | None],
+        null: Mapping[str, bool],
+    ) -> tuple[str, list[Any]] | None:
+        """`set_returning_ids`'s statement and parameters, not run (None: nothing to set)."""
+        if not owners:
+            return None
         connection = connections[self.db]
         quote = connection.ops.quote_name
         fields = {name: self.model._meta.get_field(name) for name in (*values, *null)}
@@ -85,19 +100,14 @@ class MessageQuerySet(models.QuerySet["Message"]):
                 groups.append(f"(recipient_id = %s AND id IN ({', '.join(['%s'] * len(ids))}))")
                 params += [user_id, *ids]
         if not groups:
-            return []
+            return None
         checks = [
             f"{quote(fields[name].column)} IS {'' if is_null else 'NOT '}NULL"
             for name, is_null in null.items()
         ]
         where = " AND ".join([f"({' OR '.join(groups)})", *checks])
         table = quote(self.model._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} WHERE {where} RETURNING id",  # noqa: S608
-                params,
-            )
-            return sorted(row[0] for row in cursor.fetchall())
+        return f"UPDATE {table} SET {assignments} WHERE {where} RETURNING id", params  # noqa: S608
 
 
 class Message(models.Model):

@@ -80,13 +80,20 @@ def _snapshot(row: NotificationPreference) -> PreferenceSnapshot:
 
 def snapshots_for(user_ids: Iterable[int]) -> dict[int, PreferenceSnapshot]:
     """Every given user's preferences, in one query; users without a row get DEFAULTS."""
+    return snapshots_read(user_ids).run()
+
+
+def snapshots_read(user_ids: Iterable[int]) -> rawsql.Read[dict[int, PreferenceSnapshot]]:
+    """`snapshots_for` as a read to run later, or after a write in its round trip."""
     ids = set(user_ids)
     # Raw SQL from the model (notifications/rawsql.py): read once per writer batch.
-    found = {
-        row.user_id: _snapshot(row)
-        for row in rawsql.instances_in(NotificationPreference, key="user", values=ids)
-    }
-    return {user_id: found.get(user_id, DEFAULTS) for user_id in ids}
+    read = rawsql.instances_read(NotificationPreference, key="user", values=ids)
+
+    def snapshots(rows: list[NotificationPreference]) -> dict[int, PreferenceSnapshot]:
+        found = {row.user_id: _snapshot(row) for row in rows}
+        return {user_id: found.get(user_id, DEFAULTS) for user_id in ids}
+
+    return read.then(snapshots)
 
 
 def snapshot_for(user_id: int) -> PreferenceSnapshot:

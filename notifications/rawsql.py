@@ -14,16 +14,42 @@ every batch size; elsewhere (SQLite, the embedded default) it is `IN (%s, ...)`.
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.db import connections, models
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
+U = TypeVar("U")
 # Rows per INSERT: 11 columns a message, far below SQLite's 32,766 bound parameters.
 INSERT_ROWS = 500
 
 
-def rows_in(
+@dataclass(frozen=True)
+class Read(Generic[T]):
+    """A SELECT not yet run, and how its rows become the caller's value: run it alone
+    (`run`), or after a write in the write's own round trip (`execute_then`)."""
+
+    sql: str  # empty: nothing to read (no keys), the value of no rows
+    params: list[Any]
+    finish: Callable[[list[tuple]], T]
+    using: str = "default"
+
+    def run(self) -> T:
+        if not self.sql:
+            return self.finish([])
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            return self.finish(cursor.fetchall())
+
+    def then(self, func: Callable[[T], U]) -> "Read[U]":
+        """The same SELECT, its value passed through `func`."""
+        finish = self.finish
+        return Read(self.sql, self.params, lambda rows: func(finish(rows)), self.using)
+
+
+def select_in(
     model: type[models.Model],
     columns: Sequence[str],
     *,
@@ -31,14 +57,14 @@ def rows_in(
     values: Iterable[Any],
     equal: dict[str, Any] | None = None,
     using: str = "default",
-) -> list[tuple]:
+) -> Read[list[tuple]]:
     """`SELECT columns FROM model WHERE key IN values [AND field = value ...]`.
 
     Field names in, Python values out (the ORM's converters), as `values_list` gives.
     """
     values = list(values)
     if not values:
-        return []
+        return Read("", [], list, using)
     connection = connections[using]
     meta = model._meta
     quote = connection.ops.quote_name
@@ -53,31 +79,83 @@ def rows_in(
         f"SELECT {', '.join(quote(f.column) for f in fields)} "  # noqa: S608 - names from the model
         f"FROM {quote(meta.db_table)} WHERE {condition}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     converters = [(i, _converters(connection, f)) for i, f in enumerate(fields)]
     converters = [(i, c) for i, c in converters if c]
-    if not converters:
-        return [tuple(row) for row in rows]
-    out = []
-    for row in rows:
-        row = list(row)
-        for i, funcs in converters:
-            for func in funcs:
-                row[i] = func(row[i], fields[i], connection)
-        out.append(tuple(row))
-    return out
+
+    def convert(rows: list[tuple]) -> list[tuple]:
+        if not converters:
+            return [tuple(row) for row in rows]
+        out = []
+        for row in rows:
+            row = list(row)
+            for i, funcs in converters:
+                for func in funcs:
+                    row[i] = func(row[i], fields[i], connection)
+            out.append(tuple(row))
+        return out
+
+    return Read(sql, params, convert, using)
+
+
+def rows_in(
+    model: type[models.Model],
+    columns: Sequence[str],
+    *,
+    key: str,
+    values: Iterable[Any],
+    equal: dict[str, Any] | None = None,
+    using: str = "default",
+) -> list[tuple]:
+    """`select_in`, run now."""
+    return select_in(model, columns, key=key, values=values, equal=equal, using=using).run()
+
+
+def instances_read(
+    model: type[M], *, key: str, values: Iterable[Any], using: str = "default"
+) -> Read[list[M]]:
+    """The model's rows whose `key` is in `values`, as instances (every concrete field)."""
+    fields = model._meta.concrete_fields
+    names = [f.attname for f in fields]
+    read = select_in(model, [f.name for f in fields], key=key, values=values, using=using)
+    return read.then(lambda rows: [model.from_db(using, names, row) for row in rows])
 
 
 def instances_in(
     model: type[M], *, key: str, values: Iterable[Any], using: str = "default"
 ) -> list[M]:
-    """The model's rows whose `key` is in `values`, as instances (every concrete field)."""
-    fields = model._meta.concrete_fields
-    rows = rows_in(model, [f.name for f in fields], key=key, values=values, using=using)
-    names = [f.attname for f in fields]
-    return [model.from_db(using, names, row) for row in rows]
+    """`instances_read`, run now."""
+    return instances_read(model, key=key, values=values, using=using).run()
+
+
+def execute_then(
+    sql: str, params: list[Any], reads: Sequence[Read[Any]], *, using: str = "default"
+) -> tuple[list[tuple], list[Any]]:
+    """PostgreSQL: the write `sql` (with RETURNING), then each read, in one round trip;
+    the write's rows and each read's value.
+
+    Django's psycopg cursor binds parameters on the client and sends the text as one
+    simple-protocol Query message, which may hold several statements: the server runs
+    them as one implicit transaction (or in the caller's), each statement with a fresh
+    snapshot, so a read sees what the write and its triggers (the unread counter) did,
+    as a read after the commit would, minus a round trip and its thread wake-ups. A
+    failure in any statement rolls every one back.
+    """
+    connection = connections[using]
+    assert connection.vendor == "postgresql", "several statements in one query: PostgreSQL"
+    wanted = [read for read in reads if read.sql]
+    text = "; ".join([sql, *(read.sql for read in wanted)])
+    every = list(params)
+    for read in wanted:
+        every += read.params
+    with connection.cursor() as cursor:
+        cursor.execute(text, every)
+        written = cursor.fetchall()
+        fetched = []
+        for _ in wanted:
+            cursor.nextset()
+            fetched.append(cursor.fetchall())
+    found = iter(fetched)
+    return written, [read.finish(next(found)) if read.sql else read.finish([]) for read in reads]
 
 
 def insert(objs: list[M], *, using: str = "default") -> list[M]:

@@ -20,10 +20,20 @@ def unread_count(*, user_id: int) -> int:
 
 def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
     """{user id: unread total} for many users, in one query (0 for a user with no row)."""
+    return unread_counts_read(user_ids).run()
+
+
+def unread_counts_read(user_ids: Iterable[int]) -> rawsql.Read[dict[int, int]]:
+    """`unread_counts` as a read to run later, or after a write in its round trip."""
     user_ids = set(user_ids)
     # Raw SQL from the model (notifications/rawsql.py): read once per writer batch.
-    counts = dict(rawsql.rows_in(UnreadCounter, ["user", "unread"], key="user", values=user_ids))
-    return {user_id: counts.get(user_id, 0) for user_id in user_ids}
+    read = rawsql.select_in(UnreadCounter, ["user", "unread"], key="user", values=user_ids)
+
+    def totals(rows: list[tuple]) -> dict[int, int]:
+        counts = dict(rows)
+        return {user_id: counts.get(user_id, 0) for user_id in user_ids}
+
+    return read.then(totals)
 
 
 def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:

@@ -294,6 +294,7 @@ _writers: "WeakKeyDictionary[asyncio.AbstractEventLoop, Writer]" = WeakKeyDictio
 # Every writer whose loop may still close (a server has one loop for its life; tests and
 # scripts run many): held here until its connection is given back.
 _open: list[Writer] = []
+_starting = threading.Lock()
 
 
 def get_writer() -> Writer:
@@ -301,9 +302,12 @@ def get_writer() -> Writer:
     loop = asyncio.get_running_loop()
     writer = _writers.get(loop)
     if writer is None:
-        _retire_closed()
-        writer = _writers[loop] = Writer(loop)
-        _open.append(writer)
+        # Loops in several threads (tests, scripts) may start writers at once: one at a
+        # time retires the closed ones, or two would shut the same thread down twice.
+        with _starting:
+            _retire_closed()
+            writer = _writers[loop] = Writer(loop)
+            _open.append(writer)
     return writer
 
 

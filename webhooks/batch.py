@@ -14,7 +14,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications import events, rawsql
-from notifications.bulk import NotifySpec, Push, notify_many, resolve, sorted_frames
+from notifications.bulk import (
+    NotifySpec,
+    Push,
+    frame_reads,
+    frames_from,
+    notify_many,
+    resolve,
+)
 from notifications.models import Message
 from webhooks import services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
@@ -101,13 +108,13 @@ def _claim_and_store(
     unique: list[sns.Envelope], dispatched: dict[str, Dispatched], ready: dict[str, NotifySpec]
 ) -> tuple[set[str], list[Push]]:
     """PostgreSQL: claim every MessageId and store the message of each one claimed, in one
-    statement (data-modifying CTEs: all of it commits or none); then the frames.
+    statement (data-modifying CTEs), and read what the frames need (unread totals,
+    preferences) in the same round trip (rawsql.execute_then): one Query message, one
+    implicit transaction, so all of it commits or none, and a failed read leaves nothing
+    claimed for the writer's one-by-one retry to answer as a duplicate.
 
     The messages are inserted in recipient order, as notify_many does (one lock order for
-    the counter rows across processes). Should the reads after the statement fail, the
-    writer runs the batch again: its MessageIds are then claimed already and answered as
-    duplicates, so SNS is answered 200 and the stored messages reach their users on the
-    next sync instead of as a push (pushes are at most once; the database is the truth).
+    the counter rows across processes).
     """
     ops = connection.ops
     quote = ops.quote_name
@@ -150,9 +157,11 @@ def _claim_and_store(
         "SELECT message_id, NULL FROM claimed "
         f"UNION ALL SELECT {source}, {pk} FROM stored"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, claim_params + message_params)
-        found = cursor.fetchall()
+    # The frames' reads (unread totals, preferences) ride in the same round trip, after
+    # the statement: they see its counter updates as a read after commit would.
+    found, (counts, snapshots) = rawsql.execute_then(
+        sql, claim_params + message_params, frame_reads(messages)
+    )
     claimed = {message_id for message_id, pk_value in found if pk_value is None}
     stored = {message_id: pk_value for message_id, pk_value in found if pk_value is not None}
     created = []
@@ -161,7 +170,7 @@ def _claim_and_store(
             message.pk = stored[message.source_id]
             message._state.adding = False
             created.append(message)
-    return claimed, sorted_frames(created)
+    return claimed, frames_from(created, counts, snapshots)
 
 
 def _keep_unmatched(

@@ -1,10 +1,11 @@
 """The batching writer: one transaction per batch, answers after commit, bad rows alone."""
 
 import asyncio
+import threading
 
 import pytest
 from channels.db import database_sync_to_async
-from django.db import OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection
 
 from notifications import bulk, live, writer
 from notifications.models import Message
@@ -193,6 +194,33 @@ async def test_acks_are_not_atomic_and_still_mark_and_push(alice, pushed):
     assert pushed == [(alice.pk, {"type": "read", "ids": [message.pk], "unread_count": 0})]
 
 
+async def test_with_events_stored_an_ack_and_its_read_event_commit_together(
+    alice, settings, monkeypatch
+):
+    # Acks skip the transaction for speed; with outbound webhooks on, an ack whose outbox
+    # row fails must not stay applied (its `message.read` event would be lost for good).
+    from outbound import outbox
+
+    settings.OUTBOUND_WEBHOOK_URL = "https://receiver.example/hooks"
+    settings.OUTBOUND_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    settings.OUTBOUND_WEBHOOK_IN_PROCESS = False
+    assert bulk.ACK.atomic is True
+    message = await database_sync_to_async(
+        lambda: Message.objects.create(recipient=alice, text="to read")
+    )()
+
+    def outbox_down(rows):
+        raise DatabaseError("the outbox insert failed")
+
+    monkeypatch.setattr(outbox, "_store", outbox_down)
+    with pytest.raises(DatabaseError):
+        await writer.submit(bulk.ACK, (alice.pk, [message.pk]))
+    read_at = await database_sync_to_async(
+        lambda: Message.objects.values_list("read_at", flat=True).get(pk=message.pk)
+    )()
+    assert read_at is None
+
+
 async def test_a_job_waiting_on_a_users_lock_fails_alone_and_others_go_through(
     alice, bob, settings, pushed
 ):
@@ -288,3 +316,32 @@ async def test_an_ack_waiting_on_a_users_lock_fails_alone_and_resets_the_session
         return before, raw.execute("SHOW lock_timeout").fetchone()[0]
 
     assert await loop.run_in_executor(w.thread, session_lock_timeout) == ("200ms", "0")
+
+
+def test_loops_in_many_threads_start_writers_at_once_after_closed_ones(db):
+    # Tests and scripts run loops in threads; each new writer retires the writers of
+    # closed loops. Two retiring the same one at once shut its thread down twice
+    # ("cannot schedule new futures after shutdown"): test_batch's two-process test
+    # failed so, now and then.
+    errors: list[BaseException] = []
+
+    async def start() -> None:
+        writer.get_writer()
+
+    for _ in range(30):
+        asyncio.run(start())  # a writer whose loop is now closed
+        barrier = threading.Barrier(6)
+
+        def run(barrier: threading.Barrier) -> None:
+            barrier.wait()
+            try:
+                asyncio.run(start())
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(barrier,)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    assert errors == []
