@@ -5,9 +5,9 @@ event loop (parsing, RSA verification, handshakes) while the loop is busy. So wh
 measured is the loop itself: a timer due every `INTERVAL` seconds tells how late the
 loop runs it (`loop_lag()`, also while it is still overdue), and the work in flight is
 counted at the door. Past `ADMISSION_MAX_LAG` seconds of lag, or too much in flight,
-producers (`/webhooks/sns/`, `/api/notify/`) get 503 with `Retry-After` before any
-signature check or database work, and handshakes are closed with a code and a hint
-(project/handshakes.py) before any Redis or database work.
+producers (`/webhooks/sns/`, `/api/notify/`) and the reconnect probe (`/ping`) get 503
+with `Retry-After` before any signature check or database work, and handshakes are
+closed with a code and a hint (project/handshakes.py) before any Redis or database work.
 """
 
 import asyncio
@@ -89,10 +89,10 @@ class AdmitProducers:
     """An HTTP app behind the door: 503 + Retry-After while the process is behind or
     `ADMISSION_HTTP_IN_FLIGHT` requests of it are already in flight."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, kind: str = "producer requests") -> None:
         self.app = app
         self.in_flight = 0
-        self.shedding = Shedding("producer requests")
+        self.shedding = Shedding(kind)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         reason = None

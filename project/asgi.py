@@ -16,7 +16,7 @@ from consumers import backpressure  # noqa: E402
 from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
-from project import admission, gc_tuning, server  # noqa: E402
+from project import admission, gc_tuning, probe, server  # noqa: E402
 from project.forwarded import trusting_proxies  # noqa: E402
 from project.handshakes import HandshakeGate  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
@@ -39,6 +39,8 @@ router = trusting_proxies(
                     re_path(r"^webhooks/sns/?\Z", admission.AdmitProducers(SNSWebhookApp())),
                     # The notify API behind the same door, before Django's thread hop.
                     re_path(r"^api/notify/?\Z", admission.AdmitProducers(django_asgi_app)),
+                    # "Is the server back?" for clients in a long backoff (project/probe.py).
+                    re_path(r"^ping/?\Z", admission.AdmitProducers(probe.ping, "probes")),
                     re_path(r"", django_asgi_app),
                 ]
             ),

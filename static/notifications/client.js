@@ -68,7 +68,7 @@ function start(stack) {
       reportSeen();
     },
     onUnauthorized: unauthorized,
-  }, { userId: config.userId });
+  }, { userId: config.userId, probeUrl: config.probeUrl });
 
   // A 4401 close: the session ended, or was re-keyed by this very page (a password change
   // cycles the key). A page already on its way to the next one lets that page connect; else

@@ -27,6 +27,7 @@ export function stackConfig(dataset) {
     burstWindowMs: 1000 * number(dataset, "burstWindow"),
     inboxUrl: required(dataset, "inboxUrl"),
     socketUrl: required(dataset, "socketUrl"),
+    probeUrl: required(dataset, "probeUrl"), // is the server back? (probe.js)
     readUrl: required(dataset, "readUrl"),
     loginUrl: required(dataset, "loginUrl"),
     userId: required(dataset, "user"), // names the tabs' shared socket (leader.js)

@@ -62,8 +62,9 @@ export function followerAction(message) {
 
 export class SharedSocket {
   /**
-   * handlers: as LiveSocket's. options: userId; locks (navigator.locks); openChannel(name)
-   * -> a BroadcastChannel; createSocket(url, handlers) -> a LiveSocket (tests pass fakes).
+   * handlers: as LiveSocket's. options: userId; probeUrl (LiveSocket's); locks
+   * (navigator.locks); openChannel(name) -> a BroadcastChannel; createSocket(url, handlers)
+   * -> a LiveSocket (tests pass fakes).
    */
   constructor(url, handlers, options) {
     this.url = url;
@@ -71,7 +72,8 @@ export class SharedSocket {
     this.userId = options.userId;
     this.locks = options.locks;
     this.openChannel = options.openChannel;
-    this.createSocket = options.createSocket || ((u, h) => new LiveSocket(u, h));
+    // Only the leader's LiveSocket probes (socket.js): one prober per browser.
+    this.createSocket = options.createSocket || ((u, h) => new LiveSocket(u, h, { probeUrl: options.probeUrl }));
     this.role = "idle"; // "follower" (waiting on the lock), "leader", or "idle" (frozen, gone)
     this.state = "connecting"; // the leader's connection state, as this tab last knew it
     this.live = null; // the LiveSocket, while this tab leads
@@ -234,10 +236,11 @@ export class SharedSocket {
 }
 
 /** A SharedSocket where the browser can share one, else a LiveSocket of this tab's own. */
-export function openSocket(url, handlers, { userId, scope = globalThis } = {}) {
-  if (!userId || !canShare(scope)) return new LiveSocket(url, handlers);
+export function openSocket(url, handlers, { userId, probeUrl = null, scope = globalThis } = {}) {
+  if (!userId || !canShare(scope)) return new LiveSocket(url, handlers, { probeUrl: probeUrl });
   const socket = new SharedSocket(url, handlers, {
     userId: userId,
+    probeUrl: probeUrl,
     locks: scope.navigator.locks,
     openChannel: (name) => new scope.BroadcastChannel(name),
   });

@@ -1,16 +1,26 @@
 // The WebSocket to /ws/notifications/ (docs/protocol.md): connects, parses frames, backs
-// off and reconnects. Knows nothing of toasts.
+// off and reconnects, and during a long wait asks whether the server is back (probe.js).
+// Knows nothing of toasts.
 import { hintOf, nextRetry } from "./backoff.js";
+import { afterProbe, firstProbe } from "./probe.js";
 
 export class LiveSocket {
-  /** url: a path ("/ws/notifications/") or a ws(s):// URL; handlers: onFrame, onState, onLive, onUnauthorized. */
-  constructor(url, handlers) {
+  /**
+   * url: a path ("/ws/notifications/") or a ws(s):// URL; handlers: onFrame, onState,
+   * onLive, onUnauthorized; probeUrl: GET it during long waits (none: no probes).
+   */
+  constructor(url, handlers, { probeUrl = null } = {}) {
     this.url = url;
     this.handlers = handlers;
+    this.probeUrl = probeUrl;
     this.socket = null;
     this.attempt = 0;
     this.retryTimer = null;
+    this.retryAt = 0; // when the backoff's retry is due (Date.now() ms)
     this.hintMs = 0; // the server's retry_after of this attempt (backoff.js)
+    this.probed = false; // this attempt was started on a probe's word
+    this.probeTimer = null;
+    this.probing = null; // the probe request in flight (an AbortController)
   }
 
   get open() {
@@ -28,13 +38,19 @@ export class LiveSocket {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + this.url;
   }
 
-  connect() {
+  connect(onProbe = false) {
     clearTimeout(this.retryTimer);
+    this.stopProbing();
     this.live = false;
     this.hintMs = 0;
+    this.probed = onProbe;
     this.handlers.onState("connecting");
     const socket = new WebSocket(this.absoluteUrl());
     this.socket = socket;
+    let reached = false; // the server answered the handshake
+    socket.addEventListener("open", () => {
+      reached = true;
+    });
     socket.addEventListener("message", (event) => {
       let frame;
       try {
@@ -66,13 +82,45 @@ export class LiveSocket {
         return;
       }
       this.attempt = retry.attempt;
+      this.retryAt = Date.now() + retry.delay;
       this.retryTimer = setTimeout(() => this.connect(), retry.delay);
+      const gap = this.probeUrl ? firstProbe(retry.delay, { reached: reached, probed: this.probed }) : null;
+      if (gap !== null) this.probeTimer = setTimeout(() => this.probe(), gap);
     });
+  }
+
+  /** Ask the server whether it answers again; reconnect early only on a 2xx (probe.js). */
+  probe() {
+    const request = new AbortController();
+    this.probing = request;
+    fetch(this.probeUrl, { cache: "no-store", credentials: "omit", signal: request.signal })
+      .then(
+        (response) => [response.status, Number(response.headers.get("Retry-After") || NaN)],
+        () => [0, NaN], // the network failed: the server is still away
+      )
+      .then(([status, retryAfter]) => {
+        if (this.probing !== request) return; // connected or closed meanwhile
+        this.probing = null;
+        const next = afterProbe(status, retryAfter, this.retryAt - Date.now());
+        if (next && "connectIn" in next) {
+          clearTimeout(this.retryTimer);
+          this.retryTimer = setTimeout(() => this.connect(true), next.connectIn);
+        } else if (next) {
+          this.probeTimer = setTimeout(() => this.probe(), next.probeIn);
+        }
+      });
+  }
+
+  stopProbing() {
+    clearTimeout(this.probeTimer);
+    if (this.probing) this.probing.abort();
+    this.probing = null;
   }
 
   /** Close for good (this tab hands the socket to another): no reconnect, no state change. */
   close() {
     clearTimeout(this.retryTimer);
+    this.stopProbing();
     const socket = this.socket;
     this.socket = null; // its close event is then ignored
     this.live = false;

@@ -14,6 +14,7 @@ const DATASET = {
   burstWindow: "2.5",
   inboxUrl: "/notifications/",
   socketUrl: "/ws/notifications/",
+  probeUrl: "/ping",
   readUrl: "/api/notifications/read/",
   loginUrl: "/accounts/login/",
   user: "7",
