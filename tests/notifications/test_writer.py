@@ -1,6 +1,7 @@
 """The batching writer: one transaction per batch, answers after commit, bad rows alone."""
 
 import asyncio
+import contextlib
 import threading
 
 import pytest
@@ -221,6 +222,35 @@ async def test_with_events_stored_an_ack_and_its_read_event_commit_together(
     assert read_at is None
 
 
+@contextlib.asynccontextmanager
+async def counter_held(user):
+    """PostgreSQL: another connection holds `user`'s counter row locked (as a long write of
+    theirs outside the writer does) until the block ends."""
+    from django.db import close_old_connections, transaction
+
+    from notifications.models import UnreadCounter
+
+    locked, release = asyncio.Event(), asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                UnreadCounter.objects.select_for_update().get(user=user)
+                loop.call_soon_threadsafe(locked.set)
+                asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=30)
+        finally:
+            close_old_connections()
+
+    holder = loop.run_in_executor(None, hold)
+    await locked.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
+
+
 async def test_a_job_waiting_on_a_users_lock_fails_alone_and_others_go_through(
     alice, bob, settings, pushed
 ):
@@ -228,38 +258,17 @@ async def test_a_job_waiting_on_a_users_lock_fails_alone_and_others_go_through(
     # a batch with one job of bob's must not keep alice's job waiting behind it (issue #19).
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's; SQLite's one write lock is bounded by slices")
-    from django.db import DatabaseError, close_old_connections, transaction
-
-    from notifications.models import UnreadCounter
-
     settings.NOTIFICATIONS_WRITER_LOCK_TIMEOUT = 0.2
     await database_sync_to_async(lambda: Message.objects.create(recipient=bob, text="b"))()
-    locked, release = asyncio.Event(), asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def hold_bobs_counter() -> None:
-        try:
-            with transaction.atomic():
-                UnreadCounter.objects.select_for_update().get(user=bob)
-                loop.call_soon_threadsafe(locked.set)
-                asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=30)
-        finally:
-            close_old_connections()
-
-    holder = loop.run_in_executor(None, hold_bobs_counter)
-    await locked.wait()
-    jobs = [
-        asyncio.ensure_future(writer.submit(bulk.NOTIFY, bulk.NotifySpec(text=t, user_id=u.pk)))
-        for t, u in (("to bob", bob), ("to alice", alice))
-    ]
-    try:
+    async with counter_held(bob):
+        jobs = [
+            asyncio.ensure_future(writer.submit(bulk.NOTIFY, bulk.NotifySpec(text=t, user_id=u.pk)))
+            for t, u in (("to bob", bob), ("to alice", alice))
+        ]
         stored = await asyncio.wait_for(jobs[1], timeout=10)  # while bob's lock is held
         assert stored.user_id == alice.pk and stored.created
         with pytest.raises(DatabaseError):
             await jobs[0]
-    finally:
-        release.set()
-        await holder
     to_bob = database_sync_to_async(lambda: Message.objects.filter(text="to bob").count())
     assert await to_bob() == 0
 
@@ -271,38 +280,18 @@ async def test_an_ack_waiting_on_a_users_lock_fails_alone_and_resets_the_session
     # and it must not follow the connection back to the pool.
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's; SQLite's one write lock is bounded by slices")
-    from django.db import DatabaseError, close_old_connections, transaction
-
-    from notifications.models import UnreadCounter
-
     settings.NOTIFICATIONS_WRITER_LOCK_TIMEOUT = 0.2
     create = database_sync_to_async(lambda u, t: Message.objects.create(recipient=u, text=t))
     bobs, alices = await create(bob, "b"), await create(alice, "a")
-    locked, release = asyncio.Event(), asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def hold_bobs_counter() -> None:
-        try:
-            with transaction.atomic():
-                UnreadCounter.objects.select_for_update().get(user=bob)
-                loop.call_soon_threadsafe(locked.set)
-                asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=30)
-        finally:
-            close_old_connections()
-
-    holder = loop.run_in_executor(None, hold_bobs_counter)
-    await locked.wait()
-    jobs = [
-        asyncio.ensure_future(writer.submit(bulk.ACK, (bob.pk, [bobs.pk]))),
-        asyncio.ensure_future(writer.submit(bulk.ACK, (alice.pk, [alices.pk]))),
-    ]
-    try:
+    async with counter_held(bob):
+        jobs = [
+            asyncio.ensure_future(writer.submit(bulk.ACK, (bob.pk, [bobs.pk]))),
+            asyncio.ensure_future(writer.submit(bulk.ACK, (alice.pk, [alices.pk]))),
+        ]
         assert await asyncio.wait_for(jobs[1], timeout=10) == [alices.pk]
         with pytest.raises(DatabaseError):
             await jobs[0]
-    finally:
-        release.set()
-        await holder
+    loop = asyncio.get_running_loop()
     # A batch that goes through leaves the bound on the writer's session...
     again = await create(alice, "again")
     assert await writer.submit(bulk.ACK, (alice.pk, [again.pk])) == [again.pk]
