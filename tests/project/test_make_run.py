@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, require
 
 FAKE = '#!/bin/sh\necho "$(basename "$0") SITE_URL=$SITE_URL"\n'
 
@@ -16,8 +16,7 @@ FAKE = '#!/bin/sh\necho "$(basename "$0") SITE_URL=$SITE_URL"\n'
     [({}, "http://127.0.0.1:8123"), ({"SITE_URL": "https://example.org"}, "https://example.org")],
 )
 def test_make_run_sets_site_url_from_port(tmp_path, env, expected):
-    if not shutil.which("make"):
-        pytest.skip("no make")
+    require(shutil.which("make") is not None, "needs make (apt-get install make)")
     for name in ("python", "daphne"):
         path = tmp_path / name
         path.write_text(FAKE)
