@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bench import report
 from bench.cli import config_from, parse_args
-from bench.harness import raise_fd_limit
 from bench.run import RESULTS, Run
+from harness.servers import raise_fd_limit
 
 
 def main() -> int:

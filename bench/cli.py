@@ -3,8 +3,8 @@
 import argparse
 from pathlib import Path
 
-from bench.harness import SERVERS
 from bench.scenarios import SCENARIOS
+from harness.servers import SERVERS
 
 USAGE = """\
 python -m bench --smoke                   # tiny, < 60 s; exit 1 on loss/dup/misroute

@@ -4,7 +4,7 @@ import os
 import platform
 import subprocess
 
-from bench.harness import REPO
+from harness.servers import REPO
 
 
 def git_state() -> dict:

@@ -4,7 +4,7 @@ Targets: `floor` (bench/floor/, Channels with no application work), `ours` (the 
 signed SNS POSTs, sockets opened with a logged-in session's cookie and Origin, the first
 tab acks), `peer` (django-eventstream, bench/peer/) and `ours-noack` (the peer's work: no
 acks), each on every server in `servers`, except the peer and ours-noack (the first only).
-Server `procfile` is the Procfile's `web:` command (bench/harness.py): the deployed shape.
+Server `procfile` is the Procfile's `web:` command (harness/servers.py): the deployed shape.
 """
 
 # The ladder stops after a step over this p99 (or with any loss): a saturated server.

@@ -24,9 +24,9 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from bench.procfile import web_args
 from bench.procstat import cpu_seconds, rss_mb
 from bench.wsclient import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, handshake, mask_frame
+from harness.procfile import web_args
 
 HUNG_S = 10.0  # a handshake with no answer this long is given up, as a browser would
 BASE_S, CAP_S, HINT_CAP_S = 1.0, 30.0, 30.0  # backoff.js's constants, in seconds

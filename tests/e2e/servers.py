@@ -1,8 +1,8 @@
-"""Real server processes for end-to-end tests: the shared harness (bench/harness.py) and a
+"""Real server processes for end-to-end tests: the shared harness (harness/servers.py) and a
 logged-in HTTP session against one of its servers.
 """
 
-from bench.harness import REPO, RedisServer, Stack, free_port, wait_for_port
+from harness.servers import REPO, RedisServer, Stack, free_port, wait_for_port
 
 __all__ = ["REPO", "RedisServer", "Session", "Stack", "free_port", "wait_for_port"]
 

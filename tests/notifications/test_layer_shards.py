@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from bench.harness import RedisServer
+from harness.servers import RedisServer
 from notifications.layers import PipelinedPubSubLayer
 from tests.conftest import require
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness import RedisServer
+from harness.servers import RedisServer
 from tests.conftest import require
 from tests.e2e.conftest import make_stack  # noqa: F401 - shared fixture
 

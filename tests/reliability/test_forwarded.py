@@ -6,7 +6,7 @@ import http.client
 
 import pytest
 
-from bench.procfile import web_args
+from harness.procfile import web_args
 
 # Linux routes all of 127/8 to loopback: 127.0.0.2 is a client that is no trusted proxy
 # (the default TRUSTED_PROXIES is 127.0.0.1 and ::1); 127.0.0.1 plays the proxy.

@@ -16,7 +16,7 @@ import time
 import redis
 import websockets
 
-from bench.procfile import web_args
+from harness.procfile import web_args
 from tests.e2e.servers import Session
 
 FLOODER = "127.0.0.5"  # no trusted proxy: limited per address

@@ -8,7 +8,7 @@ import http.client
 import socket
 import time
 
-from bench.procfile import web_args
+from harness.procfile import web_args
 from project.settings import (
     SERVER_MAX_CONNECTIONS_PER_ADDRESS,
     SERVER_MIN_BODY_RATE,
