@@ -46,8 +46,11 @@ class Refused:
     detail: str
 
 
-def resolve(specs: list[NotifySpec]) -> list[NotifySpec | Refused]:
-    """Each spec for a `user_id` with its content cleaned, or why it is refused (one query)."""
+def resolve(specs: list[NotifySpec], *, cleaned: bool = False) -> list[NotifySpec | Refused]:
+    """Each spec for a `user_id` with its content cleaned, or why it is refused (one query).
+
+    `cleaned=True`: the caller cleaned the content where it entered (webhooks/notify.py).
+    """
     users = selectors.active_ids_by_username(
         spec.username for spec in specs if spec.username is not None
     )
@@ -57,11 +60,13 @@ def resolve(specs: list[NotifySpec]) -> list[NotifySpec | Refused]:
         if user_id is None:
             resolved.append(Refused("unknown_user", f"unknown user {str(spec.username)[:150]!r}"))
             continue
-        try:
-            text, level, link = clean(spec.text, spec.level, spec.link)
-        except InvalidNotification as exc:
-            resolved.append(Refused("invalid_notification", str(exc)))
-            continue
+        text, level, link = spec.text, spec.level, spec.link
+        if not cleaned:
+            try:
+                text, level, link = clean(text, level, link)
+            except InvalidNotification as exc:
+                resolved.append(Refused("invalid_notification", str(exc)))
+                continue
         resolved.append(
             NotifySpec(text=text, user_id=user_id, level=level, link=link, source_id=spec.source_id)
         )
@@ -69,17 +74,18 @@ def resolve(specs: list[NotifySpec]) -> list[NotifySpec | Refused]:
 
 
 def notify_many(
-    specs: list[NotifySpec], *, repeats_possible: bool = True
+    specs: list[NotifySpec], *, repeats_possible: bool = True, cleaned: bool = False
 ) -> tuple[list[Stored | Refused], list[Push]]:
     """Store every valid spec (once per recipient and source_id); refuse the others alone.
 
     `repeats_possible=False` is for callers that already made each source_id unique (the
     SNS batch claims MessageIds first): no lookup of earlier rows, and a repeat that still
     slips through fails the batch on the unique constraint, to be run again one by one.
+    `cleaned`: as for `resolve`.
     """
     results: list[Any] = [None] * len(specs)
     rows: list[tuple[int, Message]] = []
-    for index, spec in enumerate(resolve(specs)):
+    for index, spec in enumerate(resolve(specs, cleaned=cleaned)):
         if isinstance(spec, Refused):
             results[index] = spec
             continue

@@ -130,6 +130,16 @@ def notify_users(
 FANOUT_ATTEMPTS = 3
 
 
+def notify_specs(
+    *, specs: list[bulk.NotifySpec], cleaned: bool = False
+) -> list[bulk.Stored | bulk.Refused]:
+    """Store each spec as bulk.notify_many does, in the caller's transaction; send after commit."""
+    results, pushes = bulk.notify_many(specs, cleaned=cleaned)
+    for user_id, frame in pushes:
+        live.send_on_commit(user_id, frame)
+    return results
+
+
 def _by_source(user: AbstractBaseUser, source_id: str) -> Message | None:
     return Message.objects.for_user(user.pk).filter(source_id=source_id).first()
 

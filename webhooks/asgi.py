@@ -3,9 +3,10 @@
 SNS is a machine: it sends no cookies and reads no HTML, so the browser middleware has
 nothing to do for it. Under ASGI each of those middlewares costs thread hops per request
 (docs/performance.md). Here a delivery is verified on the event loop, and a `notify`
-delivery is written by the batching writer (notifications/writer.py) with the others
-waiting; deliveries of other kinds take one hop into the classic path. Both this and the
-Django view map outcomes and errors through `views.answer`, so they answer alike.
+delivery, parsed and cleaned here once (webhooks/notify.py), is written by the batching
+writer (notifications/writer.py) with the others waiting; deliveries of other kinds take
+one hop into the classic path. This and the Django view answer through
+webhooks/outcomes.py, so they answer alike.
 """
 
 import logging
@@ -17,9 +18,9 @@ from django.db import close_old_connections
 
 from notifications import writer
 from notifications.writer import Overloaded
-from webhooks import certs, services, sns
+from webhooks import certs, notify, services, sns
 from webhooks.batch import SNS_NOTIFY
-from webhooks.views import answer, check_size, declared_length, too_large
+from webhooks.outcomes import Outcome, answer, check_size, declared_length, too_large
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class SNSWebhookApp:
         await _send(send, status, text.encode(), extra)
 
 
-async def _deliver(body: bytes, headers: dict[str, str], declared: int) -> services.Outcome:
+async def _deliver(body: bytes, headers: dict[str, str], declared: int) -> Outcome:
     check_size(body, declared)
     try:
         # On the loop: parsing and the signature check need no thread while the signing
@@ -58,8 +59,8 @@ async def _deliver(body: bytes, headers: dict[str, str], declared: int) -> servi
         envelope = await sync_to_async(services.verify_delivery, thread_sensitive=False)(
             body=body, headers=headers
         )
-    if services.direct_notify(envelope) is not None:
-        return await writer.submit(SNS_NOTIFY, envelope)
+    if (delivery := notify.parse(envelope)) is not None:
+        return await writer.submit(SNS_NOTIFY, delivery)
     return await _classic(envelope)
 
 
@@ -67,7 +68,7 @@ async def _deliver(body: bytes, headers: dict[str, str], declared: int) -> servi
 _in_flight = 0
 
 
-async def _classic(envelope: sns.Envelope) -> services.Outcome:
+async def _classic(envelope: sns.Envelope) -> Outcome:
     global _in_flight
     if _in_flight >= settings.NOTIFICATIONS_WRITER_QUEUE:
         raise Overloaded("too many deliveries in flight")
@@ -78,7 +79,7 @@ async def _classic(envelope: sns.Envelope) -> services.Outcome:
         _in_flight -= 1
 
 
-def _process(envelope: sns.Envelope) -> services.Outcome:
+def _process(envelope: sns.Envelope) -> Outcome:
     # Like a Django request: return the connection to the pool, whatever happens. Not
     # thread-sensitive: deliveries run side by side in the loop's thread pool, as Django
     # runs each request in a thread of its own. Closed here, inside the call's context,

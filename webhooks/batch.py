@@ -1,6 +1,7 @@
 """SNS `{"notify": ...}` deliveries as batching-writer jobs (notifications.writer).
 
-Many verified deliveries share one transaction: their recipients are looked up in one
+A job is a `notify.Delivery`: verified, its Message parsed and cleaned at the edge
+(webhooks/notify.py). Many share one transaction: their recipients are looked up in one
 query and every outcome decided first; one multi-row insert then claims their MessageIds
 with those outcomes (`ON CONFLICT DO NOTHING RETURNING`: a MessageId already claimed, by
 an earlier batch or another process, comes back as a duplicate), and one insert stores
@@ -14,16 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications import events, rawsql
-from notifications.bulk import (
-    NotifySpec,
-    Push,
-    frame_reads,
-    frames_from,
-    notify_many,
-    resolve,
-)
+from notifications.bulk import NotifySpec, Push, frame_reads, frames_from, notify_many
 from notifications.models import Message
-from webhooks import services, sns
+from webhooks import notify, services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 from webhooks.services import Dispatched, Outcome
 
@@ -33,23 +27,20 @@ class SNSNotifyKind:
     # transaction of its own, below), so the batch costs no BEGIN/COMMIT round trips.
     atomic = False
 
-    def run_batch(self, envelopes: list[sns.Envelope]) -> tuple[list[Outcome], list[Push]]:
-        unique = list({e.message_id: e for e in envelopes}.values())
+    def run_batch(self, deliveries: list[notify.Delivery]) -> tuple[list[Outcome], list[Push]]:
+        envelopes = [delivery.envelope for delivery in deliveries]
+        by_id = {delivery.envelope.message_id: delivery for delivery in deliveries}
+        unique = [delivery.envelope for delivery in by_id.values()]
         # Every outcome is known before the claim, so each row is written once, with it.
         dispatched: dict[str, Dispatched] = {}
-        parsed: dict[str, NotifySpec] = {}
-        for envelope in unique:
-            payload = services.direct_notify(envelope) or {}
-            spec = services.notify_spec(payload, message_id=envelope.message_id)
-            if isinstance(spec, str):
-                dispatched[envelope.message_id] = Dispatched(False, spec)
-            else:
-                parsed[envelope.message_id] = spec
         ready: dict[str, NotifySpec] = {}
-        for message_id, spec in zip(parsed, resolve(list(parsed.values())), strict=True):
+        resolved = notify.resolve([delivery.notify for delivery in by_id.values()])
+        for message_id, spec in zip(by_id, resolved, strict=True):
             if isinstance(spec, NotifySpec):
                 ready[message_id] = spec
-            dispatched[message_id] = services.stored_summary(spec)
+                dispatched[message_id] = notify.summary(spec)
+            else:
+                dispatched[message_id] = spec
         if connection.vendor == "postgresql" and len(ready) == len(unique) and not events.stored():
             # Every delivery will store a message, and no lifecycle event needs to commit
             # with it: claim and store in one statement.
@@ -61,6 +52,7 @@ class SNSNotifyKind:
                 _, pushes = notify_many(
                     [spec for message_id, spec in ready.items() if message_id in claimed],
                     repeats_possible=False,
+                    cleaned=True,
                 )
                 _keep_unmatched(unique, claimed, dispatched)
         outcomes = []
@@ -76,9 +68,10 @@ class SNSNotifyKind:
                 outcomes.append(Outcome(message_id, duplicate=True, summary="duplicate"))
         return outcomes, pushes
 
-    def run_one(self, envelope: sns.Envelope) -> tuple[Outcome, list[Push]]:
+    def run_one(self, delivery: notify.Delivery) -> tuple[Outcome, list[Push]]:
         # The classic path registers its own pushes on commit.
-        return services.process_envelope(envelope=envelope), []
+        envelope, parsed = delivery
+        return services.process_envelope(envelope=envelope, parsed=parsed), []
 
 
 SNS_NOTIFY = SNSNotifyKind()

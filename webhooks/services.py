@@ -1,4 +1,5 @@
-"""SNS deliveries: verify, record the MessageId once, dispatch. The only writers here.
+"""SNS deliveries one at a time (the classic path): verify, record the MessageId once,
+dispatch. webhooks/batch.py writes `{"notify": ...}` deliveries many at a time.
 
 The MessageId row and every effect of a delivery share one transaction: a failure rolls
 both back, and SNS's retry (same MessageId) starts over cleanly; a repeat after success
@@ -8,7 +9,6 @@ finds the row and changes nothing.
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,33 +19,20 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import live, validators
-from notifications.bulk import NotifySpec, Refused, Stored, notify_many
-from webhooks import certs, producers, sns
+from webhooks import certs, notify, producers, sns
 from webhooks.errors import Unavailable
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 
-logger = logging.getLogger(__name__)
+# Outcome and Dispatched are re-exported: the writer's SNS kind and tests name them here.
+from webhooks.outcomes import Dispatched as Dispatched
+from webhooks.outcomes import Outcome as Outcome
 
-NOTIFY_KEYS = {"user", "text", "level", "link"}
+logger = logging.getLogger(__name__)
 
 
 def clock() -> datetime:
     """Now, for freshness and certificate validity (tests replace it)."""
     return timezone.now()
-
-
-@dataclass(frozen=True)
-class Outcome:
-    message_id: str
-    duplicate: bool
-    summary: str
-
-
-@dataclass(frozen=True)
-class Dispatched:
-    matched: bool
-    summary: str
 
 
 def receive_delivery(*, body: bytes, headers: Mapping[str, str]) -> Outcome:
@@ -72,8 +59,11 @@ def verify_delivery(*, body: bytes, headers: Mapping[str, str], fetch: bool = Tr
     )
 
 
-def process_envelope(*, envelope: sns.Envelope) -> Outcome:
-    """Record the MessageId and dispatch, in one transaction; a seen id changes nothing."""
+def process_envelope(*, envelope: sns.Envelope, parsed: notify.Notify | None = None) -> Outcome:
+    """Record the MessageId and dispatch, in one transaction; a seen id changes nothing.
+
+    `parsed`: the delivery's notify payload, when the entry point parsed it already.
+    """
     try:
         with transaction.atomic():
             # The insert comes first: a concurrent delivery of the same id waits on it and
@@ -84,7 +74,7 @@ def process_envelope(*, envelope: sns.Envelope) -> Outcome:
                 topic_arn=envelope.topic_arn,
                 sent_at=envelope.sent_at,
             )
-            summary = _dispatch(envelope)
+            summary = _dispatch(envelope, parsed)
             record.outcome = summary[:300]
             record.save(update_fields=["outcome"])
     except IntegrityError:
@@ -95,7 +85,7 @@ def process_envelope(*, envelope: sns.Envelope) -> Outcome:
     return Outcome(envelope.message_id, duplicate=False, summary=summary)
 
 
-def _dispatch(envelope: sns.Envelope) -> str:
+def _dispatch(envelope: sns.Envelope, parsed: notify.Notify | None) -> str:
     if envelope.type == sns.SUBSCRIPTION_CONFIRMATION:
         return confirm_subscription(topic=envelope.topic, token=envelope.token)
     if envelope.type == sns.UNSUBSCRIBE_CONFIRMATION:
@@ -106,7 +96,10 @@ def _dispatch(envelope: sns.Envelope) -> str:
             envelope.message_id,
         )
         return "unsubscribe confirmation logged"
-    result = dispatch_message(message_id=envelope.message_id, message=envelope.message)
+    if parsed is not None:
+        result = notify.store_one(parsed)
+    else:
+        result = dispatch_message(message_id=envelope.message_id, message=envelope.message)
     if not result.matched:
         unmatched(envelope, result.summary).save()
     return result.summary
@@ -136,7 +129,7 @@ def dispatch_message(*, message_id: str, message: str) -> Dispatched:
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser
         return Dispatched(False, "Message is not JSON")
     if isinstance(payload, dict) and "notify" in payload:
-        return _direct_notify(payload, message_id=message_id)
+        return notify.store_one(notify.from_payload(payload, message_id=message_id))
     try:
         parsed = producers.parse_payload(payload)
     except producers.UnknownPayload as exc:
@@ -158,62 +151,6 @@ def dispatch_message(*, message_id: str, message: str) -> Dispatched:
         return Dispatched(False, "; ".join(missing))
     applied = ", ".join(f"{e.job_id} {e.state}" for e in parsed.events)
     return Dispatched(True, f"{parsed.producer} job {applied} applied")
-
-
-def direct_notify(envelope: sns.Envelope) -> dict[str, Any] | None:
-    """The Message of a Notification of the form `{"notify": ...}`, else None."""
-    if envelope.type != sns.NOTIFICATION:
-        return None
-    try:
-        payload = json.loads(envelope.message)
-    except (ValueError, RecursionError):
-        return None
-    return payload if isinstance(payload, dict) and "notify" in payload else None
-
-
-def notify_spec(payload: dict[str, Any], *, message_id: str) -> NotifySpec | str:
-    """`{"notify": {"user", "text", "level"?, "link"?}}` as a spec, or why it is invalid."""
-    spec = payload["notify"]
-    if len(payload) != 1 or not isinstance(spec, dict):
-        return 'invalid notify payload: expected exactly {"notify": {...}}'
-    unknown = set(spec) - NOTIFY_KEYS
-    if unknown:
-        return f"invalid notify payload: unknown keys {sorted(unknown)[:5]}"
-    if not all(isinstance(spec.get(k, ""), str) for k in NOTIFY_KEYS):
-        return "invalid notify payload: every value must be a string"
-    if not spec.get("user") or "text" not in spec:
-        return "invalid notify payload: user and text are required"
-    if not validators.storable(spec["user"]):
-        # Looked up as it is: PostgreSQL refuses NUL in a query parameter.
-        return "invalid notify payload: user must not contain NUL or lone surrogates"
-    return NotifySpec(
-        username=spec["user"],
-        text=spec["text"],
-        level=spec.get("level", "info"),
-        link=spec.get("link", ""),
-        # The message is found by source_id = MessageId.
-        source_id=message_id,
-    )
-
-
-def stored_summary(result: Stored | NotifySpec | Refused) -> Dispatched:
-    """How a direct notify ends (stored, or resolved to be), as ProcessedMessage.outcome."""
-    if isinstance(result, (Stored, NotifySpec)):
-        return Dispatched(True, f"notified user {result.user_id}")
-    if result.code == "unknown_user":
-        return Dispatched(False, result.detail)
-    return Dispatched(False, f"invalid notify payload: {result.detail}")
-
-
-def _direct_notify(payload: dict[str, Any], *, message_id: str) -> Dispatched:
-    spec = notify_spec(payload, message_id=message_id)
-    if isinstance(spec, str):
-        return Dispatched(False, spec)
-    # The same rows and frames as the batching writer's, for one delivery.
-    results, pushes = notify_many([spec])
-    for user_id, frame in pushes:
-        live.send_on_commit(user_id, frame)
-    return stored_summary(results[0])
 
 
 def sns_client(region: str) -> Any:

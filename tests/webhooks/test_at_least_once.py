@@ -10,7 +10,7 @@ from django.db import connection
 from notifications.models import Message
 from tests.webhooks.factories import body, notification, post
 from uploads.models import AudioFile
-from webhooks import services
+from webhooks import notify, services
 from webhooks.models import ProcessedMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,13 +110,13 @@ def test_concurrent_deliveries_of_one_message_id_apply_once(signed, alice, monke
     data = notification(
         {"notify": {"user": "alice", "text": "Hi"}}, key=signed.key, signing_cert_url=signed.url
     )
-    real_notify = services.notify_many
+    real_store = notify.store_one
 
-    def slow_notify(*args, **kwargs):
+    def slow_store(*args, **kwargs):
         time.sleep(0.3)  # keeps the first delivery's transaction open while the second arrives
-        return real_notify(*args, **kwargs)
+        return real_store(*args, **kwargs)
 
-    monkeypatch.setattr(services, "notify_many", slow_notify)
+    monkeypatch.setattr(notify, "store_one", slow_store)
     start = threading.Barrier(2)
     duplicates: list[bool] = []
 

@@ -12,7 +12,7 @@ from notifications.models import Message
 from tests.consumers.sockets import flush_layer, open_socket, receive
 from tests.webhooks.factories import body, notification, sns_headers
 from tests.webhooks.test_asgi import asgi_post
-from webhooks import sns
+from webhooks import notify, sns
 from webhooks.batch import SNS_NOTIFY
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 
@@ -31,8 +31,11 @@ def delivery(signed, user: str = "alice", text: str = "Hi") -> dict:
     )
 
 
-def envelope(data: dict) -> sns.Envelope:
-    return sns.parse(body(data), sns_headers(data))
+def envelope(data: dict) -> notify.Delivery:
+    """The writer's job for a signed delivery: parsed as the ASGI entry parses it."""
+    parsed = notify.parse(sns.parse(body(data), sns_headers(data)))
+    assert parsed is not None
+    return parsed
 
 
 @database_sync_to_async

@@ -43,7 +43,7 @@ def rejected(client, caplog, payload, status: int, reason: str, **headers: str) 
         response = post(client, payload, **headers)
     assert response.status_code == status
     assert db_state() == before
-    lines = [r for r in caplog.records if r.name == "webhooks.views"]
+    lines = [r for r in caplog.records if r.name == "webhooks.outcomes"]
     assert len(lines) == 1 and reason in lines[0].getMessage()
 
 
