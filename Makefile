@@ -8,7 +8,13 @@ WEB_SERVER ?= daphne
 UVICORN_OPTIONS := --loop uvloop --http httptools --ws websockets-sansio \
 	--ws-per-message-deflate false --lifespan off --timeout-keep-alive 75
 
-.PHONY: install run test test-fast test-reliability lint bench bench-smoke clean
+# pytest's parallel workers (pytest-xdist) for the test targets: browser and server tests
+# mostly wait, so two per core, at most 8 (TEST_WORKERS=1 runs in one process).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); w=$$((n * 2)); echo $$((w > 8 ? 8 : w)))
+# Each file's tests stay on one worker: its module-scoped Chromium and servers start once.
+PYTEST_PARALLEL = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
+
+.PHONY: install run check test test-all test-fast test-reliability lint bench bench-smoke clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -40,18 +46,27 @@ run: install
 	  *) echo "WEB_SERVER must be daphne or uvicorn, not '$(WEB_SERVER)'"; exit 2 ;; \
 	esac
 
-# Everything but the slow soak tests; uses DATABASE_URL / REDIS_URL when set.
-test: install
+# Lint and the browser client's unit tests: the first step of `make test` and `test-all`.
+check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@if command -v node >/dev/null; then node --test tests/js/; \
 	elif [ "$$CI" = true ]; then echo "node is required in CI (apt-get install nodejs)"; exit 1; \
 	else echo "skipped the JS unit tests: no node (apt-get install nodejs)"; fi
-	$(BIN)/pytest
+
+# Before every commit: everything but the soak and the `full` tests (the phone-size run
+# of browser flows whose layout they do not check), on parallel workers; uses
+# DATABASE_URL / REDIS_URL when set.
+test: check
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow and not full"
+
+# Everything but the soak (`make test-reliability`), `full` tests too: what CI runs.
+test-all: check
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # Unit, service and consumer tests only: no server processes, no browser.
 test-fast: install
-	$(BIN)/pytest --ignore=tests/e2e --ignore=tests/reliability
+	$(BIN)/pytest $(PYTEST_PARALLEL) --ignore=tests/e2e --ignore=tests/reliability
 
 # The soak test (about 70 s): 1,000 sockets, kills along the way. Not in `make test`.
 test-reliability: install

@@ -12,5 +12,11 @@ os.environ.setdefault("SECRET_KEY", "tests-" + secrets.token_urlsafe(32))
 # No periodic gc.freeze() in the test process (project/gc_tuning.py): tests that call the
 # ASGI app would otherwise start the freezer thread; the servers tests start inherit it.
 os.environ.setdefault("GC_FREEZE_INTERVAL", "0")
+# Parallel workers (`make test`, pytest-xdist) share one Redis: pub/sub is global to a Redis
+# server and every worker's databases number their users from 1, so each worker, and the
+# servers it starts, publish under a prefix of their own (pytest-django suffixes the test
+# database the same way).
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["REDIS_PREFIX"] = f"{os.environ.get('REDIS_PREFIX', 'asgi')}-{worker}"
 
 from project.settings import *  # noqa: F403

@@ -1,11 +1,13 @@
 """The browser tests' shared fixtures.
 
-Every browser test runs at 1280x800 and at 390x844 (the `viewport` parameter) and fails on
+Every browser test runs at 1280x800 and at 390x844 (the `viewport` parameter; the phone
+run of a flow whose layout it does not check only in `make test-all`) and fails on
 what a user would see go wrong: an uncaught page error, a `console.error`, or a response
 >= 400 it did not declare with `browser.expect_status(...)`. `browser.js_only(page)` proves
 that a feature's script did the work: no page load and no fallback form post inside it.
 """
 
+import inspect
 import re
 import shutil
 from collections.abc import Iterator
@@ -68,7 +70,12 @@ def chromium():
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # A test that chooses its sizes itself (a `size` parameter) is not run twice more.
     if "browser" in metafunc.fixturenames and "size" not in metafunc.fixturenames:
-        metafunc.parametrize("viewport", list(SIZES), indirect=True)
+        # A flow that names `viewport` itself checks what the size changes (how many
+        # toasts show, overflow, the header): both sizes in `make test`. Any other flow's
+        # layout is not what it checks: its phone run is `full`, in `make test-all` (CI).
+        sized = "viewport" in inspect.signature(metafunc.function).parameters
+        phone = pytest.param("phone", marks=() if sized else pytest.mark.full)
+        metafunc.parametrize("viewport", ["desktop", phone], indirect=True)
 
 
 @pytest.fixture
