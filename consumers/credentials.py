@@ -1,4 +1,4 @@
-"""A socket never outlives its credential: ended credentials become control live.
+"""A socket never outlives its credential: an ended credential becomes a control event.
 
 Receivers of accounts' signals (and Django's `user_logged_out`) that tell the user's
 sockets, after commit, to close or re-check; the consumer handles each event type.

@@ -25,6 +25,8 @@ def toast_stack(context: template.Context) -> dict[str, Any]:
         "limit": limit,
         "more": max(0, total - min(len(messages), limit)),
         "sync_limit": settings.NOTIFICATIONS_SYNC_LIMIT,
+        # The most ids one ack or seen frame may carry: the server refuses more.
+        "max_ack_ids": settings.NOTIFICATIONS_MAX_ACK_IDS,
         "hide_after": settings.NOTIFICATIONS_TOAST_HIDE_SECONDS,
         "burst_count": settings.NOTIFICATIONS_BURST_COUNT,
         "burst_window": settings.NOTIFICATIONS_BURST_WINDOW,

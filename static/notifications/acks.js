@@ -3,10 +3,12 @@
 // silently lost; after MAX_TRIES unconfirmed sends the caller tells the user. Pure.
 
 export const MAX_TRIES = 3;
-export const MAX_IDS = 500; // NOTIFICATIONS_MAX_ACK_IDS: the most ids in one ack
 
 export class AckQueue {
-  constructor() {
+  /** maxIds: the most ids in one ack (the page's data-max-ack-ids, NOTIFICATIONS_MAX_ACK_IDS). */
+  constructor(maxIds) {
+    if (!Number.isInteger(maxIds) || maxIds < 1) throw new Error("AckQueue: maxIds must be a positive integer");
+    this.maxIds = maxIds;
     this.entries = new Map(); // id -> {tries}
   }
 
@@ -22,9 +24,9 @@ export class AckQueue {
     for (const id of ids) if (!this.entries.has(id)) this.entries.set(id, { tries: 0 });
   }
 
-  /** The next batch to send (at most MAX_IDS); each counts as one try. */
+  /** The next batch to send (at most maxIds); each counts as one try. */
   take() {
-    const batch = Array.from(this.entries.keys()).slice(0, MAX_IDS);
+    const batch = Array.from(this.entries.keys()).slice(0, this.maxIds);
     for (const id of batch) this.entries.get(id).tries += 1;
     return batch;
   }

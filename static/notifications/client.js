@@ -39,7 +39,7 @@ function start(stack) {
   const narrow = window.matchMedia(config.narrowQuery);
 
   const toasts = new Map(); // message id -> element: the unread set this tab shows
-  const acks = new AckQueue(); // dismissed here, not yet confirmed read
+  const acks = new AckQueue(config.maxAckIds); // dismissed here, not yet confirmed read
   const hidden = new HiddenStore(localStorageOrNull()); // info toasts the timer hid
   // Messages the server said not to toast (preferences, do not disturb): decided again by
   // every page load and sync, so a toast held by do-not-disturb shows once it ends.
@@ -183,7 +183,7 @@ function start(stack) {
     const ids = [];
     for (const id of seen.viewed) if (!seen.reported.has(id) && toasts.has(id)) ids.push(id);
     // Unsent ones go with the next layout or reconnect; the server keeps the first time.
-    const batch = ids.slice(0, 500);
+    const batch = ids.slice(0, config.maxAckIds);
     if (batch.length && socket.send({ type: "seen", ids: batch })) for (const id of batch) seen.reported.add(id);
   }
 

@@ -18,6 +18,7 @@ function number(dataset, name) {
 export function stackConfig(dataset) {
   return {
     syncLimit: number(dataset, "syncLimit"),
+    maxAckIds: number(dataset, "maxAckIds"), // the most ids one ack or seen frame carries
     toastLimit: number(dataset, "toastLimit"),
     // On a narrow screen (the media query of app.css's bottom stack) fewer show.
     narrowLimit: number(dataset, "narrowLimit"),

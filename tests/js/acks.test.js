@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { AckQueue, MAX_IDS, MAX_TRIES } from "../../static/notifications/acks.js";
+import { AckQueue, MAX_TRIES } from "../../static/notifications/acks.js";
+
+const MAX_IDS = 500; // the page's data-max-ack-ids by default
 
 test("a dismiss made offline stays queued until the server confirms it", () => {
-  const acks = new AckQueue();
+  const acks = new AckQueue(MAX_IDS);
   acks.add([5, 6]);
   const batch = acks.take();
   acks.untry(batch); // the POST never left: offline
@@ -20,7 +22,7 @@ test("a dismiss made offline stays queued until the server confirms it", () => {
 });
 
 test("after MAX_TRIES sends still unread, it fails and is reported once", () => {
-  const acks = new AckQueue();
+  const acks = new AckQueue(MAX_IDS);
   acks.add([5]);
   for (let i = 0; i < MAX_TRIES; i++) {
     assert.deepEqual(acks.reconcile({ unread: [5], complete: true }), []);
@@ -31,7 +33,7 @@ test("after MAX_TRIES sends still unread, it fails and is reported once", () => 
 });
 
 test("a capped sync proves nothing about ids below its oldest", () => {
-  const acks = new AckQueue();
+  const acks = new AckQueue(MAX_IDS);
   acks.add([2, 50]);
   acks.reconcile({ unread: [10, 11], complete: false });
   assert.equal(acks.has(2), true);
@@ -39,8 +41,16 @@ test("a capped sync proves nothing about ids below its oldest", () => {
 });
 
 test("batches are at most MAX_IDS; refused ids fail at once", () => {
-  const acks = new AckQueue();
+  const acks = new AckQueue(MAX_IDS);
   acks.add(Array.from({ length: MAX_IDS + 3 }, (_, i) => i + 1));
   assert.equal(acks.take().length, MAX_IDS);
   assert.deepEqual(acks.fail([1, 2, 99999]), [1, 2]);
+});
+
+test("the batch limit is the page's (data-max-ack-ids), not a copy: a lowered setting is kept", () => {
+  const acks = new AckQueue(3);
+  acks.add([1, 2, 3, 4, 5]);
+  assert.deepEqual(acks.take(), [1, 2, 3]);
+  assert.throws(() => new AckQueue(undefined), /maxIds/);
+  assert.throws(() => new AckQueue(0), /maxIds/);
 });

@@ -6,6 +6,7 @@ import { stackConfig } from "../../static/notifications/config.js";
 
 const DATASET = {
   syncLimit: "100",
+  maxAckIds: "500",
   toastLimit: "5",
   narrowLimit: "2",
   narrowQuery: "(max-width: 48rem)",
@@ -25,6 +26,7 @@ test("settings come from the data- attributes, in the client's units", () => {
   assert.equal(config.hideAfterMs, 0);
   assert.equal(config.burstWindowMs, 2500);
   assert.equal(config.readUrl, "/api/notifications/read/");
+  assert.equal(config.maxAckIds, 500);
 });
 
 test("a missing or bad attribute is an error, not a copied default", () => {

@@ -163,3 +163,10 @@ def test_toasts_render_newest_first_and_past_the_limit_hidden(alice, client_for,
     ]
     assert '+<span class="toast-more-count">2</span> more' in html
     assert 'data-toast-limit="2"' in html and 'data-hide-after="3.5"' in html
+
+
+def test_the_ack_limit_reaches_the_client_from_the_setting(alice, client_for, settings):
+    """client.js batches acks and seen ids by data-max-ack-ids, never a copied 500."""
+    settings.NOTIFICATIONS_MAX_ACK_IDS = 40
+    html = client_for(alice).get("/").content.decode()
+    assert 'data-max-ack-ids="40"' in html
