@@ -8,8 +8,8 @@ import json
 import time
 
 import pytest
-from channels.layers import get_channel_layer
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import get_channel_layer
 from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.conf import settings
 
