@@ -38,10 +38,8 @@ async def overload_step(
     rate: float,
     duration: float,
     grace: float,
-    open_tabs: set[int],
 ) -> dict:
-    """One step at `rate`; frames are owed to `open_tabs` (tab ids open when it starts:
-    a socket that failed to connect earlier is no loss of this step's)."""
+    """One step at `rate`; frames are owed to the tabs that opened (`target.owed`)."""
     count = max(1, int(rate * duration))
     plan = [(target.next_seq + i, (target.next_seq + i) % target.users) for i in range(count)]
     target.next_seq += count
@@ -74,7 +72,7 @@ async def overload_step(
         task.cancel()
     answered = target.sampler.snap(time.perf_counter())
     accepted = {seq for seq, (status, _) in answers.items() if status // 100 == 2}
-    owed = owed_tabs(target, open_tabs)
+    owed = {user: target.tabs_of(user) for user in range(target.users)}
     expected = sum(owed[target.sent[seq]] for seq in accepted)
     deadline = time.perf_counter() + grace
     while time.perf_counter() < deadline:
@@ -84,7 +82,7 @@ async def overload_step(
     poster.close()
     row = tally(target, plan, scheduled, answers, accepted, owed)
     row.update(rate=rate, duration=duration, unanswered=len(left), in_flight_cap=IN_FLIGHT)
-    row.update(sockets_open=len(open_tabs), sockets_closed=hub.closed - closed_before)
+    row.update(sockets_open=sum(owed.values()), sockets_closed=hub.closed - closed_before)
     row.update(target.sampler.between(begin, send_end))
     row["answer_s"] = answered.at - send_end.at
     return row

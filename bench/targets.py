@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.http import Poster
-from bench.overload import overload_step, print_row
+from bench.overload import overload_step, owed_tabs, print_row
 from bench.peer.tokens import stream_token
 from bench.procstat import rss_mb
 from bench.sns import TOPIC_ARN, notify_message
@@ -208,6 +208,7 @@ async def sockets_ladder(
     target = Target(
         label, hub, users, tabs, prepare, fire, run.sampler(*pids), pids[0], server_pids=pids
     )
+    target.owed = owed_tabs(target, {tab.tab_id for tab in opened})
     rows = await ladder(
         target,
         rates,
@@ -224,7 +225,7 @@ async def sockets_ladder(
         await asyncio.sleep(1)
         row = await overload_step(
             target, ports[0], overload, rate, run.config["overload_duration"],
-            run.config["overload_grace"], {tab.tab_id for tab in opened},
+            run.config["overload_grace"],
         )  # fmt: skip
         run.results.setdefault("overload", []).append(row)
         print_row(row)
