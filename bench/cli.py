@@ -48,6 +48,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="also run the GC comparison with this GC_UNFREEZE_INTERVAL",
     )
+    add(
+        "--overload",
+        type=float,
+        help="rate of the overload step after each ladder (0 = skip; standard: 800)",
+    )
+    add("--overload-duration", type=float, help="seconds of the overload step")
     add("--scale", type=int, help="sockets for the scale run (0 = skip)")
     add(
         "--server-env",
@@ -125,6 +131,12 @@ def config_from(args: argparse.Namespace) -> dict:
         config["duration"] = args.duration
     if args.gc_compare is not None:
         config["gc_compare"] = [float(r) for r in args.gc_compare.split(",") if r]
+    if args.overload is not None:
+        config["overload_rate"] = args.overload
+    if args.overload_duration:
+        config["overload_duration"] = args.overload_duration
+    config.setdefault("overload_duration", 8.0)
+    config.setdefault("overload_grace", 10.0)
     if args.scale is not None:
         config["scale_sockets"] = args.scale
     if args.no_floor:

@@ -5,6 +5,7 @@ floor (bench/floor/) on the same server, measured in the same run at the same ra
 Targets are named `<what>@<server>`: floor, ours, ours-noack, peer, procs-N, ...
 """
 
+from bench import overload
 from bench.scenarios import SUSTAINED_P99_MS
 from bench.steps import clean
 
@@ -57,7 +58,7 @@ def table(results: dict) -> str:
     lines += _steps(results)
     lines += ["", *_connects(results)]
     lines += ["", *summary(results)]
-    for extra in (_peer_ratios(results), _scale_out(results)):
+    for extra in (overload.table(results), _peer_ratios(results), _scale_out(results)):
         if extra:
             lines += ["", *extra]
     git = results.get("git")

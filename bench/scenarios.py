@@ -49,7 +49,11 @@ SCENARIOS: dict[str, dict] = {
         "scale_rate": 20,
         "processes": [],
         "redis_rtt": 2000,
-        "budget_s": 600,
+        "budget_s": 900,
+        # After each ladder (floor and ours): 8 s at 800/s, past capacity (issue 17.3).
+        "overload_rate": 800,
+        "overload_duration": 8.0,
+        "overload_grace": 10.0,
     },
     # Ours on 1, 2 and 4 processes behind the same Redis and PostgreSQL, on every CPU
     # (the client stays on CPU1); fine steps from the one-process knee.

@@ -31,6 +31,12 @@ class Target:
     next_seq: int = 0
     server_pids: list[int] = field(default_factory=list)  # several processes: all of them
     sent: dict[int, int] = field(default_factory=dict)  # seq -> user, every step so far
+    # Per user, the tabs that opened (None: every tab). A tab that never connected is a
+    # connect failure, reported as such, not a frame lost by every step after it.
+    owed: dict[int, int] | None = None
+
+    def tabs_of(self, user: int) -> int:
+        return self.tabs_per_user if self.owed is None else self.owed.get(user, 0)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -47,7 +53,8 @@ async def run_step(target: Target, rate: float, duration: float, grace: float) -
     payloads = target.prepare(plan)
     prepare_s = time.perf_counter() - sign_started
     hub = target.hub
-    hub.reset(count * target.tabs_per_user)
+    expected = sum(target.tabs_of(user) for _, user in plan)
+    hub.reset(expected)
     closed_before = hub.closed
     scheduled: dict[int, float] = {}
     pending: list = []
@@ -66,7 +73,6 @@ async def run_step(target: Target, rate: float, duration: float, grace: float) -
             pending.append(asyncio.ensure_future(result))
     send_end = target.sampler.snap(time.perf_counter())
     deadline = time.perf_counter() + grace
-    expected = count * target.tabs_per_user
     while len(hub.arrivals) < expected and time.perf_counter() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
     drained = target.sampler.snap(time.perf_counter())
@@ -103,7 +109,7 @@ async def run_step(target: Target, rate: float, duration: float, grace: float) -
     per_seq: dict[int, int] = {}
     for seq, _ in seen:
         per_seq[seq] = per_seq.get(seq, 0) + 1
-    complete = sum(1 for n in per_seq.values() if n == target.tabs_per_user)
+    complete = sum(1 for seq, n in per_seq.items() if n == target.tabs_of(target.sent[seq]))
     row = {
         "target": target.name,
         "rate": rate,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.http import Poster
+from bench.overload import overload_step, owed_tabs, print_row
 from bench.peer.tokens import stream_token
 from bench.procstat import rss_mb
 from bench.sns import TOPIC_ARN, notify_message
@@ -118,6 +119,8 @@ async def ours(
         duration=duration,
         ack=ack,
         before=run.profiler(pids[0]) if label == f"ours@{server}" else None,
+        # The overload step after the ladders of the compared targets (one process).
+        overload="/webhooks/sns/" if not processes and ack and ladder_limit else None,
     )
     for poster in posters:
         poster.close()
@@ -157,6 +160,7 @@ async def floor(run, server: str, tail: str = "") -> None:
         headers_for=lambda u, port: browser_headers(port),
         statuses=Statuses([poster], target=label, server=server),
         ladder_limit=run.p99_limit,
+        overload="/notify/",
     )
     poster.close()
     await asyncio.sleep(0.5)
@@ -180,8 +184,11 @@ async def sockets_ladder(
     duration: float | None = None,
     ack: bool = True,
     before: Callable[[float, float], None] | None = None,
+    overload: str | None = None,
 ) -> None:
-    """Open users x tabs WebSockets on `ports`, then the ladder; close the sockets."""
+    """Open users x tabs WebSockets on `ports`, then the ladder, then (with `overload`,
+    the producers' path, and the scenario's `overload_rate`) the overload step
+    (bench/overload.py); close the sockets."""
     hub = Hub()
     tabs, count = run.config["tabs"], len(ports)
     rss0 = sum(rss_mb(pid) for pid in pids)
@@ -201,6 +208,7 @@ async def sockets_ladder(
     target = Target(
         label, hub, users, tabs, prepare, fire, run.sampler(*pids), pids[0], server_pids=pids
     )
+    target.owed = owed_tabs(target, {tab.tab_id for tab in opened})
     rows = await ladder(
         target,
         rates,
@@ -212,6 +220,15 @@ async def sockets_ladder(
         before=before,
     )
     run.results["steps"].extend(rows)
+    rate = run.config.get("overload_rate")
+    if overload and rate and not run.out_of_time(f"{label} overload"):
+        await asyncio.sleep(1)
+        row = await overload_step(
+            target, ports[0], overload, rate, run.config["overload_duration"],
+            run.config["overload_grace"],
+        )  # fmt: skip
+        run.results.setdefault("overload", []).append(row)
+        print_row(row)
     for tab in opened:
         tab.close()
 

@@ -22,7 +22,6 @@ import asyncio
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -32,6 +31,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, transaction
 
 from notifications import live, metrics
+from notifications.writer_thread import WriterThread
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Writer:
         self.pending: list[_Job] = []
         self.task: asyncio.Task | None = None
         # One thread: batches are serial by design; the next one gathers meanwhile.
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self.thread = WriterThread()
         self.idle_since = 0.0
         self.release: asyncio.TimerHandle | None = None
 
@@ -125,7 +125,7 @@ class Writer:
     async def _run(self, batch: list[_Job]) -> None:
         metrics.WRITER_BATCH.observe(len(batch))
         try:
-            outcomes, pushes = await self.loop.run_in_executor(self.thread, _write, batch)
+            outcomes, pushes = await self.thread.run(self.loop, _write, batch)
         except Exception as exc:  # _write answers per job; this is a bug or a dead thread
             logger.exception("writer batch of %d failed", len(batch))
             for job in batch:

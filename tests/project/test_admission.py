@@ -8,8 +8,10 @@ import json
 import time
 
 import pytest
+from asgiref.testing import ApplicationCommunicator
 from channels.layers import get_channel_layer
 from channels.testing import HttpCommunicator, WebsocketCommunicator
+from django.conf import settings
 
 from project import admission
 from project.asgi import application, handshake_gate
@@ -62,6 +64,34 @@ async def test_the_notify_api_gets_503_before_its_token_is_checked(settings):
     assert (await post("/api/notify/", b"{}", wrong))["status"] == 503
     await asyncio.sleep(0.3)
     assert (await post("/api/notify/", b"{}", wrong))["status"] == 403
+
+
+async def test_sns_deliveries_past_the_default_in_flight_bound_get_503_at_once():
+    # Past capacity the requests pile up at the door, not only behind a late loop: with
+    # the default bound (256), the next delivery is refused before its body is read,
+    # while the loop is on time; one of those in flight ending lets the next one in.
+    assert settings.ADMISSION_HTTP_IN_FLIGHT == 256
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/webhooks/sns/",
+        "headers": [(b"content-type", b"text/plain; charset=UTF-8")],
+    }
+    slow = []
+    for _ in range(256):  # bodies still arriving: each one is in flight
+        request = ApplicationCommunicator(application, scope)
+        await request.send_input({"type": "http.request", "body": b"{", "more_body": True})
+        slow.append(request)
+    await asyncio.sleep(0.1)
+    busy = await post("/webhooks/sns/", b"not even json")
+    assert busy["status"] == 503
+    assert dict(busy["headers"])[b"retry-after"] == b"5"
+    await slow[0].send_input({"type": "http.request", "body": b"", "more_body": False})
+    assert (await slow[0].receive_output(TIMEOUT))["status"] == 400
+    assert (await post("/webhooks/sns/", b"not even json"))["status"] == 400  # let in
+    for request in slow[1:]:
+        await request.send_input({"type": "http.disconnect"})
+        await request.wait(TIMEOUT)
 
 
 def handshake(address: str | None = None, headers: list | None = None) -> WebsocketCommunicator:
