@@ -13,6 +13,7 @@ APPS = [
     "webhooks",
     "consumers",
     "outbound",
+    "api",
     "project",
     "bench",
 ]
@@ -26,7 +27,18 @@ ALLOWED = {
     # Listens to the writers' lifecycle events (notifications/events.py); nothing imports it
     # but the project.
     "outbound": {"notifications"},
-    "project": {"accounts", "notifications", "uploads", "webhooks", "consumers", "outbound"},
+    # The JSON API (django-ninja): an adapter over accounts' authentication and the
+    # notifications services and selectors; nothing imports it but the project's URLs.
+    "api": {"accounts", "notifications"},
+    "project": {
+        "accounts",
+        "notifications",
+        "uploads",
+        "webhooks",
+        "consumers",
+        "outbound",
+        "api",
+    },
     # The load tool drives the product from outside; it never imports the test suite.
     # webhooks: bench/writer.py times the SNS writer kind itself (the write path alone).
     "bench": {"accounts", "notifications", "webhooks", "project"},
