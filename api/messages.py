@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, model_validator
 
 from api.auth import USER
 from api.errors import ApiError
-from api.schemas import USER_ERRORS, Changed, Ids, MessageOut, UnreadCount, errors
+from api.schemas import USER_ERRORS, Changed, Ids, MessageId, MessageOut, UnreadCount, errors
 from notifications import selectors, services
 from notifications.models import MAX_ID, Message, parse_ids
 
@@ -105,7 +105,7 @@ def unread_count(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/{int:message_id}/", response={200: MessageOut, **ONE_ERRORS}, url_name="detail")
-def message_detail(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def message_detail(request: HttpRequest, message_id: MessageId) -> dict[str, Any]:
     message = selectors.message_for_user(user_id=request.auth.pk, message_id=message_id)
     if message is None:
         raise ApiError(404, "not_found")
@@ -149,18 +149,18 @@ def mark_all_read(request: HttpRequest) -> dict[str, Any]:
 ONE = {200: Changed, **ONE_ERRORS}
 
 
-def _mark_one(request: HttpRequest, message_id: int, mark: Callable[..., list[int]]) -> Any:
+def _mark_one(request: HttpRequest, message_id: MessageId, mark: Callable[..., list[int]]) -> Any:
     if not selectors.owns_message(user_id=request.auth.pk, message_id=message_id):
         raise ApiError(404, "not_found")
     return _changed(request.auth, mark(user=request.auth, ids=[message_id]))
 
 
 @router.post("/{int:message_id}/read/", response=ONE, url_name="mark_one_read")
-def mark_one_read(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def mark_one_read(request: HttpRequest, message_id: MessageId) -> dict[str, Any]:
     return _mark_one(request, message_id, services.mark_read)
 
 
 @router.post("/{int:message_id}/unread/", response=ONE, url_name="mark_one_unread")
-def mark_one_unread(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def mark_one_unread(request: HttpRequest, message_id: MessageId) -> dict[str, Any]:
     """Unread again: the message is pushed to the user's sockets again."""
     return _mark_one(request, message_id, services.mark_unread)

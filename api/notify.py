@@ -6,7 +6,7 @@ fan-out up to NOTIFY_FANOUT_INLINE_MAX recipients is written now in its own thre
 accepted as a job (202 and a status URL) and written in steps elsewhere.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -19,7 +19,7 @@ from api.auth import SERVICE
 from api.errors import ApiError, unavailable
 from api.schemas import StrictIn, errors
 from notifications import bulk, fanout_jobs, selectors, services, validators, writer
-from notifications.models import Level
+from notifications.models import MAX_ID, Level
 
 router = Router(auth=SERVICE, tags=["notify"])
 
@@ -162,7 +162,7 @@ async def _notify_many(payload: NotifyIn, response: HttpResponse) -> Any:
 
 
 @router.get("/jobs/{int:job_id}/", response={200: Job, **SERVICE_ERRORS}, url_name="notify_job")
-async def notify_job(request: HttpRequest, job_id: int) -> Any:
+async def notify_job(request: HttpRequest, job_id: Annotated[int, Field(ge=1, le=MAX_ID)]) -> Any:
     """A large fan-out's progress."""
     job = await database_sync_to_async(selectors.fanout_job)(job_id=job_id)
     if job is None:

@@ -6,6 +6,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import URLPattern, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from api.errors import error
 from api.main import api
@@ -13,6 +14,7 @@ from api.main import api
 app_name = "api"
 
 
+@csrf_exempt  # it changes nothing; else a POST here gets Django's HTML 403 page, not JSON
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
     """Any path under /api/ that names no endpoint: JSON like every other API answer."""
     return error(404, "not_found", "no such endpoint")
