@@ -111,6 +111,9 @@ INSTALLED_APPS = [
     "webhooks",
     "consumers",
     "outbound",
+    "api",
+    # django-ninja: its Swagger UI files for /api/docs, served from /static/ (no CDN).
+    "ninja",
 ]
 
 MIDDLEWARE = [

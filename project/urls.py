@@ -12,7 +12,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
-    path("api/", include("notifications.api_urls")),
+    path("api/", include("api.urls")),
     # A user's data (notifications/views_data.py); the account page links here.
     path("account/data/", views_data.page, name="account_data"),
     path("account/data/export/", views_data.export, name="account_data_export"),

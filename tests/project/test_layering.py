@@ -13,6 +13,7 @@ APPS = [
     "webhooks",
     "consumers",
     "outbound",
+    "api",
     "project",
     "harness",
     "bench",
@@ -27,7 +28,18 @@ ALLOWED = {
     # Listens to the writers' lifecycle events (notifications/events.py); nothing imports it
     # but the project.
     "outbound": {"notifications"},
-    "project": {"accounts", "notifications", "uploads", "webhooks", "consumers", "outbound"},
+    # The JSON API (django-ninja): an adapter over accounts' authentication and the
+    # notifications services and selectors; nothing imports it but the project's URLs.
+    "api": {"accounts", "notifications"},
+    "project": {
+        "accounts",
+        "notifications",
+        "uploads",
+        "webhooks",
+        "consumers",
+        "outbound",
+        "api",
+    },
     # Process plumbing for the load tool and the tests (server processes, ports, a Redis):
     # it starts the product from outside and imports none of it.
     "harness": set(),

@@ -4,7 +4,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from tests.notifications.test_api import alice_token, bearer  # noqa: F401 - a fixture
+from tests.api.test_api import alice_token, bearer  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
