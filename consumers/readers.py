@@ -1,19 +1,18 @@
 """The socket's database reads (handshake auth, `sync`) on threads of their own.
 
-`database_sync_to_async` runs every call on asgiref's one shared thread, and returns the
-thread's connection to the pool after each call; the next call checks one out again, and
-the pool's health check (`CONN_HEALTH_CHECKS`) is a round trip of its own. A handshake
-made two such calls (session and user; then the unread set), so it waited for five round
-trips in a row behind every other handshake on that one thread: that, not CPU, bounded
-connects per second.
+`database_sync_to_async` runs every call on asgiref's one shared thread, one at a time,
+behind every other socket's reads: a handshake waited there twice (session and user; then
+the unread set after the group join), and the thread gave its connection back to the pool
+now and then (after every call on SQLite), each check-out costing the pool's health-check
+round trip (`CONN_HEALTH_CHECKS`).
 
 Here each of `READERS` threads keeps its connection while work keeps coming and returns
 it to the pool after `IDLE_RELEASE` seconds without any; a call goes to the reader with
-the least work queued, so round trips of different handshakes overlap. A connection that
-fails is closed at once and the call tried once more on a fresh one (checked by the
-pool): after a database outage no handshake fails only because its reader held a dead
-connection. Reads only, or writes complete in one statement (autocommit): no transaction
-is ever left open on a held connection.
+the least work queued, so round trips of different handshakes overlap, and the shared
+thread is left to everything else. A connection that fails is closed at once and the
+call tried once more on a fresh one (checked by the pool): after a database outage no
+handshake fails only because its reader held a dead connection. The calls run in
+autocommit and end any atomic block they open: a held connection holds no transaction.
 """
 
 import asyncio

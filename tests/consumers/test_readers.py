@@ -43,8 +43,8 @@ async def test_handshakes_in_a_row_check_out_no_connection_after_the_first(alice
         socket = await open_socket(headers=[(b"cookie", cookie)])
         assert (await receive(socket))["type"] == "sync"
         await socket.disconnect()
-    # Before: two check-outs a handshake (session and user; then the unread set), each
-    # with the pool's health check round trip on PostgreSQL.
+    # Before: asgiref's shared thread gave its connection back now and then (SQLite: after
+    # every call), and each check-out is the pool's health-check round trip on PostgreSQL.
     assert opened == []
     await first.disconnect()
 
