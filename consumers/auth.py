@@ -2,12 +2,12 @@ from importlib import import_module
 from typing import Any
 
 from channels.auth import get_user
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 
 from accounts.auth import TooManyFailures, bearer_token, token_for_bearer
+from consumers.readers import readers
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_UNAUTHORIZED, refuse
 
 
@@ -44,10 +44,13 @@ def session_user(session_key: str | None) -> tuple[Any, Any]:
     return store, get_user.func({"session": store})
 
 
-# One thread hop each. Still asgiref's shared thread: off it (thread_sensitive=False)
-# the socket lifecycle tests time out on PostgreSQL; not understood yet, so not done.
-_session_user = database_sync_to_async(session_user)
-_token_for_bearer = database_sync_to_async(token_for_bearer)
+async def _session_user(session_key: str | None) -> tuple[Any, Any]:
+    # On a socket reader (consumers/readers.py): its held connection, no pool check-out.
+    return await readers.run(session_user, session_key)
+
+
+async def _token_for_bearer(raw: str, *, address: str | None) -> Any:
+    return await readers.run(token_for_bearer, raw, address=address)
 
 
 class TokenOrSessionAuthMiddleware:
@@ -56,7 +59,8 @@ class TokenOrSessionAuthMiddleware:
     A token that is sent but invalid gives AnonymousUser: it never falls back to cookies.
     A handshake that is not authenticated is refused here, before the consumer asks the
     channel layer (Redis) for a channel: one without any credential before the database
-    is asked too. One thread hop either way (session and user, or token and user).
+    is asked too. One call on a socket reader either way (session and user, or token and
+    user).
     """
 
     def __init__(self, inner: Any) -> None:

@@ -22,6 +22,7 @@ from django.db import DatabaseError
 from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
 from consumers.credentials import session_fingerprint
+from consumers.readers import readers
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHORIZED, refuse
 from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
@@ -66,8 +67,9 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         Channels runs `aclose_old_connections()` (a sync_to_async hop, ~100 µs) before
         every handler, frame relays included. No handler here uses the database on the
         loop's thread: reads go through database_sync_to_async, which closes old
-        connections in its own thread, and writes through the batching writer, whose
-        thread does the same. So the hop would only cost, and it is skipped.
+        connections in its own thread, or the socket readers (consumers/readers.py), which
+        manage their own; writes through the batching writer, whose thread does the same.
+        So the hop would only cost, and it is skipped.
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
@@ -322,7 +324,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.mark_seen)(user=self.user, ids=valid_ids(ids))
 
     async def send_sync(self) -> None:
-        frame = await database_sync_to_async(selectors.sync_frame)(user_id=self.user.pk)
+        frame = await readers.run(selectors.sync_frame, user_id=self.user.pk)
         await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:

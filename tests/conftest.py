@@ -103,3 +103,13 @@ def _forget_token_failures() -> Iterator[None]:
     yield
     for window in (limiter, failures, _test_sends):
         window.clear()
+
+
+@pytest.fixture(autouse=True)
+def _release_socket_readers() -> Iterator[None]:
+    """The socket readers hold connections between handshakes (consumers/readers.py): give
+    them back after each test, or PostgreSQL's test database could not be dropped."""
+    yield
+    from consumers.readers import readers
+
+    readers.release()

@@ -1,0 +1,104 @@
+"""The handshake's reads on the socket readers: connections kept between handshakes,
+off asgiref's shared thread, a dead held connection replaced (consumers/readers.py)."""
+
+import asyncio
+import threading
+
+import pytest
+from django.db import connections
+from django.db.backends.signals import connection_created
+
+from consumers import readers as readers_module
+from consumers.readers import readers
+from tests.consumers.sockets import flush_layer, open_socket, receive, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+async def close_layer():
+    async for _ in flush_layer():
+        yield
+
+
+@pytest.fixture
+def opened():
+    """The threads that open (or check out from the pool) a database connection."""
+    threads: list[str] = []
+
+    def record(sender, connection, **kwargs):
+        threads.append(threading.current_thread().name)
+
+    connection_created.connect(record)
+    yield threads
+    connection_created.disconnect(record)
+
+
+async def test_handshakes_in_a_row_check_out_no_connection_after_the_first(alice, bob, opened):
+    cookies = [await session_cookie(user) for user in (alice, bob)]
+    first = await open_socket(headers=[(b"cookie", cookies[0])])
+    assert (await receive(first))["type"] == "sync"
+    opened.clear()  # the first handshake's own check-out
+    for cookie in (*cookies, cookies[0]):
+        socket = await open_socket(headers=[(b"cookie", cookie)])
+        assert (await receive(socket))["type"] == "sync"
+        await socket.disconnect()
+    # Before: asgiref's shared thread gave its connection back now and then (SQLite: after
+    # every call), and each check-out is the pool's health-check round trip on PostgreSQL.
+    assert opened == []
+    await first.disconnect()
+
+
+async def test_the_handshake_reads_run_off_asgirefs_shared_thread(alice, opened):
+    cookie = await session_cookie(alice)
+    readers.release()
+    opened.clear()
+    socket = await open_socket(headers=[(b"cookie", cookie)])
+    assert (await receive(socket))["type"] == "sync"
+    assert opened and all(name.startswith("socket-reader-") for name in opened)
+    await socket.disconnect()
+
+
+async def on_every_reader(func) -> list:
+    """func() on each reader's own thread, in turn with its other work."""
+    loop = asyncio.get_running_loop()
+    futures = []
+    for reader in readers._started():
+        futures.append(loop.create_future())
+        reader.jobs.put((func, loop, futures[-1]))
+    return await asyncio.gather(*futures)
+
+
+async def test_a_held_connection_that_died_is_replaced_and_the_handshake_succeeds(alice, bob):
+    for user in (alice, bob):  # connections held by the readers
+        socket = await open_socket(user)
+        assert (await receive(socket))["type"] == "sync"
+        await socket.disconnect()
+
+    def kill_held_connection() -> bool:
+        # Behind Django's back, as a database restart would.
+        held = connections["default"].connection
+        if held is not None:
+            held.close()
+        return held is not None
+
+    assert any(await on_every_reader(kill_held_connection))
+    for user in (alice, bob, alice, bob):
+        again = await open_socket(user)
+        assert (await receive(again))["type"] == "sync"
+        await again.disconnect()
+
+
+async def test_a_reader_gives_its_connection_back_when_idle(alice, monkeypatch):
+    monkeypatch.setattr(readers_module, "IDLE_RELEASE", 0.05)
+    readers.release()
+    socket = await open_socket(alice)
+    assert (await receive(socket))["type"] == "sync"
+    await socket.disconnect()
+    held = [r for r in readers._started() if r.holding]
+    assert held
+    for _ in range(100):
+        if not any(r.holding for r in held):
+            break
+        await asyncio.sleep(0.02)
+    assert not any(r.holding for r in held)
