@@ -1,0 +1,103 @@
+"""The Server-Sent Events fallback (issue 21): with WebSockets refused on the way, as some
+proxies do, the browser gets its frames over GET /sse/notifications/ and sends its acks as
+POSTs; toasts, dismissals and the leader's relay to other tabs work as on the socket.
+"""
+
+import json
+import urllib.request
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.pages import SOCKET_URL, live, log_in
+from tests.conftest import PASSWORD
+from tests.e2e.test_inbox_browser import QUIET, badge
+from tests.e2e.test_shared_socket_browser import METRICS_TOKEN, notify, open_sockets
+
+pytestmark = pytest.mark.browser
+
+
+def refuse_sockets(context: BrowserContext) -> list:
+    """Every notification socket of this context is closed on the way, before the server
+    sees it (a proxy that does not pass WebSockets)."""
+    refused: list = []
+
+    def handler(ws) -> None:
+        refused.append(ws.url)
+        ws.close(code=1011)
+
+    context.route_web_socket(SOCKET_URL, handler)
+    return refused
+
+
+def requests_of(page: Page) -> list[str]:
+    """The event-stream requests this page makes from now on: method, path and body."""
+    seen: list[str] = []
+
+    def on_request(request) -> None:
+        if "/sse/notifications/" in request.url:
+            seen.append(f"{request.method} {request.url} {request.post_data or ''}")
+
+    page.on("request", on_request)
+    return seen
+
+
+def on_sse(page: Page) -> Page:
+    live(page)
+    expect(page.locator("#connection")).to_have_attribute("data-transport", "sse")
+    return page
+
+
+def message_state(base_url: str, token: str, message: int) -> dict:
+    request = urllib.request.Request(
+        f"{base_url}/api/notifications/{message}/", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_with_websockets_refused_toasts_and_dismissals_go_over_sse(browser, make_stack):
+    stack = make_stack(extra_env={**QUIET, "METRICS_TOKEN": METRICS_TOKEN})
+    stack.create_user("alice", PASSWORD)
+    token = stack.manage("create_token", "alice").strip()
+    base_url = f"http://127.0.0.1:{stack.start_server()}"
+    context, first = log_in(browser, base_url, "alice")
+    refused = refuse_sockets(context)
+    first_requests = requests_of(first)
+    first.reload()
+    on_sse(first)
+    assert refused, "the page tried the socket first"
+    assert any(r.startswith("GET ") for r in first_requests), first_requests
+    # A second tab of the browser follows the leader's stream; a second browser (context)
+    # of the same user holds a stream of its own.
+    second = context.new_page()
+    second_requests = requests_of(second)
+    second.goto(base_url + "/")
+    on_sse(second)
+    other_context, other = log_in(browser, base_url, "alice")
+    refuse_sockets(other_context)
+    other.reload()
+    on_sse(other)
+    # The server holds one connection per browser (the gauge counts streams with sockets,
+    # and no socket ever reached it).
+    assert open_sockets(base_url) == 2
+
+    message = notify(base_url, "alice", "Backup finished over SSE")
+    pages = [first, second, other]
+    for page in pages:
+        expect(page.get_by_role("status").filter(has_text="Backup finished over SSE")).to_be_visible()
+        badge(page, 1)
+
+    with browser.js_only(second):
+        second.get_by_role("button", name="Dismiss notification: Backup finished over SSE").click()
+    for page in pages:
+        expect(page.get_by_role("status").filter(has_text="Backup finished over SSE")).to_have_count(0)
+        badge(page, 0)
+    # The ack went from the follower to the leader, and as a POST for the leader's stream.
+    acks = [r for r in first_requests if r.startswith("POST ") and '"ack"' in r]
+    assert len(acks) == 1 and f"[{message}]" in acks[0], first_requests
+    assert not second_requests, "the follower holds no stream of its own"
+    assert message_state(base_url, token, message)["read_at"] is not None
+    assert open_sockets(base_url) == 2
+    context.close()
+    other_context.close()
