@@ -9,8 +9,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.pages import SOCKET_URL, live, log_in
 from tests.conftest import PASSWORD
+from tests.e2e.pages import SOCKET_URL, live, log_in
 from tests.e2e.test_inbox_browser import QUIET, badge
 from tests.e2e.test_shared_socket_browser import METRICS_TOKEN, notify, open_sockets
 
@@ -46,6 +46,10 @@ def on_sse(page: Page) -> Page:
     live(page)
     expect(page.locator("#connection")).to_have_attribute("data-transport", "sse")
     return page
+
+
+def toast(page: Page, text: str):
+    return page.get_by_role("status").filter(has_text=text)
 
 
 def message_state(base_url: str, token: str, message: int) -> dict:
@@ -85,13 +89,13 @@ def test_with_websockets_refused_toasts_and_dismissals_go_over_sse(browser, make
     message = notify(base_url, "alice", "Backup finished over SSE")
     pages = [first, second, other]
     for page in pages:
-        expect(page.get_by_role("status").filter(has_text="Backup finished over SSE")).to_be_visible()
+        expect(toast(page, "Backup finished over SSE")).to_be_visible()
         badge(page, 1)
 
     with browser.js_only(second):
         second.get_by_role("button", name="Dismiss notification: Backup finished over SSE").click()
     for page in pages:
-        expect(page.get_by_role("status").filter(has_text="Backup finished over SSE")).to_have_count(0)
+        expect(toast(page, "Backup finished over SSE")).to_have_count(0)
         badge(page, 0)
     # The ack went from the follower to the leader, and as a POST for the leader's stream.
     acks = [r for r in first_requests if r.startswith("POST ") and '"ack"' in r]
