@@ -215,6 +215,18 @@ async def test_a_stopping_server_closes_streams_with_4000(layer, alice):
     await stream.communicator.wait(timeout=TIMEOUT)
 
 
+async def test_logout_closes_that_sessions_stream_with_4401(layer, alice):
+    laptop = Client()
+    await database_sync_to_async(laptop.force_login)(alice)
+    cookie = f"sessionid={laptop.cookies['sessionid'].value}".encode()
+    stream = await open_stream(headers=[(b"cookie", cookie)])
+    await stream.opened()
+    await stream.frame()
+    await database_sync_to_async(laptop.logout)()
+    assert await stream.next() == {"event": "close", "data": {"code": 4401}}
+    assert stream.ended
+
+
 def test_stream_names_are_bound_to_their_user():
     name = eventstream.stream_id(7, "specific.abc")
     assert eventstream.stream_channel(name, 7) == "specific.abc"

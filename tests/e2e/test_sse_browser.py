@@ -60,6 +60,8 @@ def message_state(base_url: str, token: str, message: int) -> dict:
         return json.loads(response.read())
 
 
+# Two browsers, two log-ins and two fallbacks: more than the default 120 s on a loaded machine.
+@pytest.mark.timeout(300)
 def test_with_websockets_refused_toasts_and_dismissals_go_over_sse(browser, make_stack):
     stack = make_stack(extra_env={**QUIET, "METRICS_TOKEN": METRICS_TOKEN})
     stack.create_user("alice", PASSWORD)
@@ -103,5 +105,7 @@ def test_with_websockets_refused_toasts_and_dismissals_go_over_sse(browser, make
     assert not second_requests, "the follower holds no stream of its own"
     assert message_state(base_url, token, message)["read_at"] is not None
     assert open_sockets(base_url) == 2
+    # One stream all along: the server never cut it (no reconnect).
+    assert len([r for r in first_requests if r.startswith("GET ")]) == 1, first_requests
     context.close()
     other_context.close()
