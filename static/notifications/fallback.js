@@ -1,8 +1,10 @@
 // The socket, or its Server-Sent Events fallback when WebSockets cannot open here
 // (docs/protocol.md, "Server-Sent Events"). Some proxies refuse the WebSocket upgrade
-// while they pass plain HTTP: after FALLBACK_AFTER sockets in a row closed before their
-// first sync, each while the server answered GET /ping (so it was not simply down, e.g.
-// restarting), the frames come over an event stream (sse.js) instead. The socket is tried
+// while they pass plain HTTP: after FALLBACK_AFTER sockets in a row whose handshake failed
+// (never opened), each while the server answered GET /ping (so it was not simply down,
+// e.g. restarting), the frames come over an event stream (sse.js) instead. A socket the
+// server accepted and closed is the server's decision (its codes, its backoff), not a
+// proxy's refusal. The socket is tried
 // again after a while (UPGRADE_FIRST_MS, doubling up to UPGRADE_CAP_MS, jittered) while
 // the stream stays in use; once that socket has its sync, the stream is closed.
 // LiveSocket's interface (socket.js); `onTransport("websocket"|"sse")` tells which one.
@@ -12,13 +14,9 @@ import { LiveSocket } from "./socket.js";
 export const FALLBACK_AFTER = 2;
 export const UPGRADE_FIRST_MS = 60000;
 export const UPGRADE_CAP_MS = 15 * 60000;
-// Closes the server chose (docs/protocol.md, "Close codes"): the socket reached it, and an
-// event stream would be refused alike (busy, too many, credentials) or is not needed.
-const SERVER_CLOSES = new Set([4000, 4401, 4408, 4409, 4429, 4503]);
-
 /** A socket that closed like this may have been refused on the way (a proxy). Pure. */
-export function maybeBlocked({ code, wasLive }) {
-  return !wasLive && !SERVER_CLOSES.has(code);
+export function maybeBlocked({ wasLive, reached }) {
+  return !wasLive && !reached;
 }
 
 /** The wait before the `n`th (from 0) try of the socket again. Pure. */

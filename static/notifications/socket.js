@@ -7,8 +7,8 @@ import { afterProbe, firstProbe } from "./probe.js";
 export class LiveSocket {
   /**
    * url: a path ("/ws/notifications/") or a ws(s):// URL; handlers: onFrame, onState,
-   * onLive, onUnauthorized, optionally onClosed({code, wasLive}); probeUrl: GET it during
-   * long waits (none: no probes).
+   * onLive, onUnauthorized, optionally onClosed({code, wasLive, reached}); probeUrl: GET
+   * it during long waits (none: no probes).
    */
   constructor(url, handlers, { probeUrl = null } = {}) {
     this.url = url;
@@ -89,7 +89,9 @@ export class LiveSocket {
       const gap = this.probeUrl ? firstProbe(retry.delay, { reached: reached, probed: this.probed }) : null;
       if (gap !== null) this.probeTimer = setTimeout(() => this.probe(), gap);
       // Last: a fallback (fallback.js) may close this socket for good, retry timer included.
-      if (this.handlers.onClosed) this.handlers.onClosed({ code: event.code, wasLive: wasLive });
+      if (this.handlers.onClosed) {
+        this.handlers.onClosed({ code: event.code, wasLive: wasLive, reached: reached });
+      }
     });
   }
 

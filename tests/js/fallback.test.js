@@ -47,12 +47,13 @@ function fakeTransport(kind, url, handlers, made) {
       handlers.onFrame(frame);
       if (frame.type === "sync") handlers.onLive();
     },
-    // Closed before its sync (a proxy refusing the upgrade), or after.
-    drop(code = 1006) {
+    // A handshake that failed (a proxy refusing the upgrade: never opened), or a socket
+    // the server accepted and closed.
+    drop(code = 1006, reached = code !== 1006) {
       const wasLive = this.isLive;
       this.isLive = false;
       handlers.onState("offline");
-      if (handlers.onClosed) handlers.onClosed({ code: code, wasLive: wasLive });
+      if (handlers.onClosed) handlers.onClosed({ code: code, wasLive: wasLive, reached: reached || wasLive });
     },
   };
   made.push(transport);
@@ -88,13 +89,13 @@ function setUp({ answers = true } = {}) {
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-test("which closes may be a proxy's refusal: never after a sync, never a server's code", () => {
-  assert.equal(maybeBlocked({ code: 1006, wasLive: false }), true);
-  assert.equal(maybeBlocked({ code: 1011, wasLive: false }), true);
-  assert.equal(maybeBlocked({ code: 1006, wasLive: true }), false);
-  for (const code of [4000, 4401, 4408, 4409, 4429, 4503]) {
-    assert.equal(maybeBlocked({ code: code, wasLive: false }), false, String(code));
+test("which closes may be a proxy's refusal: a handshake that failed, not a server's close", () => {
+  assert.equal(maybeBlocked({ code: 1006, wasLive: false, reached: false }), true);
+  // Accepted, then closed: the server decided (4503 busy, 4429, 1011...), with its backoff.
+  for (const code of [1006, 1011, 4000, 4401, 4408, 4409, 4429, 4503]) {
+    assert.equal(maybeBlocked({ code: code, wasLive: false, reached: true }), false, String(code));
   }
+  assert.equal(maybeBlocked({ code: 1006, wasLive: true, reached: true }), false);
 });
 
 test("the socket is tried again after a jittered, doubling, capped wait", () => {
@@ -143,6 +144,18 @@ test("a server that is down (no answer to /ping) keeps the socket: a restart is 
   assert.equal(t.made.length, 1);
   assert.equal(ws.closed, false);
   assert.deepEqual(t.seen.transports, ["websocket"]);
+});
+
+test("sockets the server accepted and closed never make it fall back", async () => {
+  const t = setUp();
+  t.socket.connect();
+  for (let i = 0; i < 5; i += 1) {
+    t.made[0].drop(1011); // opened, then closed before any sync
+    t.made[0].drop(4503);
+    await flush();
+  }
+  assert.equal(t.made.length, 1);
+  assert.equal(t.pings.length, 0);
 });
 
 test("a socket that went live, or a server's close, resets the count", async () => {
