@@ -1,4 +1,5 @@
 from typing import Any
+from urllib.parse import urlparse
 
 from channels.security.websocket import OriginValidator as ChannelsOriginValidator
 from django.conf import settings
@@ -18,3 +19,12 @@ class OriginValidator(ChannelsOriginValidator):
         if parsed_origin is None:
             return True
         return self.validate_origin(parsed_origin)
+
+
+def origin_allowed(scope: dict[str, Any]) -> bool:
+    """The rule above for any connection (the event stream's too): no Origin, or one of
+    ALLOWED_HOSTS."""
+    origin = next((value for name, value in scope.get("headers", []) if name == b"origin"), None)
+    if origin is None:
+        return True
+    return OriginValidator(None).valid_origin(urlparse(origin.decode("latin1")))

@@ -35,6 +35,9 @@ CREDENTIALS_CHANGED = "credentials.changed"
 LAYER_RECOVERED = "layer.recovered"
 # The layer watch's probe, sent to its own channel only (consumers/watch.py).
 WATCH_PROBE = "watch.probe"
+# A client frame POSTed for an event stream, to that stream's channel only, from whichever
+# process took the POST (consumers/eventstream.py handles it as the socket does).
+CLIENT_FRAME = "client.frame"
 
 
 def user_group(user_id: int) -> str:
@@ -159,4 +162,23 @@ async def _group_send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     await asyncio.wait_for(
         layer.group_send(group, message), timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT
+    )
+
+
+def pass_client_frame(channel: str, text: str) -> bool:
+    """Hand a client frame to the event stream listening on `channel` (any process).
+
+    Never raises; False when the layer failed (the client sends it again later)."""
+    try:
+        async_to_sync(_channel_send)(channel, {"type": CLIENT_FRAME, "text": text})
+    except Exception:
+        logger.warning("passing a client frame to %s failed", channel, exc_info=True)
+        return False
+    return True
+
+
+async def _channel_send(channel: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    await asyncio.wait_for(
+        layer.send(channel, message), timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT
     )

@@ -14,11 +14,13 @@ from django.urls import re_path  # noqa: E402
 
 from consumers import backpressure  # noqa: E402
 from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
+from consumers.eventstream import EventStreamApp  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
 from project import admission, gc_tuning, probe, server  # noqa: E402
 from project.forwarded import trusting_proxies  # noqa: E402
 from project.handshakes import HandshakeGate  # noqa: E402
+from project.streams import StreamGate  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
 
 backpressure.install()  # under daphne: bound what is queued for a socket that does not read
@@ -28,6 +30,8 @@ server.install()  # under daphne: backlog, connections per address, request dead
 handshake_gate = HandshakeGate(
     OriginValidator(TokenOrSessionAuthMiddleware(URLRouter(websocket_urlpatterns)))
 )
+
+stream_gate = StreamGate(EventStreamApp(), handshake_gate.per_address)
 
 # The client address first: every limit below keys on it (project/forwarded.py).
 router = trusting_proxies(
@@ -41,6 +45,9 @@ router = trusting_proxies(
                     re_path(r"^api/notify/?\Z", admission.AdmitProducers(django_asgi_app)),
                     # "Is the server back?" for clients in a long backoff (project/probe.py).
                     re_path(r"^ping/?\Z", admission.AdmitProducers(probe.ping, "probes")),
+                    # The socket's Server-Sent Events fallback: a long response on the loop,
+                    # behind the sockets' door rules (project/streams.py).
+                    re_path(r"^sse/notifications/?\Z", stream_gate),
                     re_path(r"", django_asgi_app),
                 ]
             ),

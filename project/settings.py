@@ -477,6 +477,9 @@ NOTIFICATIONS_SESSION_CHECK_INTERVAL = env_float("NOTIFICATIONS_SESSION_CHECK_IN
 # Seconds between two `sync` frames a socket may ask for; requests meanwhile are answered
 # by one sync when the interval ends (consumers/resync.py).
 NOTIFICATIONS_SYNC_INTERVAL = env_float("NOTIFICATIONS_SYNC_INTERVAL", 2.0)
+# Seconds between the comments an event stream (the socket's Server-Sent Events fallback,
+# consumers/eventstream.py) sends while quiet, so proxies do not time the response out.
+NOTIFICATIONS_SSE_HEARTBEAT = env_float("NOTIFICATIONS_SSE_HEARTBEAT", 15.0)
 # Failed password log-ins one client address may make within the window (seconds), per
 # process; then its log-ins get 429 until the window ends (accounts/login.py).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)

@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+from consumers import views as stream_views
 from notifications import views_data
 from project.metrics import metrics
 
@@ -16,6 +17,8 @@ urlpatterns = [
     # A user's data (notifications/views_data.py); the account page links here.
     path("account/data/", views_data.page, name="account_data"),
     path("account/data/export/", views_data.export, name="account_data_export"),
+    # Client frames of an event stream (project/asgi.py serves the stream itself).
+    path("sse/notifications/send/", stream_views.send, name="event_stream_send"),
     path("uploads/", include("uploads.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),

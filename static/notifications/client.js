@@ -8,6 +8,7 @@ import { postJson } from "./api.js";
 import { Burst, levelSummary } from "./burst.js";
 import { stackConfig } from "./config.js";
 import { HiddenStore } from "./hidden.js";
+import { withFallback } from "./fallback.js";
 import { openSocket } from "./leader.js";
 import { focusSlot, ordered, plan } from "./stack.js";
 import { fill, linkFullText, localAlert, messageToast, sanitize, setSummaryCount, summaryToast } from "./toasts.js";
@@ -68,7 +69,16 @@ function start(stack) {
       reportSeen();
     },
     onUnauthorized: unauthorized,
-  }, { userId: config.userId, probeUrl: config.probeUrl });
+    // Which connection the frames come over (fallback.js), for tests and support.
+    onTransport: (name) => {
+      if (indicator) indicator.dataset.transport = name;
+    },
+  }, {
+    userId: config.userId,
+    probeUrl: config.probeUrl,
+    // Server-Sent Events when a proxy refuses WebSockets (fallback.js).
+    createSocket: withFallback({ streamUrl: config.streamUrl, sendUrl: config.streamSendUrl, probeUrl: config.probeUrl }),
+  });
 
   // A 4401 close: the session ended, or was re-keyed by this very page (a password change
   // cycles the key). A page already on its way to the next one lets that page connect; else

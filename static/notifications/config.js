@@ -29,6 +29,9 @@ export function stackConfig(dataset) {
     inboxUrl: required(dataset, "inboxUrl"),
     socketUrl: required(dataset, "socketUrl"),
     probeUrl: required(dataset, "probeUrl"), // is the server back? (probe.js)
+    // The socket's Server-Sent Events fallback and where its frames are POSTed (sse.js).
+    streamUrl: required(dataset, "streamUrl"),
+    streamSendUrl: required(dataset, "streamSendUrl"),
     readUrl: required(dataset, "readUrl"),
     loginUrl: required(dataset, "loginUrl"),
     userId: required(dataset, "user"), // names the tabs' shared socket (leader.js)

@@ -11,6 +11,7 @@
 import { LiveSocket } from "./socket.js";
 
 const STATES = new Set(["connecting", "live", "offline"]);
+const TRANSPORTS = new Set(["websocket", "sse"]); // fallback.js
 // What a follower may have the leader send: the frames client.js sends.
 const RELAYED = new Set(["ack", "seen", "sync"]);
 // Syncs asked for by tabs opening together go out as one frame: the server rate-limits
@@ -57,6 +58,9 @@ export function followerAction(message) {
   if (message.kind === "state" && STATES.has(message.state)) return { do: "state", state: message.state };
   if (message.kind === "frame" && isFrame(message.frame)) return { do: "frame", frame: message.frame };
   if (message.kind === "unauthorized") return { do: "unauthorized" };
+  if (message.kind === "transport" && TRANSPORTS.has(message.transport)) {
+    return { do: "transport", transport: message.transport };
+  }
   return null;
 }
 
@@ -77,6 +81,7 @@ export class SharedSocket {
     this.role = "idle"; // "follower" (waiting on the lock), "leader", or "idle" (frozen, gone)
     this.state = "connecting"; // the leader's connection state, as this tab last knew it
     this.live = null; // the LiveSocket, while this tab leads
+    this.transport = null; // what the leader's connection uses (fallback.js), if it tells
     this.channel = null;
     this.abort = null; // cancels this tab's place in the lock's queue
     this.release = null; // releases the held lock
@@ -137,6 +142,10 @@ export class SharedSocket {
         this.post({ kind: "unauthorized" });
         this.handlers.onUnauthorized();
       },
+      onTransport: (transport) => {
+        this.post({ kind: "transport", transport: transport });
+        this.setTransport(transport);
+      },
     });
     this.live.connect();
     return new Promise((resolve) => {
@@ -183,6 +192,7 @@ export class SharedSocket {
       if (!action) return;
       if (action.do === "announce") {
         this.post({ kind: "state", state: this.state });
+        if (this.transport) this.post({ kind: "transport", transport: this.transport });
         if (this.live.open) this.syncSoon(); // the new tab may have missed frames since its page was made
       } else if (action.do === "sync") {
         this.syncSoon();
@@ -201,6 +211,8 @@ export class SharedSocket {
         if (action.frame.type === "sync" && this.state === "live") this.handlers.onLive();
       } else if (action.do === "unauthorized") {
         this.handlers.onUnauthorized();
+      } else if (action.do === "transport") {
+        this.setTransport(action.transport);
       }
     }
   }
@@ -216,6 +228,11 @@ export class SharedSocket {
   setState(state) {
     this.state = state;
     this.handlers.onState(state);
+  }
+
+  setTransport(transport) {
+    this.transport = transport;
+    if (this.handlers.onTransport) this.handlers.onTransport(transport);
   }
 
   post(message) {
@@ -235,12 +252,19 @@ export class SharedSocket {
   }
 }
 
-/** A SharedSocket where the browser can share one, else a LiveSocket of this tab's own. */
-export function openSocket(url, handlers, { userId, probeUrl = null, scope = globalThis } = {}) {
-  if (!userId || !canShare(scope)) return new LiveSocket(url, handlers, { probeUrl: probeUrl });
+/**
+ * A SharedSocket where the browser can share one, else a LiveSocket of this tab's own.
+ * createSocket(url, handlers): what the leader (or a lone tab) connects with instead of a
+ * LiveSocket (client.js passes fallback.js's).
+ */
+export function openSocket(url, handlers, { userId, probeUrl = null, scope = globalThis, createSocket = null } = {}) {
+  if (!userId || !canShare(scope)) {
+    return createSocket ? createSocket(url, handlers) : new LiveSocket(url, handlers, { probeUrl: probeUrl });
+  }
   const socket = new SharedSocket(url, handlers, {
     userId: userId,
     probeUrl: probeUrl,
+    createSocket: createSocket,
     locks: scope.navigator.locks,
     openChannel: (name) => new scope.BroadcastChannel(name),
   });

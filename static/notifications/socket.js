@@ -7,7 +7,8 @@ import { afterProbe, firstProbe } from "./probe.js";
 export class LiveSocket {
   /**
    * url: a path ("/ws/notifications/") or a ws(s):// URL; handlers: onFrame, onState,
-   * onLive, onUnauthorized; probeUrl: GET it during long waits (none: no probes).
+   * onLive, onUnauthorized, optionally onClosed({code, wasLive, reached}); probeUrl: GET
+   * it during long waits (none: no probes).
    */
   constructor(url, handlers, { probeUrl = null } = {}) {
     this.url = url;
@@ -73,6 +74,7 @@ export class LiveSocket {
     });
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
+      const wasLive = this.live;
       this.socket = null;
       this.live = false;
       this.handlers.onState("offline");
@@ -86,6 +88,10 @@ export class LiveSocket {
       this.retryTimer = setTimeout(() => this.connect(), retry.delay);
       const gap = this.probeUrl ? firstProbe(retry.delay, { reached: reached, probed: this.probed }) : null;
       if (gap !== null) this.probeTimer = setTimeout(() => this.probe(), gap);
+      // Last: a fallback (fallback.js) may close this socket for good, retry timer included.
+      if (this.handlers.onClosed) {
+        this.handlers.onClosed({ code: event.code, wasLive: wasLive, reached: reached });
+      }
     });
   }
 

@@ -16,6 +16,8 @@ const DATASET = {
   inboxUrl: "/notifications/",
   socketUrl: "/ws/notifications/",
   probeUrl: "/ping",
+  streamUrl: "/sse/notifications/",
+  streamSendUrl: "/sse/notifications/send/",
   readUrl: "/api/notifications/read/",
   loginUrl: "/accounts/login/",
   user: "7",

@@ -338,3 +338,35 @@ test("without Web Locks or BroadcastChannel each tab keeps its own socket", () =
   assert.ok(openSocket("/ws/", handlers, { userId: "", scope: full }) instanceof LiveSocket);
   assert.ok(openSocket("/ws/", handlers, { userId: "1", scope: full }) instanceof SharedSocket);
 });
+
+test("the leader's transport (socket or event stream) reaches every tab, late ones too", async () => {
+  const browser = profile();
+  const transports = [[], []];
+  const make = (i) => {
+    const socket = new SharedSocket(
+      "/ws/notifications/",
+      {
+        onFrame: () => {},
+        onState: () => {},
+        onLive: () => {},
+        onUnauthorized: () => {},
+        onTransport: (name) => transports[i].push(name),
+      },
+      {
+        userId: 1,
+        locks: browser.locks,
+        openChannel: (name) => browser.hub.open(name),
+        createSocket: (url, handlers) => browser.server.create(url, handlers),
+      },
+    );
+    socket.connect();
+    return socket;
+  };
+  make(0);
+  await settle();
+  browser.server.sockets[0].handlers.onTransport("sse"); // the leader's fallback says so
+  make(1); // opens later: told on its hello
+  await settle();
+  assert.deepEqual(transports, [["sse"], ["sse"]]);
+  assert.equal(followerAction({ kind: "transport", transport: "pigeon" }), null);
+});
