@@ -6,9 +6,9 @@ consumer with another framing: the same authentication (session cookie or bearer
 Origin rule, per-user cap (one count with the sockets), group, `sync` first, pushes,
 resyncs after a layer outage, closes and graceful stop. Each frame is one `data:` line of
 the same JSON. The first event, `stream`, names the stream: the client POSTs its frames
-with that name (consumers/views.py), and whichever process takes the POST hands them to
-this stream's channel, where the socket's code handles them (limits, errors, acks). A
-close is an event `close` with the socket's close code. Comments every
+with that name (`POST /api/streams/send/`, api/streams.py), and whichever process takes
+the POST hands them to this stream's channel, where the socket's code handles them
+(limits, errors, acks). A close is an event `close` with the socket's close code. Comments every
 `NOTIFICATIONS_SSE_HEARTBEAT` seconds keep proxies from timing a quiet response out.
 
 django-eventstream (bench/peer) is not used: it keeps its own channels, storage and event
@@ -175,7 +175,7 @@ class EventStreamConsumer(NotificationConsumer):
         raise StopConsumer
 
     async def client_frame(self, event: dict[str, Any]) -> None:
-        """A frame the client POSTed (consumers/views.py): handled as a socket's frame."""
+        """A frame the client POSTed (api/streams.py): handled as a socket's frame."""
         await self.receive(text_data=event["text"])
 
     # --- the socket's interface, as an event stream --------------------------------

@@ -5,7 +5,6 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
-from consumers import views as stream_views
 from notifications import views_data
 from project.metrics import metrics
 
@@ -18,7 +17,6 @@ urlpatterns = [
     path("account/data/", views_data.page, name="account_data"),
     path("account/data/export/", views_data.export, name="account_data_export"),
     # Client frames of an event stream (project/asgi.py serves the stream itself).
-    path("sse/notifications/send/", stream_views.send, name="event_stream_send"),
     path("uploads/", include("uploads.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),

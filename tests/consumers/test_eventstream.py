@@ -47,7 +47,7 @@ def _post(user, stream: str, body: str | bytes, *, csrf: bool = True, bearer: st
         client.cookies["csrftoken"] = CSRF
         headers["X-CSRFToken"] = CSRF
     return client.post(
-        f"/sse/notifications/send/?stream={stream}",
+        f"/api/streams/send/?stream={stream}",
         data=body,
         content_type="application/json",
         headers=headers,
@@ -123,7 +123,7 @@ async def test_posts_need_csrf_a_login_and_the_users_own_stream(layer, alice, bo
     assert (await post(alice, name + "x", '{"type":"ping"}')).status_code == 404
     anonymous = await database_sync_to_async(
         lambda: Client().post(
-            f"/sse/notifications/send/?stream={name}", data="{}", content_type="application/json"
+            f"/api/streams/send/?stream={name}", data="{}", content_type="application/json"
         )
     )()
     assert anonymous.status_code == 401

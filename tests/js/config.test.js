@@ -17,7 +17,7 @@ const DATASET = {
   socketUrl: "/ws/notifications/",
   probeUrl: "/ping",
   streamUrl: "/sse/notifications/",
-  streamSendUrl: "/sse/notifications/send/",
+  streamSendUrl: "/api/streams/send/",
   readUrl: "/api/notifications/read/",
   loginUrl: "/accounts/login/",
   user: "7",

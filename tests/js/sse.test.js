@@ -38,7 +38,7 @@ function setUp() {
       onClosed: (info) => seen.closes.push(info),
     },
     {
-      sendUrl: "/sse/notifications/send/",
+      sendUrl: "/api/streams/send/",
       createSource: (url) => {
         const source = new FakeSource(url);
         sources.push(source);
@@ -73,7 +73,7 @@ test("frames arrive as on a socket: live at the sync; sends are POSTed with the 
   assert.deepEqual(t.seen.frames, [SYNC]);
   assert.equal(t.seen.lives, 1);
   assert.equal(t.stream.send({ type: "ack", ids: [1] }), true);
-  assert.deepEqual(t.posts, [["/sse/notifications/send/?stream=a%20b%2Fc", { type: "ack", ids: [1] }]]);
+  assert.deepEqual(t.posts, [["/api/streams/send/?stream=a%20b%2Fc", { type: "ack", ids: [1] }]]);
 });
 
 test("a close event or a network error: offline, the socket's backoff, then a new stream", () => {

@@ -30,7 +30,7 @@ ALLOWED = {
     "outbound": {"notifications"},
     # The JSON API (django-ninja): an adapter over accounts' authentication and the
     # notifications services and selectors; nothing imports it but the project's URLs.
-    "api": {"accounts", "notifications"},
+    "api": {"accounts", "notifications", "consumers"},
     "project": {
         "accounts",
         "notifications",
