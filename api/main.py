@@ -6,7 +6,7 @@ at /api/docs (its files come from django-ninja's static files: no CDN, CSP-clean
 
 from ninja import NinjaAPI
 
-from api import errors, messages, notify, preferences, userdata
+from api import errors, messages, notify, preferences, streams, userdata
 
 
 class Api(NinjaAPI):
@@ -31,3 +31,4 @@ api.add_router("/notifications/preferences/", preferences.router)
 api.add_router("/notifications/", messages.router)
 api.add_router("/notify/", notify.router)
 api.add_router("/me/", userdata.router)
+api.add_router("/streams/", streams.router)

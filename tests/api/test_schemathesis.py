@@ -6,6 +6,8 @@ the document declares. The document is read from /api/openapi.json as a client w
 attribute pytest removed. Its documented Hypothesis strategies are used instead.)
 """
 
+import os
+
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
@@ -31,7 +33,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 40
+# Per operation and mode. Raise it for a deeper run: API_FUZZ_EXAMPLES=500 pytest tests/api.
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "15"))
 
 
 def _operations() -> list[tuple[str, GenerationMode]]:
@@ -46,15 +49,20 @@ def _operations() -> list[tuple[str, GenerationMode]]:
     return sorted(found)
 
 
+@pytest.fixture(scope="module")
+def served(django_db_setup, django_db_blocker):
+    """The document as served, loaded once (a request's end closes old connections)."""
+    with django_db_blocker.unblock():
+        return schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+
+
 @pytest.fixture
-def served(transactional_db, settings):
+def credentials(transactional_db, make_user, settings) -> dict[str, str]:
+    """Seeded: alice with messages in every state, bob with one, and alice's token.
+
+    Committed for real: the notify endpoint writes from the batching writer's thread.
+    """
     settings.NOTIFY_SERVICE_TOKEN = SERVICE
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
-
-
-@pytest.fixture
-def credentials(make_user) -> dict[str, str]:
-    """Seeded: alice with messages in every state, bob with one, and alice's token."""
     alice, bob = make_user("alice"), make_user("bob")
     messages = [services.notify(alice, f"m{i}", link="/x/") for i in range(6)]
     services.mark_read(user=alice, ids=[messages[0].pk])
