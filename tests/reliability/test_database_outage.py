@@ -91,35 +91,3 @@ async def test_webhook_during_a_database_outage(make_stack, redis_url, tmp_path)
             assert await asyncio.to_thread(stack.manage, "shell", "-v", "0", "-c", COUNT) == "1"
     finally:
         await proxy.close()
-
-
-async def test_a_handshake_right_after_a_database_outage_syncs(make_stack, redis_url):
-    """The socket readers hold connections between handshakes (consumers/readers.py): the
-    ones an outage killed are replaced, not handed to the next handshake."""
-    database_url = os.environ.get("DATABASE_URL", "")
-    require(database_url.startswith("postgres"), "needs DATABASE_URL pointing at PostgreSQL")
-    stack = make_stack(redis_url=redis_url)
-    stack.create_user("alice", PASSWORD)
-    token = stack.manage("create_token", "alice")
-    direct = urlsplit(stack.env["DATABASE_URL"])
-    proxy = CuttableProxy(direct.hostname or "127.0.0.1", direct.port or 5432)
-    await proxy.start()
-    netloc = direct.netloc.rsplit("@", 1)
-    host = f"127.0.0.1:{proxy.port}"
-    stack.env["DATABASE_URL"] = urlunsplit(
-        direct._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host)
-    )
-    port = stack.start_server()
-    url = f"ws://127.0.0.1:{port}/ws/notifications/"
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        for _ in range(4):  # the readers now hold connections through the proxy
-            async with websockets.connect(url, additional_headers=headers) as ws:
-                assert json.loads(await ws.recv())["type"] == "sync"
-        proxy.cut()  # every connection through it dies: held ones too
-        proxy.restore()
-        for _ in range(4):  # within the readers' idle time: they still hold dead ones
-            async with websockets.connect(url, additional_headers=headers) as ws:
-                assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "sync"
-    finally:
-        await proxy.close()
