@@ -118,14 +118,17 @@ async def test_a_held_connection_that_died_is_replaced_and_the_handshake_succeed
 
 async def test_a_reader_gives_its_connection_back_when_idle(alice, monkeypatch):
     monkeypatch.setattr(readers_module, "IDLE_RELEASE", 0.05)
-    readers.release()
-    socket = await open_socket(alice)
-    assert (await receive(socket))["type"] == "sync"
-    await socket.disconnect()
-    held = [r for r in readers._started() if r.holding]
-    assert held
-    for _ in range(100):
-        if not any(r.holding for r in held):
+
+    def query() -> bool:
+        connections["default"].ensure_connection()
+        return connections["default"].connection is not None
+
+    assert all(await on_every_reader(query))  # every reader holds a connection now
+    for _ in range(500):
+        if not any(r.holding for r in readers._started()):
             break
         await asyncio.sleep(0.02)
-    assert not any(r.holding for r in held)
+    assert not any(r.holding for r in readers._started())
+    assert await on_every_reader(lambda: connections["default"].connection is None) == [True] * len(
+        readers._started()
+    )
