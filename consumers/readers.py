@@ -1,10 +1,12 @@
-"""The socket's database reads (handshake auth, `sync`) on threads of their own.
+"""The handshake's authentication reads (session and user, or bearer token) on threads of
+their own.
 
 `database_sync_to_async` runs every call on asgiref's one shared thread, one at a time,
-behind every other socket's reads: a handshake waited there twice (session and user; then
-the unread set after the group join), and the thread gave its connection back to the pool
-now and then (after every call on SQLite), each check-out costing the pool's health-check
-round trip (`CONN_HEALTH_CHECKS`).
+behind every other socket's reads, and that thread gave its connection back to the pool
+now and then (after every call on SQLite), each check-out costing the pool's
+health-check round trip (`CONN_HEALTH_CHECKS`). The `sync` read after the group join
+stays there: asgiref lets a call already running finish and its caller go on even when
+the handshake is cancelled, and the socket's cleanup relies on that.
 
 Here each of `READERS` threads keeps its connection while work keeps coming and returns
 it to the pool after `IDLE_RELEASE` seconds without any; a call goes to the reader with
@@ -28,7 +30,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-READERS = 4  # connections of the pool (DB_POOL_MAX_SIZE) these may hold at once
+# Connections of the pool (DB_POOL_MAX_SIZE) these may hold at once. Two, not more: each
+# is a thread that competes with the event loop for the GIL, and on a starved core the
+# loop's lateness is what refuses handshakes (project/admission.py).
+READERS = 2
 IDLE_RELEASE = 1.0  # seconds without work before a reader gives its connection back
 
 

@@ -5,9 +5,12 @@ import asyncio
 import threading
 
 import pytest
+from channels.db import database_sync_to_async
 from django.db import connections
 from django.db.backends.signals import connection_created
 
+from accounts.services import create_token
+from consumers import auth
 from consumers import readers as readers_module
 from consumers.readers import readers
 from tests.consumers.sockets import flush_layer, open_socket, receive, session_cookie
@@ -34,7 +37,23 @@ def opened():
     connection_created.disconnect(record)
 
 
-async def test_handshakes_in_a_row_check_out_no_connection_after_the_first(alice, bob, opened):
+@pytest.fixture
+def authenticated_on(monkeypatch):
+    """The threads the handshakes' session reads ran on."""
+    threads: list[str] = []
+    real = auth.session_user
+
+    def session_user(session_key):
+        threads.append(threading.current_thread().name)
+        return real(session_key)
+
+    monkeypatch.setattr(auth, "session_user", session_user)
+    return threads
+
+
+async def test_handshakes_in_a_row_authenticate_on_a_reader_without_a_check_out(
+    alice, bob, opened, authenticated_on
+):
     cookies = [await session_cookie(user) for user in (alice, bob)]
     first = await open_socket(headers=[(b"cookie", cookies[0])])
     assert (await receive(first))["type"] == "sync"
@@ -43,19 +62,27 @@ async def test_handshakes_in_a_row_check_out_no_connection_after_the_first(alice
         socket = await open_socket(headers=[(b"cookie", cookie)])
         assert (await receive(socket))["type"] == "sync"
         await socket.disconnect()
-    # Before: asgiref's shared thread gave its connection back now and then (SQLite: after
-    # every call), and each check-out is the pool's health-check round trip on PostgreSQL.
-    assert opened == []
+    # Before: on asgiref's shared thread, which gave its connection back now and then
+    # (SQLite: after every call); a check-out is the pool's health-check round trip.
+    assert len(authenticated_on) == 4
+    assert all(name.startswith("socket-reader-") for name in authenticated_on)
+    assert [name for name in opened if name.startswith("socket-reader-")] == []
     await first.disconnect()
 
 
-async def test_the_handshake_reads_run_off_asgirefs_shared_thread(alice, opened):
-    cookie = await session_cookie(alice)
-    readers.release()
-    opened.clear()
-    socket = await open_socket(headers=[(b"cookie", cookie)])
+async def test_a_bearer_handshake_looks_its_token_up_on_a_reader(alice, monkeypatch):
+    threads: list[str] = []
+    real = auth.token_for_bearer
+
+    def token_for_bearer(raw, *, address):
+        threads.append(threading.current_thread().name)
+        return real(raw, address=address)
+
+    monkeypatch.setattr(auth, "token_for_bearer", token_for_bearer)
+    _, raw = await database_sync_to_async(create_token)(user=alice)
+    socket = await open_socket(headers=[(b"authorization", f"Bearer {raw}".encode())])
     assert (await receive(socket))["type"] == "sync"
-    assert opened and all(name.startswith("socket-reader-") for name in opened)
+    assert len(threads) == 1 and threads[0].startswith("socket-reader-")
     await socket.disconnect()
 
 
@@ -91,14 +118,17 @@ async def test_a_held_connection_that_died_is_replaced_and_the_handshake_succeed
 
 async def test_a_reader_gives_its_connection_back_when_idle(alice, monkeypatch):
     monkeypatch.setattr(readers_module, "IDLE_RELEASE", 0.05)
-    readers.release()
-    socket = await open_socket(alice)
-    assert (await receive(socket))["type"] == "sync"
-    await socket.disconnect()
-    held = [r for r in readers._started() if r.holding]
-    assert held
-    for _ in range(100):
-        if not any(r.holding for r in held):
+
+    def query() -> bool:
+        connections["default"].ensure_connection()
+        return connections["default"].connection is not None
+
+    assert all(await on_every_reader(query))  # every reader holds a connection now
+    for _ in range(500):
+        if not any(r.holding for r in readers._started()):
             break
         await asyncio.sleep(0.02)
-    assert not any(r.holding for r in held)
+    assert not any(r.holding for r in readers._started())
+    assert await on_every_reader(lambda: connections["default"].connection is None) == [True] * len(
+        readers._started()
+    )
