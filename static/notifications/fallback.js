@@ -4,7 +4,9 @@
 // (never opened), each while the server answered GET /ping (so it was not simply down,
 // e.g. restarting), the frames come over an event stream (sse.js) instead. A socket the
 // server accepted and closed is the server's decision (its codes, its backoff), not a
-// proxy's refusal. The socket is tried
+// proxy's refusal; and once a socket of this page has worked, the way is known to pass
+// WebSockets (SockJS and Centrifugo's clients also choose a transport when they first
+// connect): a later failure is the network or the server, and the socket's backoff copes. The socket is tried
 // again after a while (UPGRADE_FIRST_MS, doubling up to UPGRADE_CAP_MS, jittered) while
 // the stream stays in use; once that socket has its sync, the stream is closed.
 // LiveSocket's interface (socket.js); `onTransport("websocket"|"sse")` tells which one.
@@ -50,6 +52,7 @@ export class FallbackSocket {
     this.trial = null; // a socket tried again while the stream is in use
     this.transport = null;
     this.blocked = 0; // sockets in a row that were refused on the way
+    this.worked = false; // a socket of this page had its sync: WebSockets pass here
     this.upgrades = 0;
     this.upgradeTimer = null;
   }
@@ -94,10 +97,8 @@ export class FallbackSocket {
   }
 
   socketClosed(socket, info) {
-    if (!maybeBlocked(info)) {
-      if (info.wasLive) this.blocked = 0;
-      return;
-    }
+    if (info.wasLive) this.worked = true;
+    if (this.worked || !maybeBlocked(info)) return;
     // Only while the server answers HTTP: a server that is down refuses both alike.
     this.ping().then((answers) => {
       if (this.current !== socket || socket.open) return;
@@ -145,6 +146,7 @@ export class FallbackSocket {
     const stream = this.current;
     this.trial = null;
     this.current = socket;
+    this.worked = true;
     this.upgrades = 0;
     stream.close();
     this.setTransport("websocket");
