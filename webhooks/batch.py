@@ -134,6 +134,7 @@ def _claim_and_store(
                 level=spec.level,
                 link=spec.link,
                 source_id=spec.source_id,
+                group=spec.group,
             )
             for spec in ready.values()
         ),
@@ -159,7 +160,7 @@ def _claim_and_store(
     )
     # The frames' reads (unread totals, preferences) ride in the same round trip, after
     # the statement: they see its counter updates as a read after commit would.
-    found, (counts, snapshots) = rawsql.execute_then(
+    found, reads = rawsql.execute_then(
         sql, claim_params + message_params, frame_reads(messages)
     )
     claimed = {message_id for message_id, pk_value in found if pk_value is None}
@@ -170,7 +171,7 @@ def _claim_and_store(
             message.pk = stored[message.source_id]
             message._state.adding = False
             created.append(message)
-    return claimed, frames_from(created, counts, snapshots)
+    return claimed, frames_from(created, *reads)
 
 
 def _keep_unmatched(

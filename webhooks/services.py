@@ -27,7 +27,7 @@ from webhooks.models import ProcessedMessage, UnmatchedMessage
 
 logger = logging.getLogger(__name__)
 
-NOTIFY_KEYS = {"user", "text", "level", "link"}
+NOTIFY_KEYS = {"user", "text", "level", "link", "group"}
 
 
 def clock() -> datetime:
@@ -172,7 +172,8 @@ def direct_notify(envelope: sns.Envelope) -> dict[str, Any] | None:
 
 
 def notify_spec(payload: dict[str, Any], *, message_id: str) -> NotifySpec | str:
-    """`{"notify": {"user", "text", "level"?, "link"?}}` as a spec, or why it is invalid."""
+    """`{"notify": {"user", "text", "level"?, "link"?, "group"?}}` as a spec, or why it is
+    invalid."""
     spec = payload["notify"]
     if len(payload) != 1 or not isinstance(spec, dict):
         return 'invalid notify payload: expected exactly {"notify": {...}}'
@@ -191,6 +192,7 @@ def notify_spec(payload: dict[str, Any], *, message_id: str) -> NotifySpec | str
         text=spec["text"],
         level=spec.get("level", "info"),
         link=spec.get("link", ""),
+        group=spec.get("group", ""),
         # The message is found by source_id = MessageId.
         source_id=message_id,
     )
