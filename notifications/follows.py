@@ -40,7 +40,9 @@ def is_muted(*, user_id: int, key: str) -> bool:
 
 def unmuted(messages: QuerySet[Message]) -> QuerySet[Message]:
     """`messages` without those in a thread their recipient muted (Web Push, email)."""
-    muted = Follow.objects.filter(user_id=OuterRef("recipient_id"), key=OuterRef("group"), muted=True)
+    muted = Follow.objects.filter(
+        user_id=OuterRef("recipient_id"), key=OuterRef("group"), muted=True
+    )
     return messages.exclude(Exists(muted))
 
 

@@ -15,11 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications import bulk, events, live, selectors
+from notifications.actions import clean_actions
 from notifications.models import UNREAD_NULL, Level, Message, is_id
 
 # InvalidNotification is re-exported: producers catch services.InvalidNotification.
 from notifications.validators import InvalidNotification as InvalidNotification
-from notifications.actions import clean_actions
 from notifications.validators import clean, clean_group
 
 logger = logging.getLogger(__name__)

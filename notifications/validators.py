@@ -84,7 +84,7 @@ def clean(text: str, level: str, link: str) -> tuple[str, str, str]:
 MAX_GROUP = 100
 # A thread key is the producer's name for an object ("upload:42", "invoice:118"): printable
 # ASCII without spaces, so it is the same key in a URL, a form field and a socket frame.
-_GROUP = re.compile(r"[!-~]{1,%d}" % MAX_GROUP)
+_GROUP = re.compile(rf"[!-~]{{1,{MAX_GROUP}}}")
 
 
 def clean_group(group: str | None) -> str:
