@@ -38,7 +38,10 @@ def clean_actions(value: Any) -> list[dict[str, str]]:
         if not label or len(label) > MAX_LABEL or not label.isprintable():
             raise InvalidNotification(f"an action's label is 1 to {MAX_LABEL} printable characters")
         if "url" in action:
-            url = clean_link(action["url"]) if isinstance(action["url"], str) else ""
+            try:
+                url = clean_link(action["url"]) if isinstance(action["url"], str) else ""
+            except InvalidNotification:
+                url = ""
             # Same site only: a button is not the place for another host.
             if not url.startswith("/"):
                 raise InvalidNotification("an action's url must be a path on this site")
