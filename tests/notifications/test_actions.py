@@ -36,7 +36,7 @@ def test_up_to_two_actions_are_stored_and_sent_in_the_frame(
 @pytest.mark.parametrize(
     "bad",
     [
-        TWO + [{"label": "Third", "post": "x"}],
+        [*TWO, {"label": "Third", "post": "x"}],
         [{"label": "Elsewhere", "url": "https://evil.example/"}],
         [{"label": "Script", "url": "javascript:alert(1)"}],
         [{"label": "Other host", "url": "//evil.example/"}],

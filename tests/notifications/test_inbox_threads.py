@@ -66,7 +66,7 @@ def test_keyset_pages_never_show_a_thread_twice(alice):
 
 
 def test_the_views_count_their_own_members(alice):
-    a, b, c = thread(alice, "g", 3)
+    _, b, c = thread(alice, "g", 3)
     services.archive(user=alice, ids=[c.pk])
     inbox = selectors.inbox_page(user_id=alice.pk, threads=True).messages
     assert [m.pk for m in inbox] == [b.pk]
