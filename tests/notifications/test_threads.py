@@ -48,7 +48,7 @@ def test_the_notify_command_takes_a_group(alice):
 
 
 def test_the_batched_writer_stores_the_group(alice):
-    results, pushes = bulk.notify_many(
+    _, pushes = bulk.notify_many(
         [
             bulk.NotifySpec(text="t", username="alice", group="g:1"),
             bulk.NotifySpec(text="u", user_id=alice.pk),
