@@ -290,6 +290,8 @@ async def notify(request: HttpRequest) -> JsonResponse:
         if source_id is not None and not (isinstance(source_id, str) and 0 < len(source_id) <= 255):
             raise ValueError("'source_id' must be a string of 1 to 255 characters")
         targets = _recipients(body)
+        if targets is not None and {"thread", "actions"} & body.keys():
+            raise ValueError("'thread' and 'actions' are for one 'user' (docs/api.md, Threads)")
         names = [body["user"]] if targets is None else targets.get("usernames", [])
         names += [targets["group"]] if targets and "group" in targets else []
         # Looked up or stored as they are: PostgreSQL refuses NUL in a query parameter.
@@ -301,8 +303,9 @@ async def notify(request: HttpRequest) -> JsonResponse:
         return await _notify_many(targets, text, level, link, source_id)
     username = body["user"]
     spec = bulk.NotifySpec(
-        username=username, text=text, level=level, link=link, source_id=source_id
-    )
+        username=username, text=text, level=level, link=link, source_id=source_id,
+        group=body.get("thread", ""), actions=body.get("actions"),  # checked by the writer
+    )  # fmt: skip
     try:
         result = await writer.submit(bulk.NOTIFY, spec)
     except (writer.Overloaded, DatabaseError) as exc:

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from notifications import api
+from notifications import api, api_threads
 
 app_name = "api"
 
@@ -34,6 +34,8 @@ urlpatterns = [
     # A user's data: the trailing slash optional (a DELETE is never redirected).
     re_path(r"^me/export/?$", api.export_data, name="export"),
     re_path(r"^me/messages/?$", api.erase_messages, name="erase"),
+    # Threads and actions (notifications/api_threads.py)
+    *api_threads.urlpatterns,
     # Last: every other path under /api/ answers the API's JSON 404, not Django's HTML page.
     re_path(r"", api.not_found, name="not_found"),
 ]
