@@ -38,7 +38,8 @@ export async function postJson(url, data, { keepalive = false } = {}) {
 /** POST form fields (a view's plain-form path, as JSON to a script); resolves to
  * {status, body} like postJson. */
 export async function postForm(url, fields) {
-  const body = new FormData();
+  // URL-encoded, not FormData: an empty multipart body is refused by Django's parser (400).
+  const body = new URLSearchParams();
   for (const [name, value] of Object.entries(fields)) body.set(name, String(value));
   const response = await fetch(url, {
     method: "POST",
