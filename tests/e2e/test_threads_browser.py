@@ -54,7 +54,6 @@ def test_a_thread_is_one_row_and_one_toast_and_mute_crosses_browsers(browser, ma
         badge(page, 3)  # the count is of messages (docs/inbox.md)
     # The element first shown is the one showing: updated in place, not replaced.
     assert home.evaluate("(el) => el.isConnected && el.matches('.toast[data-group]')", handle)
-    )
 
     # The inbox: one row for the thread, live, with "3 updates" that expands to the rest.
     rows = inbox.locator(".inbox-item")
