@@ -7,6 +7,7 @@ as `services.notify` and `services.mark_read` write and push one at a time.
 """
 
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,7 +133,8 @@ def sorted_frames(messages: list[Message]) -> list[Push]:
 
 def frame_reads(messages: list[Message]) -> list[rawsql.Read[Any]]:
     """What the messages' frames need read once they are stored: their recipients' unread
-    totals and preferences (rawsql.execute_then can run them in the write's round trip)."""
+    totals and preferences, and which of their threads are muted when any has one
+    (rawsql.execute_then can run them in the write's round trip)."""
     recipients = {m.recipient_id for m in messages}
     reads = [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]
     grouped = {(m.recipient_id, m.group) for m in messages if m.group}
@@ -145,7 +147,7 @@ def frames_from(
     messages: list[Message],
     counts: dict[int, int],
     snapshots: dict[int, preferences.PreferenceSnapshot],
-    muted: set[tuple[int, str]] = frozenset(),
+    muted: AbstractSet[tuple[int, str]] = frozenset(),
 ) -> list[Push]:
     """`sorted_frames` from the values of `frame_reads`."""
     now = timezone.now()

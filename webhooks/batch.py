@@ -158,7 +158,7 @@ def _claim_and_store(
         "SELECT message_id, NULL FROM claimed "
         f"UNION ALL SELECT {source}, {pk} FROM stored"
     )
-    # The frames' reads (unread totals, preferences) ride in the same round trip, after
+    # The frames' reads (unread totals, preferences, mutes) ride in the same round trip, after
     # the statement: they see its counter updates as a read after commit would.
     found, reads = rawsql.execute_then(sql, claim_params + message_params, frame_reads(messages))
     claimed = {message_id for message_id, pk_value in found if pk_value is None}
