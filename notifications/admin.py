@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from notifications import services, userdata, validators
-from notifications.models import Level, Message, PushSubscription
+from notifications.models import Follow, Level, Message, PushSubscription
 from notifications.validators import MAX_LINK, MAX_TEXT
 
 
@@ -52,13 +52,17 @@ class MessageAdmin(admin.ModelAdmin):
         ("read_at", admin.EmptyFieldListFilter),
         ("archived_at", admin.EmptyFieldListFilter),
     ]
-    search_fields = ["text", "recipient__username", "source_id"]
+    search_fields = ["text", "recipient__username", "source_id", "group"]
     raw_id_fields = ["recipient"]
     # Bookkeeping is the services' (read and seen by the user's clients, source_id by the
     # producer): shown, never edited here.
     bookkeeping = [
         "source_id",
         "collapse_key",
+        "group",
+        "actions",
+        "acted",
+        "acted_at",
         "created_at",
         "updated_at",
         "read_at",
@@ -90,6 +94,16 @@ class MessageAdmin(admin.ModelAdmin):
             {f.attname: getattr(saved, f.attname) for f in Message._meta.concrete_fields}
         )
         obj._state.adding = False
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    """Who follows or muted which thread key (docs/inbox.md): the users' own choices, shown."""
+
+    list_display = ["user", "key", "following", "muted", "updated_at"]
+    list_filter = ["following", "muted"]
+    search_fields = ["key", "user__username"]
+    raw_id_fields = ["user"]
 
 
 @admin.register(PushSubscription)

@@ -7,6 +7,7 @@ as `services.notify` and `services.mark_read` write and push one at a time.
 """
 
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +15,10 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import events, live, preferences, rawsql, selectors
+from notifications import events, follows, live, preferences, rawsql, selectors
+from notifications.actions import clean_actions
 from notifications.models import UNREAD_NULL, Message
-from notifications.validators import InvalidNotification, clean
+from notifications.validators import InvalidNotification, clean, clean_group
 
 Push = tuple[int, dict[str, Any]]
 
@@ -31,6 +33,8 @@ class NotifySpec:
     level: str = "info"
     link: str = ""
     source_id: str | None = None
+    group: str = ""  # a thread key (notifications/threads.py)
+    actions: list[dict[str, str]] | None = None  # notifications/actions.py
 
 
 @dataclass(frozen=True)
@@ -61,14 +65,22 @@ def resolve(specs: list[NotifySpec], *, cleaned: bool = False) -> list[NotifySpe
             resolved.append(Refused("unknown_user", f"unknown user {str(spec.username)[:150]!r}"))
             continue
         text, level, link = spec.text, spec.level, spec.link
-        if not cleaned:
-            try:
+        try:
+            if not cleaned:
                 text, level, link = clean(text, level, link)
-            except InvalidNotification as exc:
-                resolved.append(Refused("invalid_notification", str(exc)))
-                continue
+            extra = {"group": clean_group(spec.group), "actions": clean_actions(spec.actions)}
+        except InvalidNotification as exc:
+            resolved.append(Refused("invalid_notification", str(exc)))
+            continue
         resolved.append(
-            NotifySpec(text=text, user_id=user_id, level=level, link=link, source_id=spec.source_id)
+            NotifySpec(
+                text=text,
+                user_id=user_id,
+                level=level,
+                link=link,
+                source_id=spec.source_id,
+                **extra,
+            )
         )
     return resolved
 
@@ -95,6 +107,8 @@ def notify_many(
             level=spec.level,
             link=spec.link,
             source_id=spec.source_id,
+            group=spec.group,
+            actions=spec.actions or [],
         )
         rows.append((index, message))
     if repeats_possible:
@@ -117,22 +131,29 @@ def notify_many(
 
 def sorted_frames(messages: list[Message]) -> list[Push]:
     """The `notification` frame of each message, oldest first, with its user's unread total
-    and `toast: false` where their preferences hold it: two queries, whatever the count."""
+    and `toast: false` where their preferences hold it or its thread is muted: two queries
+    (three when a message has a group), whatever the count."""
     reads = frame_reads(messages)
     return frames_from(messages, *(read.run() for read in reads))
 
 
 def frame_reads(messages: list[Message]) -> list[rawsql.Read[Any]]:
     """What the messages' frames need read once they are stored: their recipients' unread
-    totals and preferences (rawsql.execute_then can run them in the write's round trip)."""
+    totals and preferences, and which of their threads are muted when any has one
+    (rawsql.execute_then can run them in the write's round trip)."""
     recipients = {m.recipient_id for m in messages}
-    return [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]
+    reads = [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]
+    grouped = {(m.recipient_id, m.group) for m in messages if m.group}
+    if grouped:  # only then: messages without a thread pay nothing for mute
+        reads.append(follows.muted_read(grouped))
+    return reads
 
 
 def frames_from(
     messages: list[Message],
     counts: dict[int, int],
     snapshots: dict[int, preferences.PreferenceSnapshot],
+    muted: AbstractSet[tuple[int, str]] = frozenset(),
 ) -> list[Push]:
     """`sorted_frames` from the values of `frame_reads`."""
     now = timezone.now()
@@ -142,7 +163,8 @@ def frames_from(
             live.notification_frame(
                 m.to_payload(),
                 counts[m.recipient_id],
-                toast=snapshots[m.recipient_id].shows_toast(m.level, now),
+                toast=snapshots[m.recipient_id].shows_toast(m.level, now)
+                and (m.recipient_id, m.group) not in muted,
             ),
         )
         for m in sorted(messages, key=lambda m: m.pk)
@@ -167,10 +189,12 @@ def notify_users(
     level: str = "info",
     link: str = "",
     source_id: str | None = None,
+    group: str = "",
 ) -> tuple[FanOut, list[Push]]:
     """One message for each user (once per user and source_id), in chunked multi-row
     inserts, and the frames to push after commit. Raises InvalidNotification."""
     text, level, link = clean(text, level, link)
+    group = clean_group(group)
     ordered = sorted(set(user_ids))  # one lock order for the counter rows, as above
     created = 0
     pushes: list[Push] = []
@@ -186,7 +210,14 @@ def notify_users(
         if not chunk:
             continue
         messages = Message.objects.bulk_create(
-            Message(recipient_id=user_id, text=text, level=level, link=link, source_id=source_id)
+            Message(
+                recipient_id=user_id,
+                text=text,
+                level=level,
+                link=link,
+                source_id=source_id,
+                group=group,
+            )
             for user_id in chunk
         )
         events.written(events.CREATED, messages)

@@ -25,12 +25,16 @@ UNREAD = "message.unread"
 ARCHIVED = "message.archived"
 UNARCHIVED = "message.unarchived"
 DELETED = "message.deleted"
-TYPES = (CREATED, UPDATED, SEEN, READ, UNREAD, ARCHIVED, UNARCHIVED, DELETED)
+INTERACTED = "message.interacted"  # one of its actions clicked (notifications/actions.py)
+TYPES = (CREATED, UPDATED, SEEN, READ, UNREAD, ARCHIVED, UNARCHIVED, DELETED, INTERACTED)
 
 # Sent with `event=` and `messages=` (Message rows, as written): created or updated.
 messages_written = Signal()
 # Sent with `event=` and `ids_by_user=` ({user id: [message ids]}): a state changed.
 ids_changed = Signal()
+
+# Sent with `message=` (the Message) and `index=` (the action clicked): INTERACTED.
+message_acted = Signal()
 
 # Listeners that store events say when they do (outbound: while OUTBOUND_WEBHOOK_URL is set).
 _stored_when: list[Callable[[], bool]] = []
@@ -62,3 +66,9 @@ def changed(event: str, ids_by_user: Mapping[int, Iterable[int]]) -> None:
         owners = {user: sorted(ids) for user, ids in ids_by_user.items() if ids}
         if owners:
             ids_changed.send(sender=None, event=event, ids_by_user=owners)
+
+
+def acted(message: "Message", index: int) -> None:
+    """Announce that the user clicked action `index` of `message` (INTERACTED)."""
+    if message_acted.receivers:
+        message_acted.send(sender=None, message=message, index=index)

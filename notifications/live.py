@@ -81,6 +81,16 @@ def deleted_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
     return {"type": "deleted", "ids": sorted(ids), "unread_count": unread_count}
 
 
+def muted_frame(group: str, muted: bool) -> dict[str, Any]:
+    """The user muted (or unmuted) thread `group`: its toasts go, its rows say so."""
+    return {"type": "muted", "group": group, "muted": muted}
+
+
+def interacted_frame(message_id: int, action: int, unread_count: int) -> dict[str, Any]:
+    """The user clicked action number `action` (0 or 1) of a message; it is read now."""
+    return {"type": "interacted", "id": message_id, "action": action, "unread_count": unread_count}
+
+
 def send_on_commit(user_id: int, frame: dict[str, Any]) -> None:
     """Send `frame` to every socket of the user once the current transaction commits."""
     transaction.on_commit(partial(send_now, user_id, frame), robust=True)

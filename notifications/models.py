@@ -134,6 +134,14 @@ class Message(models.Model):
     pushed_at = models.DateTimeField(null=True, blank=True)
     # Hidden from the default inbox but kept; an archived message never counts as unread.
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The producer's thread key ("upload:42"): the inbox shows one row per group, toasts of
+    # one group replace each other, and a muted group never toasts (docs/inbox.md, Threads).
+    group = models.CharField(max_length=100, blank=True, default="")
+    # Up to two buttons (notifications/actions.py): [{"label", "url"} or {"label", "post"}].
+    actions = models.JSONField(default=list, blank=True)
+    # When the user clicked one of the actions, and which (its index); once.
+    acted_at = models.DateTimeField(null=True, blank=True)
+    acted = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -147,6 +155,12 @@ class Message(models.Model):
                 name="message_unread_idx",
             ),
             models.Index(fields=["recipient", "-id"], name="message_recipient_idx"),
+            # A thread's members, and "who was notified about this key" (its followers).
+            models.Index(
+                fields=["group", "recipient"],
+                condition=~models.Q(group=""),
+                name="message_group_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -169,14 +183,49 @@ class Message(models.Model):
         return self.read_at is not None
 
     def to_payload(self) -> dict[str, Any]:
-        """The protocol's `msg` object: JSON types only (it crosses Redis)."""
-        return {
+        """The protocol's `msg` object: JSON types only (it crosses Redis).
+
+        `group` and `actions` only when set: a message without them is the same object
+        as before threads, and clients that predate them ignore the keys."""
+        payload = {
             "id": self.pk,
             "text": self.text,
             "level": self.level,
             "link": self.link,
             "created_at": self.created_at.isoformat(),
         }
+        if self.group:
+            payload["group"] = self.group
+        if self.actions:
+            payload["actions"] = self.actions
+            if self.acted is not None:
+                payload["acted"] = self.acted
+        return payload
+
+
+class Follow(models.Model):
+    """One user's choice about one thread key (docs/inbox.md, "Follow and mute").
+
+    A user follows a key they were notified about (a message with that group) without a
+    row; a row records what they chose since: to follow (a producer's "they created it"),
+    to unfollow, to mute. Muted threads are still stored and listed, never toasted,
+    pushed or emailed.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    following = models.BooleanField(default=True)
+    muted = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="follow_unique_user_key"),
+        ]
+        indexes = [models.Index(fields=["key", "user"], name="follow_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'mutes' if self.muted else 'follows'} {self.key}"
 
 
 class UnreadCounter(models.Model):

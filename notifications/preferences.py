@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from notifications import rawsql
+from notifications import follows, rawsql
 from notifications.models import Level, NotificationPreference
 
 LEVELS: tuple[str, ...] = tuple(Level.values)
@@ -110,18 +110,20 @@ def webpush_held(messages: QuerySet, *, now: datetime) -> QuerySet:
     """`messages` without those their recipient's preferences hold from Web Push at `now`.
 
     Same decision as `PreferenceSnapshot.wants_webpush`, in SQL, so held messages never
-    fill a batch: they wait (do not disturb) or are never pushed (level off).
+    fill a batch: they wait (do not disturb) or are never pushed (level off, a muted
+    thread).
     """
     prefs = _prefs_of_recipient()
-    messages = messages.exclude(Exists(prefs.filter(quiet_until__gt=now)))
+    messages = follows.unmuted(messages).exclude(Exists(prefs.filter(quiet_until__gt=now)))
     for level in LEVELS:
         messages = messages.exclude(Exists(prefs.filter(**{f"push_{level}": False})), level=level)
     return messages
 
 
 def email_held(messages: QuerySet, *, now: datetime) -> QuerySet:
-    """`messages` without those whose recipient wants no email at `now` (`wants_email`)."""
-    return messages.exclude(
+    """`messages` without those whose recipient wants no email at `now` (`wants_email`),
+    nor those of a thread they muted."""
+    return follows.unmuted(messages).exclude(
         Exists(_prefs_of_recipient().filter(Q(email=False) | Q(quiet_until__gt=now)))
     )
 

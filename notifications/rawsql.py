@@ -22,7 +22,7 @@ from django.db import connections, models
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
 U = TypeVar("U")
-# Rows per INSERT: 11 columns a message, far below SQLite's 32,766 bound parameters.
+# Rows per INSERT: 15 columns a message, far below SQLite's 32,766 bound parameters.
 INSERT_ROWS = 500
 
 

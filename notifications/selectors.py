@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from notifications import preferences, rawsql
+from notifications import follows, inbox_threads, preferences, rawsql
 from notifications.models import FanOutJob, Message, UnreadCounter, is_id
 
 
@@ -45,11 +45,17 @@ def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
 
 def quiet_ids(messages: Iterable[Message], *, user_id: int) -> set[int]:
     """The ids of `messages` the user's preferences hold from toasting now (a level turned
-    off, or do not disturb): the server decides `toast` for a page load and a sync as it
-    does for a live frame (bulk.sorted_frames)."""
+    off, do not disturb, a muted thread): the server decides `toast` for a page load and a
+    sync as it does for a live frame (bulk.sorted_frames)."""
     snapshot = preferences.snapshot_for(user_id)
     now = timezone.now()
-    return {m.pk for m in messages if not snapshot.shows_toast(m.level, now)}
+    messages = list(messages)
+    muted = follows.muted_pairs({(user_id, m.group) for m in messages if m.group})
+    return {
+        m.pk
+        for m in messages
+        if not snapshot.shows_toast(m.level, now) or (user_id, m.group) in muted
+    }
 
 
 def sync_frame(*, user_id: int) -> dict[str, Any]:
@@ -93,18 +99,23 @@ def inbox_page(
     limit: int | None = None,
     unread_only: bool = False,
     archived: bool = False,
+    threads: bool = False,
 ) -> InboxPage:
     """Messages with id < `before`, newest first: keyset pagination on the id.
 
     The default inbox leaves archived messages out; `archived=True` lists only them.
     A cursor stays correct while rows arrive or change above it, where OFFSET would
-    repeat or skip rows; and the (recipient, -id) index serves every page.
+    repeat or skip rows; and the (recipient, -id) index serves every page. With
+    `threads`, a thread's older members are left out: its row is its newest message
+    (inbox_threads.py), placed by that id.
     """
     limit = max(1, min(limit or settings.NOTIFICATIONS_PAGE_SIZE, MAX_PAGE_SIZE))
     queryset = Message.objects.for_user(user_id)
     queryset = queryset.archived() if archived else queryset.in_inbox()
     if unread_only:
         queryset = queryset.unread()
+    if threads:  # before the cursor: a thread's newest member may be on an earlier page
+        queryset = inbox_threads.newest_only(queryset)
     if before is not None:
         queryset = queryset.filter(id__lt=before)
     # One row more than asked tells whether an older page exists, without a COUNT.
@@ -114,15 +125,15 @@ def inbox_page(
     return InboxPage(messages=rows, next_before=rows[-1].pk if more else None)
 
 
-def inbox_page_showing(*, user_id: int, message_id: int) -> InboxPage:
+def inbox_page_showing(*, user_id: int, message_id: int, threads: bool = False) -> InboxPage:
     """The newest page, made long enough to reach `message_id` when at most MAX_PAGE_SIZE
     rows are newer; else the page that starts at it. "Show all" of a toast lands here, with
     the messages that arrived after it still above it."""
     newer = Message.objects.for_user(user_id).in_inbox().filter(id__gt=message_id).count()
     if newer < MAX_PAGE_SIZE:
         size = max(settings.NOTIFICATIONS_PAGE_SIZE, newer + 1)
-        return inbox_page(user_id=user_id, limit=size)
-    return inbox_page(user_id=user_id, before=message_id + 1)
+        return inbox_page(user_id=user_id, limit=size, threads=threads)
+    return inbox_page(user_id=user_id, before=message_id + 1, threads=threads)
 
 
 def message_for_user(*, user_id: int, message_id: int) -> Message | None:

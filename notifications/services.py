@@ -15,11 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications import bulk, events, live, selectors
+from notifications.actions import clean_actions
 from notifications.models import UNREAD_NULL, Level, Message, is_id
 
 # InvalidNotification is re-exported: producers catch services.InvalidNotification.
 from notifications.validators import InvalidNotification as InvalidNotification
-from notifications.validators import clean
+from notifications.validators import clean, clean_group
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +33,19 @@ def notify(
     link: str = "",
     source_id: str | None = None,
     collapse_key: str = "",
+    group: str = "",
+    actions: list[dict[str, str]] | None = None,
 ) -> Message:
     """Store one message for `user` (once per source_id) and push it after commit.
 
     With a collapse_key, the user's message with that key is updated in place (unread
-    again) and pushed under the same id; clients replace rather than add it. The batching
-    writer (notifications.writer) stores the hot path's messages with the same rows and
-    frames, many at a time.
+    again) and pushed under the same id; clients replace rather than add it. With a
+    `group` it joins that thread (notifications/threads.py); `actions` are up to two
+    buttons (notifications/actions.py). The batching writer (notifications.writer) stores
+    the hot path's messages with the same rows and frames, many at a time.
     """
     text, level, link = clean(text, level, link)
+    extra = {"group": clean_group(group), "actions": clean_actions(actions)}
     # No savepoint of its own: whatever fails here fails the caller's transaction too.
     with transaction.atomic(savepoint=False):
         message = None
@@ -62,6 +67,7 @@ def notify(
                         link=link,
                         source_id=source_id or None,
                         collapse_key=collapse_key,
+                        **extra,
                     )
             except IntegrityError:
                 if source_id and (existing := _by_source(user, source_id)) is not None:
@@ -71,7 +77,8 @@ def notify(
                     raise
                 created = False
         if not created:
-            _update_in_place(message, text=text, level=level, link=link)
+            message.group, message.actions = extra["group"], extra["actions"]
+            _update_in_place(message, text=text, level=level, link=link, also=list(extra))
         events.written(events.CREATED if created else events.UPDATED, [message])
         _push_message(message)
     return message
@@ -154,7 +161,9 @@ def _collapsible(user: AbstractBaseUser, collapse_key: str) -> Message | None:
     )
 
 
-def _update_in_place(message: Message, *, text: str, level: str, link: str) -> None:
+def _update_in_place(
+    message: Message, *, text: str, level: str, link: str, also: list[str] = ()
+) -> None:
     # The row keeps its first source_id: a replay of that first event must still be
     # recognised, and must not turn the message back into its older text.
     message.text, message.level, message.link = text, level, link
@@ -171,6 +180,7 @@ def _update_in_place(message: Message, *, text: str, level: str, link: str) -> N
             "pushed_at",
             "archived_at",
             "updated_at",
+            *also,
         ]
     )
 

@@ -35,3 +35,12 @@ urlpatterns += [
         name="email_unsubscribe",
     ),
 ]
+
+# Threads and actions (notifications/views_threads.py)
+from notifications import views_threads  # noqa: E402
+
+urlpatterns += [
+    path("threads/mute/", views_threads.mute, name="mute"),
+    path("threads/unmute/", views_threads.unmute, name="unmute"),
+    path("<int:message_id>/actions/<int:index>/", views_threads.act, name="act"),
+]

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications import live, preferences, selectors, services
-from notifications.models import Message, PushSubscription, UnreadCounter
+from notifications.models import Follow, Message, PushSubscription, UnreadCounter
 
 # Messages deleted per transaction by `erase` (and read per query by `export`).
 SLICE = 1000
@@ -33,12 +33,17 @@ EXPORT_FIELDS = (
     "read_at",
     "seen_at",
     "archived_at",
+    "group",
+    "actions",
+    "acted",
+    "acted_at",
 )
 
 
 def export(*, user: AbstractBaseUser) -> dict[str, Any]:
     """Everything about the user's notifications: messages (archived too, oldest first),
-    preferences, Web Push subscriptions and the unread count, as JSON types."""
+    preferences, Web Push subscriptions, thread choices and the unread count, as JSON
+    types."""
     return {
         "user": {"id": user.pk, "username": user.get_username()},
         "exported_at": timezone.now().isoformat(),
@@ -51,6 +56,13 @@ def export(*, user: AbstractBaseUser) -> dict[str, Any]:
             .values_list("endpoint", "created_at")
         ],
         "messages": list(_messages(user.pk)),
+        # Threads the user chose to follow, unfollow or mute (docs/inbox.md).
+        "threads": [
+            {"key": key, "following": following, "muted": muted}
+            for key, following, muted in Follow.objects.filter(user_id=user.pk)
+            .order_by("key")
+            .values_list("key", "following", "muted")
+        ],
     }
 
 
@@ -65,8 +77,8 @@ def _iso(value: Any) -> Any:
 
 
 def erase(*, user: AbstractBaseUser) -> int:
-    """Delete every message of the user and their unread counter; returns how many
-    messages. Each open socket of the user gets `deleted` frames, then an empty `sync`."""
+    """Delete every message of the user, their unread counter and thread choices; returns
+    how many messages. Each open socket of the user gets `deleted` frames, then an empty `sync`."""
     erased = 0
     while True:
         ids = list(
@@ -79,5 +91,6 @@ def erase(*, user: AbstractBaseUser) -> int:
         # The triggers brought it to 0 with the last delete; the row itself goes too (no
         # row reads as 0, and the next message makes a new one).
         UnreadCounter.objects.filter(user_id=user.pk).delete()
+        Follow.objects.filter(user_id=user.pk).delete()  # their thread choices go too
         live.send_on_commit(user.pk, selectors.sync_frame(user_id=user.pk))
     return erased

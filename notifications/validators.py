@@ -79,3 +79,21 @@ def is_safe_link(link: str) -> bool:
 def clean(text: str, level: str, link: str) -> tuple[str, str, str]:
     """The text, level and link to store; InvalidNotification naming the first bad one."""
     return clean_text(text), clean_level(level), clean_link(link)
+
+
+MAX_GROUP = 100
+# A thread key is the producer's name for an object ("upload:42", "invoice:118"): printable
+# ASCII without spaces, so it is the same key in a URL, a form field and a socket frame.
+_GROUP = re.compile(rf"[!-~]{{1,{MAX_GROUP}}}")
+
+
+def clean_group(group: str | None) -> str:
+    """ "" (no thread) or the key as given; InvalidNotification unless 1-100 printable
+    ASCII characters without spaces."""
+    if group is None or group == "":
+        return ""
+    if not isinstance(group, str) or not _GROUP.fullmatch(group):
+        raise InvalidNotification(
+            f"group must be 1 to {MAX_GROUP} printable ASCII characters without spaces"
+        )
+    return group

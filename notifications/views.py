@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.throttle import Window
-from notifications import selectors, services
+from notifications import inbox_threads, selectors, services
 from notifications.models import parse_ids
 
 
@@ -35,16 +35,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     unread_only = request.GET.get("unread") == "1" and not archived
     if show is not None and before is None and not archived and not unread_only:
-        page = selectors.inbox_page_showing(user_id=request.user.pk, message_id=show)
+        page = selectors.inbox_page_showing(user_id=request.user.pk, message_id=show, threads=True)
     else:
         page = selectors.inbox_page(
-            user_id=request.user.pk, before=before, unread_only=unread_only, archived=archived
+            user_id=request.user.pk,
+            before=before,
+            unread_only=unread_only,
+            archived=archived,
+            threads=True,
         )
+    found = inbox_threads.summaries(
+        user_id=request.user.pk, rows=page.messages, archived=archived, unread_only=unread_only
+    )
     return render(
         request,
         "notifications/inbox.html",
         {
             "page": page,
+            "rows": [(m, found.get(m.pk)) for m in page.messages],
             "before": before,
             "unread_only": unread_only,
             "archived": archived,
@@ -56,7 +64,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def mark_read(request: HttpRequest, message_id: int) -> HttpResponse:
-    changed = services.mark_read(user=request.user, ids=[message_id])
+    # A thread's row reads the whole thread (docs/inbox.md, "Threads").
+    ids = inbox_threads.expand(user_id=request.user.pk, ids=[message_id])
+    changed = services.mark_read(user=request.user, ids=ids)
     if not changed and not _owns(request, message_id):
         # Another user's id and an unknown id look the same.
         return JsonResponse({"error": "not_found"}, status=404)
@@ -106,6 +116,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
             },
             status=400,
         )
+    # The inbox's rows are threads: an action on one acts on all of its messages.
+    ids = inbox_threads.expand(user_id=request.user.pk, ids=ids)
     return _done(request, action(user=request.user, ids=ids))
 
 

@@ -60,6 +60,20 @@ def store_changed(
     )
 
 
+@receiver(events.message_acted)
+def store_acted(sender: Any, message: Message, index: int, **kwargs: Any) -> None:
+    """One `message.interacted` event: the message and the action clicked (a `post`
+    action's id is how its producer learns of the click)."""
+    if not settings.OUTBOUND_WEBHOOK_URL:
+        return
+    data = {
+        "user": _users([message.recipient_id])[message.recipient_id],
+        "message": message.to_payload(),
+        "action": {"index": index, **message.actions[index]},
+    }
+    _store([_row(events.INTERACTED, timezone.now(), data)])
+
+
 def _users(user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     ids = list(user_ids)
     names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))

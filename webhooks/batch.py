@@ -127,6 +127,7 @@ def _claim_and_store(
                 level=spec.level,
                 link=spec.link,
                 source_id=spec.source_id,
+                group=spec.group,
             )
             for spec in ready.values()
         ),
@@ -150,11 +151,9 @@ def _claim_and_store(
         "SELECT message_id, NULL FROM claimed "
         f"UNION ALL SELECT {source}, {pk} FROM stored"
     )
-    # The frames' reads (unread totals, preferences) ride in the same round trip, after
+    # The frames' reads (unread totals, preferences, mutes) ride in the same round trip, after
     # the statement: they see its counter updates as a read after commit would.
-    found, (counts, snapshots) = rawsql.execute_then(
-        sql, claim_params + message_params, frame_reads(messages)
-    )
+    found, reads = rawsql.execute_then(sql, claim_params + message_params, frame_reads(messages))
     claimed = {message_id for message_id, pk_value in found if pk_value is None}
     stored = {message_id: pk_value for message_id, pk_value in found if pk_value is not None}
     created = []
@@ -163,7 +162,7 @@ def _claim_and_store(
             message.pk = stored[message.source_id]
             message._state.adding = False
             created.append(message)
-    return claimed, frames_from(created, counts, snapshots)
+    return claimed, frames_from(created, *reads)
 
 
 def _keep_unmatched(

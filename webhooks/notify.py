@@ -18,7 +18,7 @@ from notifications.validators import InvalidNotification, clean, storable
 from webhooks import sns
 from webhooks.outcomes import Dispatched
 
-NOTIFY_KEYS = {"user", "text", "level", "link"}
+NOTIFY_KEYS = {"user", "text", "level", "link", "group"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,12 @@ def from_payload(payload: dict[str, Any], *, message_id: str) -> Notify:
         invalid = str(exc)
     # The message is found by source_id = MessageId.
     parsed = NotifySpec(
-        username=spec["user"], text=text, level=level, link=link, source_id=message_id
+        username=spec["user"],
+        text=text,
+        level=level,
+        link=link,
+        group=spec.get("group", ""),
+        source_id=message_id,
     )
     return Notify(parsed, invalid=invalid)
 

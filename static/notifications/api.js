@@ -34,3 +34,29 @@ export async function postJson(url, data, { keepalive = false } = {}) {
   }
   return { status: response.status, body: body };
 }
+
+/** POST form fields (a view's plain-form path, as JSON to a script); resolves to
+ * {status, body} like postJson. */
+export async function postForm(url, fields) {
+  // URL-encoded, not FormData: an empty multipart body is refused by Django's parser (400).
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) body.set(name, String(value));
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    body: body,
+  });
+  let answer = null;
+  try {
+    answer = await response.json();
+  } catch {
+    answer = null;
+  }
+  return { status: response.status, body: answer };
+}
+
+/** "/notifications/0/actions/0/" for message `id`'s action `index`. */
+export function actUrl(template, id, index) {
+  return template.replace(/\/0\/actions\/0\/$/, "/" + Number(id) + "/actions/" + Number(index) + "/");
+}

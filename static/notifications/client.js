@@ -4,13 +4,14 @@
 // toast hides, when to ask for a resync, and retrying dismissals made offline.
 // Protocol: docs/protocol.md; toasts: docs/inbox.md. Settings and URLs: #toasts' data-.
 import { AckQueue } from "./acks.js";
-import { postJson } from "./api.js";
+import { actUrl, postForm, postJson } from "./api.js";
 import { Burst, levelSummary } from "./burst.js";
 import { stackConfig } from "./config.js";
 import { HiddenStore } from "./hidden.js";
 import { withFallback } from "./fallback.js";
 import { openSocket } from "./leader.js";
 import { focusSlot, ordered, plan } from "./stack.js";
+import { ThreadToasts } from "./threads.js";
 import { fill, linkFullText, localAlert, messageToast, sanitize, setSummaryCount, summaryToast } from "./toasts.js";
 
 const root = document.getElementById("toasts");
@@ -40,6 +41,7 @@ function start(stack) {
   const narrow = window.matchMedia(config.narrowQuery);
 
   const toasts = new Map(); // message id -> element: the unread set this tab shows
+  const threads = new ThreadToasts(); // one toast per thread (a message's `group`)
   const acks = new AckQueue(config.maxAckIds); // dismissed here, not yet confirmed read
   const hidden = new HiddenStore(localStorageOrNull()); // info toasts the timer hid
   // Messages the server said not to toast (preferences, do not disturb): decided again by
@@ -94,14 +96,39 @@ function start(stack) {
       .catch(() => {}); // offline: the socket's own retry tells again
   }
 
-  for (const el of stack.querySelectorAll(".toast[data-id]")) {
+  const rendered = Array.from(stack.querySelectorAll(".toast[data-id]"));
+  rendered.sort((a, b) => Number(a.dataset.id) - Number(b.dataset.id));
+  for (const el of rendered) {
     sanitize(el);
-    toasts.set(Number(el.dataset.id), el);
-    if ("quiet" in el.dataset) quiet.add(Number(el.dataset.id)); // the server said: no toast
+    const id = Number(el.dataset.id);
+    // A thread rendered as several toasts: its newest stands for the rest.
+    const placed = threads.place({ id: id, group: el.dataset.group });
+    if (!placed.show) {
+      el.remove();
+      continue;
+    }
+    if (placed.replaces !== null) {
+      toasts.get(placed.replaces).remove();
+      toasts.delete(placed.replaces);
+    }
+    toasts.set(id, el);
+    if ("quiet" in el.dataset) quiet.add(id); // the server said: no toast
   }
 
   // --- the set of toasts ---------------------------------------------------------
   function upsert(msg, live) {
+    const placed = threads.place(msg);
+    if (!placed.show) return; // an older message of a thread: its thread's toast stands for it
+    if (placed.replaces !== null && toasts.has(placed.replaces)) {
+      // The thread's toast, updated in place for its newest message (like a collapse key).
+      const old = placed.replaces;
+      toasts.set(msg.id, toasts.get(old));
+      toasts.get(msg.id).dataset.id = String(msg.id);
+      toasts.delete(old);
+      quiet.delete(old);
+      seen.viewed.delete(old);
+      clearTimeout(seen.timers.get(old));
+    }
     let el = toasts.get(msg.id);
     const isNew = !el;
     if (isNew) {
@@ -125,6 +152,7 @@ function start(stack) {
   }
 
   function remove(id) {
+    for (const member of threads.forget(id)) if (member !== id) remove(member);
     const el = toasts.get(id);
     if (el) el.remove();
     toasts.delete(id);
@@ -147,7 +175,8 @@ function start(stack) {
     const alerts = Array.from(stack.querySelectorAll(".toast[data-local]"));
     place([...alerts, ...order.map((e) => e.el), ...(more ? [more] : [])]);
     const limit = narrow.matches ? Math.min(config.toastLimit, config.narrowLimit) : config.toastLimit;
-    const result = plan(order, { limit: limit, unreadCount: unreadCount, dismissed: acks.size });
+    // A thread's older messages have no toast but are shown (by its toast): not "+K more".
+    const result = plan(order, { limit: limit, unreadCount: unreadCount, dismissed: acks.size + threads.covered() });
     const shown = new Set(result.shown);
     for (const e of order) {
       e.el.hidden = !shown.has(e.summary ? "summary" : e.id);
@@ -272,6 +301,11 @@ function start(stack) {
         for (const id of frame.ids) remove(id);
         acks.confirm(frame.ids);
         break;
+      case "muted":
+        // A thread muted (in any tab): its messages stay unread, and toast no more.
+        if (frame.muted) for (const id of threads.idsOf(frame.group)) quiet.add(id);
+        layout();
+        return;
       case "error":
         // The cookie is now another user's (a logout and a login in another tab): the
         // server closes with 4409, and the page reloads as whoever is signed in.
@@ -296,7 +330,7 @@ function start(stack) {
     const complete = frame.unread_count <= frame.unread.length;
     const failed = acks.reconcile({ unread: unread, complete: complete });
     if (failed.length) tellFailed(failed.length);
-    for (const id of Array.from(toasts.keys())) if (!unread.includes(id) || acks.has(id)) remove(id);
+    for (const id of [...toasts.keys(), ...threads.known()]) if (!unread.includes(id) || acks.has(id)) remove(id);
     for (const msg of frame.unread) {
       if (acks.has(msg.id)) continue;
       upsert(msg, false);
@@ -310,7 +344,7 @@ function start(stack) {
 
   // Pushes are at most once: if what we show disagrees with the server's count, resync.
   function checkDrift(count) {
-    if (acks.size || toasts.size === Math.min(count, config.syncLimit)) return;
+    if (acks.size || toasts.size + threads.covered() === Math.min(count, config.syncLimit)) return;
     requestSync(250);
   }
 
@@ -334,7 +368,7 @@ function start(stack) {
   function forget(ids) {
     let gone = 0;
     for (const id of ids) {
-      if (toasts.has(id)) gone += 1;
+      if (toasts.has(id) || threads.has(id)) gone += 1;
       remove(id);
     }
     if (gone) setCount(Math.max(0, unreadCount - gone));
@@ -424,10 +458,46 @@ function start(stack) {
         layout();
       }
     } else {
-      dismiss([Number(toast.dataset.id)]);
+      dismiss(threads.idsWith(Number(toast.dataset.id))); // a thread's toast: all it stands for
     }
     if (hadFocus) moveFocus(index);
   });
+
+  // A thread's "Mute" and a message's actions (docs/inbox.md); the frames that follow
+  // (`muted`, `read`, `interacted`) update every tab, this one too.
+  stack.addEventListener("click", (event) => {
+    const toast = event.target.closest(".toast[data-id]");
+    const mute = event.target.closest(".toast-mute");
+    const act = event.target.closest(".toast-act");
+    if (!toast || (!mute && !act)) return;
+    const id = Number(toast.dataset.id);
+    if (mute && config.muteUrl) {
+      const group = toast.dataset.group;
+      postForm(config.muteUrl, { group: group })
+        .then(({ status }) => {
+          if (status !== 200) throw new Error("HTTP " + status);
+          for (const member of threads.idsOf(group)) quiet.add(member);
+          layout();
+        })
+        .catch(() => tellFailedAction("The thread could not be muted; try again."));
+    } else if (act && config.actUrl) {
+      act.setAttribute("aria-disabled", "true");
+      postForm(actUrl(config.actUrl, id, act.dataset.index), {})
+        .then(({ status, body }) => {
+          if (status !== 200) throw new Error("HTTP " + status);
+          if (body && body.url) window.location.assign(body.url);
+        })
+        .catch(() => {
+          act.removeAttribute("aria-disabled");
+          tellFailedAction("That action could not be sent; try again.");
+        });
+    }
+  });
+
+  function tellFailedAction(text) {
+    stack.prepend(localAlert(text));
+    layout();
+  }
 
   // Keyboard users land on the toast that took the dismissed one's place, else on the
   // "+K more" link, else on the inbox link in the header: never on <body>.

@@ -35,6 +35,9 @@ export function stackConfig(dataset) {
     readUrl: required(dataset, "readUrl"),
     loginUrl: required(dataset, "loginUrl"),
     userId: required(dataset, "user"), // names the tabs' shared socket (leader.js)
+    // Threads' "Mute" and actions (docs/inbox.md); pages without them show neither.
+    muteUrl: dataset.muteUrl || "",
+    actUrl: dataset.actUrl || "",
   };
 }
 

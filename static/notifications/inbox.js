@@ -124,7 +124,8 @@ function start(list) {
 
   function markRead(ids) {
     for (const id of ids) {
-      const row = rowFor(id);
+      // A thread's row (inbox_threads.js) lists its messages' ids in data-members.
+      const row = rowFor(id) || list.querySelector('.inbox-item[data-members~="' + Number(id) + '"]');
       if (row) readRow(row);
     }
   }

@@ -39,8 +39,34 @@ export function fill(el, msg) {
     a.setAttribute("aria-label", named("Open", msg.text));
     el.append(a);
   }
+  threadControls(el, msg);
   el.append(dismissButton(named("Dismiss notification", msg.text)));
   delete el.dataset.clampChecked;
+}
+
+/** A thread's "Mute" and a message's actions (docs/inbox.md): buttons client.js handles. */
+function threadControls(el, msg) {
+  if (msg.group) el.dataset.group = msg.group;
+  else delete el.dataset.group;
+  const actions = Array.isArray(msg.actions) && msg.acted === undefined ? msg.actions.slice(0, 2) : [];
+  actions.forEach((action, index) => {
+    if (!action || typeof action.label !== "string") return;
+    if (action.url !== undefined && !safeLink(action.url)) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "toast-act";
+    button.dataset.index = String(index);
+    if (action.url) button.dataset.url = action.url;
+    button.textContent = action.label;
+    el.append(button);
+  });
+  if (msg.group) {
+    const mute = document.createElement("button");
+    mute.type = "button";
+    mute.className = "toast-mute link";
+    mute.textContent = "Mute";
+    el.append(mute);
+  }
 }
 
 /** A toast rendered by the server on page load: drop a link the check refuses. */

@@ -140,3 +140,28 @@ def test_notify_selected_users_works_for_more_than_a_thousand_users(admin_client
     assert done.status_code == 200
     assert "Notification sent to 1100 active user(s)." in done.content.decode()
     assert Message.objects.filter(text="Maintenance tonight").count() == 1100
+
+
+def test_the_admin_shows_a_message_s_thread_and_actions_and_lists_follows(admin_client_threads):
+    from notifications import services, threads
+
+    client, user = admin_client_threads
+    message = services.notify(
+        user, "Invoice 118", group="invoice:118", actions=[{"label": "Pay", "url": "/pay/"}]
+    )
+    threads.mute(user=user, key="invoice:118")
+    page = client.get(f"/admin/notifications/message/{message.pk}/change/").content.decode()
+    assert "invoice:118" in page and "/pay/" in page
+    listing = client.get("/admin/notifications/follow/?q=invoice").content.decode()
+    assert "invoice:118" in listing
+    assert client.get("/admin/notifications/message/?q=invoice:118").status_code == 200
+
+
+@pytest.fixture
+def admin_client_threads(make_user):
+    from django.test import Client
+
+    admin_user = make_user("root", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin_user)
+    return client, admin_user

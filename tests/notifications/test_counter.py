@@ -1,11 +1,14 @@
 """The unread counter is authoritative: UnreadCounter == COUNT(*) of unread rows, always.
 
 A Hypothesis state machine drives every writer of Message (notify, collapse, fan-out,
-acks, mark read / all read / unread, archive, unarchive, delete, purge) in any order and
-checks the counter against COUNT(*) after each step. It runs on the configured database:
+acks, mark read / all read / unread, archive, unarchive, delete, purge, threads and their
+whole-thread actions, mute, notify_followers, action clicks) in any order and checks the
+counter against COUNT(*) after each step. The count is of messages, not threads, and mute
+changes none of it (docs/inbox.md). It runs on the configured database:
 SQLite by default, PostgreSQL with DATABASE_URL (the triggers differ per vendor).
 """
 
+import contextlib
 import io
 from datetime import timedelta
 
@@ -17,12 +20,14 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from notifications import bulk, selectors, services, userdata
+from notifications import actions, bulk, inbox_threads, selectors, services, threads, userdata
 from notifications.models import Message, UnreadCounter
 
 pytestmark = pytest.mark.django_db
 
 UNKNOWN = 2**62
+THREADS = st.sampled_from(["", "t-1", "t-2"])
+ACTIONS = [{"label": "Open", "url": "/a/"}, {"label": "Approve", "post": "approve"}]
 
 
 class CounterMachine(RuleBasedStateMachine):
@@ -41,9 +46,35 @@ class CounterMachine(RuleBasedStateMachine):
     def user(self, data: st.DataObject):
         return data.draw(st.sampled_from(self.users))
 
-    @rule(data=st.data(), key=st.sampled_from(["", "job-1", "job-2"]))
-    def notify(self, data: st.DataObject, key: str) -> None:
-        services.notify(self.user(data), "hello", collapse_key=key)
+    @rule(data=st.data(), key=st.sampled_from(["", "job-1", "job-2"]), group=THREADS)
+    def notify(self, data: st.DataObject, key: str, group: str) -> None:
+        services.notify(self.user(data), "hello", collapse_key=key, group=group, actions=ACTIONS)
+
+    @rule(data=st.data(), group=THREADS.filter(bool), muted=st.booleans())
+    def mute(self, data: st.DataObject, group: str, muted: bool) -> None:
+        user = self.user(data)
+        before = selectors.unread_count(user_id=user.pk)
+        (threads.mute if muted else threads.unmute)(user=user, key=group)
+        assert selectors.unread_count(user_id=user.pk) == before  # mute counts nothing
+
+    @rule(group=THREADS.filter(bool))
+    def notify_followers(self, group: str) -> None:
+        threads.notify_followers(key=group, text="to followers")
+
+    @rule(data=st.data(), action=st.sampled_from([0, 1]))
+    def act(self, data: st.DataObject, action: int) -> None:
+        for message_id in self.ids(data):
+            with contextlib.suppress(actions.UnknownAction):
+                actions.act(user=self.user(data), message_id=message_id, index=action)
+
+    @rule(data=st.data(), verb=st.sampled_from(["read", "archive", "delete"]))
+    def thread_action(self, data: st.DataObject, verb: str) -> None:
+        # The inbox's row of a thread: the action on every message of it (views.bulk).
+        user = self.user(data)
+        ids = inbox_threads.expand(user_id=user.pk, ids=self.ids(data))
+        {"read": services.mark_read, "archive": services.archive, "delete": services.delete}[verb](
+            user=user, ids=ids
+        )
 
     @rule(source=st.sampled_from([None, "fan-1"]))
     def notify_everyone(self, source: str | None) -> None:

@@ -151,3 +151,24 @@ def test_admin_actions_export_and_erase_after_a_confirmation(admin_client, alice
     admin_client.post(changelist, {**form, "erase": "Yes, erase"})
     assert not Message.objects.filter(recipient=alice).exists()
     assert Message.objects.filter(recipient=bob).count() == 1
+
+
+def test_export_and_erase_cover_threads_actions_and_thread_choices(alice, bob):
+    from notifications import threads
+    from notifications.models import Follow
+
+    services.notify(alice, "x", group="upload:42", actions=[{"label": "Go", "url": "/go/"}])
+    threads.mute(user=alice, key="upload:42")
+    threads.unfollow(user=alice, key="doc:1")
+    threads.mute(user=bob, key="upload:42")
+    data = json.loads(json.dumps(userdata.export(user=alice)))
+    (message,) = data["messages"]
+    assert message["group"] == "upload:42"
+    assert message["actions"] == [{"label": "Go", "url": "/go/"}]
+    assert data["threads"] == [
+        {"key": "doc:1", "following": False, "muted": False},
+        {"key": "upload:42", "following": True, "muted": True},
+    ]
+    userdata.erase(user=alice)
+    assert not Follow.objects.filter(user=alice).exists()
+    assert Follow.objects.filter(user=bob).count() == 1

@@ -212,3 +212,63 @@ async def test_with_outbound_webhooks_on_a_batch_stores_its_events_with_its_mess
         for b in map(json.loads, bodies)
     )
     assert created == [("alice", "n1"), ("bob", "n0")]
+
+
+async def test_a_batch_stores_each_delivery_s_group_and_a_muted_thread_does_not_toast(
+    signed, alice, bob, monkeypatch
+):
+    """`{"notify": {..., "group": ...}}`: the thread key rides the one-statement path
+    (PostgreSQL) and the transactional one alike; a thread alice muted is quiet for her."""
+    from notifications import threads
+
+    sent: list = []
+
+    async def record(pushes):
+        sent.extend(pushes)
+        return True
+
+    monkeypatch.setattr(writer.live, "send_many", record)
+    await database_sync_to_async(threads.mute)(user=alice, key="upload:42")
+
+    def grouped(user: str, text: str, group: str) -> dict:
+        payload = {"notify": {"user": user, "text": text, "group": group}}
+        return notification(payload, key=signed.key, signing_cert_url=signed.url)
+
+    datas = [grouped("alice", "a", "upload:42"), grouped("bob", "b", "upload:42")]
+    datas.append(delivery(signed, "alice", "plain"))
+    await asyncio.gather(*(writer.submit(SNS_NOTIFY, envelope(d)) for d in datas))
+    stored = await database_sync_to_async(
+        lambda: sorted(Message.objects.values_list("recipient__username", "text", "group"))
+    )()
+    assert stored == [
+        ("alice", "a", "upload:42"),
+        ("alice", "plain", ""),
+        ("bob", "b", "upload:42"),
+    ]
+    toasts = {f["message"]["text"]: f.get("toast", True) for _, f in sent}
+    assert toasts == {"a": False, "b": True, "plain": True}
+    assert {f["message"]["text"]: f["message"].get("group") for _, f in sent} == {
+        "a": "upload:42",
+        "b": "upload:42",
+        "plain": None,
+    }
+
+
+async def test_a_bad_group_in_a_delivery_is_unmatched_alone(signed, alice):
+    bad = notification(
+        {"notify": {"user": "alice", "text": "x", "group": "has space"}},
+        key=signed.key,
+        signing_cert_url=signed.url,
+    )
+    number = notification(
+        {"notify": {"user": "alice", "text": "x", "group": 42}},
+        key=signed.key,
+        signing_cert_url=signed.url,
+    )
+    good = delivery(signed, "alice", "fine")
+    await asyncio.gather(*(writer.submit(SNS_NOTIFY, envelope(d)) for d in (bad, number, good)))
+    messages, _, unmatched = await state()
+    assert [text for _, text, _ in messages] == ["fine"]
+    reasons = sorted(reason for _, reason in unmatched)
+    assert any("group must be" in r for r in reasons)
+    assert any("every value must be a string" in r for r in reasons)

@@ -16,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--level", default=Level.INFO, choices=Level.values)
         parser.add_argument("--link", default="")
         parser.add_argument("--source-id", default=None, help="idempotency key")
+        parser.add_argument("--group", default="", help="thread key, e.g. upload:42")
 
     def handle(self, *args: object, **options: object) -> None:
         User = get_user_model()
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                 level=options["level"],
                 link=options["link"],
                 source_id=options["source_id"],
+                group=options["group"],
             )
         except services.InvalidNotification as exc:
             raise CommandError(str(exc)) from None
