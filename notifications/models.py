@@ -6,7 +6,7 @@ from django.db import connections, models
 
 # A message is unread while these are all NULL: `unread()`, `set_returning_ids(null=...)`
 # and the counter's triggers (notifications/counters.py, UNREAD) say the same.
-UNREAD_NULL = {"read_at": True, "archived_at": True}
+UNREAD_NULL = {"read_at": True, "archived_at": True, "snoozed_until": True}
 
 # The largest id a BigAutoField holds: anything above it is unknown, never an error.
 MAX_ID = 2**63 - 1
@@ -37,12 +37,16 @@ class MessageQuerySet(models.QuerySet["Message"]):
         return self.filter(recipient_id=user_id)
 
     def unread(self) -> "MessageQuerySet":
-        """Unread and not archived: what the badge counts (counters.UNREAD, the same rule)."""
+        """Unread, not archived, not snoozed: what the badge counts (counters.UNREAD)."""
         return self.filter(**{f"{name}__isnull": True for name in UNREAD_NULL})
 
     def in_inbox(self) -> "MessageQuerySet":
-        """The default inbox: every message not archived."""
-        return self.filter(archived_at__isnull=True)
+        """The default inbox: every message neither archived nor snoozed."""
+        return self.filter(archived_at__isnull=True, snoozed_until__isnull=True)
+
+    def snoozed(self) -> "MessageQuerySet":
+        """The *Snoozed* view: messages away until their time (notifications/snooze.py)."""
+        return self.filter(archived_at__isnull=True, snoozed_until__isnull=False)
 
     def archived(self) -> "MessageQuerySet":
         return self.filter(archived_at__isnull=False)
@@ -134,6 +138,9 @@ class Message(models.Model):
     pushed_at = models.DateTimeField(null=True, blank=True)
     # Hidden from the default inbox but kept; an archived message never counts as unread.
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Snoozed: out of the inbox and the unread count until then, when it comes back as a
+    # new unread message (notifications/snooze.py wakes it, once).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -147,6 +154,12 @@ class Message(models.Model):
                 name="message_unread_idx",
             ),
             models.Index(fields=["recipient", "-id"], name="message_recipient_idx"),
+            # The wake-up's "due now" scan, over the few snoozed rows only.
+            models.Index(
+                fields=["snoozed_until"],
+                condition=models.Q(snoozed_until__isnull=False),
+                name="message_snoozed_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
