@@ -16,10 +16,10 @@ from consumers import backpressure  # noqa: E402
 from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
+from notifications import snooze_clock  # noqa: E402
 from project import admission, gc_tuning, probe, server  # noqa: E402
 from project.forwarded import trusting_proxies  # noqa: E402
 from project.handshakes import HandshakeGate  # noqa: E402
-from notifications import snooze_clock  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
 
 backpressure.install()  # under daphne: bound what is queued for a socket that does not read
