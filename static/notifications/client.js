@@ -257,6 +257,7 @@ function start(stack) {
         }
         break;
       case "archived": // no longer unread either: the toast goes, as on `read`
+      case "snoozed": // back as a `notification` when its time comes
       case "deleted":
       case "read":
         for (const id of frame.ids) remove(id);
