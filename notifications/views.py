@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.throttle import Window
 from accounts.account import settings_for
+from accounts.throttle import Window
 from notifications import search, selectors, services, snooze_times
 from notifications.models import Level, parse_ids
 
