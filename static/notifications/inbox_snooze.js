@@ -51,9 +51,28 @@ function start(list) {
       credentials: "same-origin",
       headers: { Accept: "application/json" },
     }).then((response) => {
+      if (response.status === 400) {
+        // Refused with a reason (a time in the past, too far ahead): say it here.
+        return response.json().then((body) => {
+          throw new Refused(body.detail || "This time cannot be used.");
+        });
+      }
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     });
+  }
+
+  class Refused extends Error {}
+
+  function showError(form, text) {
+    let error = form.querySelector(".snooze-error");
+    if (!error) {
+      error = document.createElement("p");
+      error.className = "snooze-error";
+      error.setAttribute("role", "alert");
+      form.append(error);
+    }
+    error.textContent = text;
   }
 
   function fallback(form, submitter) {
@@ -91,7 +110,7 @@ function start(list) {
         if (hadFocus && next) (next.querySelector(".inbox-snooze-open, .inbox-unsnooze button") || next).focus();
         document.dispatchEvent(new CustomEvent("notifications:count", { detail: answer.unread_count }));
       })
-      .catch(() => fallback(form, submitter));
+      .catch((error) => (error instanceof Refused ? showError(form, error.message) : fallback(form, submitter)));
   });
 
   document.addEventListener("notifications:frame", (event) => {
