@@ -21,11 +21,13 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.account import settings_for
 from accounts.auth import TooManyFailures, bearer_token, secret_matches, token_for_bearer
 from notifications import (
     bulk,
     fanout_jobs,
     preferences,
+    search,
     selectors,
     services,
     userdata,
@@ -136,6 +138,7 @@ def _row(message: Message) -> dict[str, Any]:
         "read_at": message.read_at.isoformat() if message.read_at else None,
         "seen_at": message.seen_at.isoformat() if message.seen_at else None,
         "archived_at": message.archived_at.isoformat() if message.archived_at else None,
+        "snoozed_until": message.snoozed_until.isoformat() if message.snoozed_until else None,
     }
 
 
@@ -185,12 +188,17 @@ def message_list(request: HttpRequest) -> JsonResponse:
             raise ValueError(raw_limit)
         unread_only = parse_flag(request.GET.get("unread"))
         archived = parse_flag(request.GET.get("archived"))
+        snoozed = parse_flag(request.GET.get("snoozed"))
+        # The inbox's search and filters, the same parameters (notifications/search.py).
+        filters = search.parse(request.GET, tz=settings_for(request.api_user).time_zone)
+    except search.InvalidFilters as exc:
+        return error(400, "invalid_query", str(exc))
     except ValueError:
         return error(
             400,
             "invalid_query",
             f"'before' must be a message id, 'limit' 1 to {selectors.MAX_PAGE_SIZE}"
-            " and 'unread' and 'archived' 1, true, 0 or false",
+            " and 'unread', 'archived' and 'snoozed' 1, true, 0 or false",
         )
     user = request.api_user
     page = selectors.inbox_page(
@@ -199,6 +207,8 @@ def message_list(request: HttpRequest) -> JsonResponse:
         limit=limit,
         unread_only=unread_only,
         archived=archived,
+        snoozed=snoozed,
+        filters=filters,
     )
     return JsonResponse(
         {

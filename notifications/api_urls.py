@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from notifications import api
+from notifications import api, api_triage
 
 app_name = "api"
 
@@ -27,6 +27,8 @@ urlpatterns = [
         {"state": "unread"},
         name="mark_one_unread",
     ),
+    path("notifications/snooze/", api_triage.snooze, name="snooze"),
+    path("notifications/unsnooze/", api_triage.unsnooze, name="unsnooze"),
     path("notify/", api.notify, name="notify"),
     path("notify/jobs/<int:job_id>/", api.notify_job, name="notify_job"),
     path("notifications/preferences/", api.preferences_detail, name="preferences"),

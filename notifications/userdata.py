@@ -33,6 +33,7 @@ EXPORT_FIELDS = (
     "read_at",
     "seen_at",
     "archived_at",
+    "snoozed_until",
 )
 
 
