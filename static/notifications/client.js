@@ -105,6 +105,7 @@ function start(stack) {
       // restates the set, so what the timer hid stays hidden.
       hidden.delete(msg.id);
       seen.viewed.delete(msg.id);
+      seen.reported.delete(msg.id); // unseen again on the server (an update, a snooze's end)
       clearTimeout(seen.timers.get(msg.id));
     }
     if (live && isNew && burst.arrive(msg.id, Date.now(), (id) => toasts.has(id))) {

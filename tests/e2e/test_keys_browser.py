@@ -60,6 +60,18 @@ def test_shortcuts_act_on_the_current_row_and_never_while_typing(browser, make_s
         expect(inbox.locator(".inbox-item")).to_have_count(1)
         badge(inbox, 1)
 
+    # m presses the row's "Mute" button (threads add it to each row): a stand-in here.
+    inbox.evaluate(
+        """() => { const b = document.createElement("button"); b.type = "button";
+        b.textContent = "Mute"; b.addEventListener("click", () => { b.dataset.pressed = "1"; });
+        document.querySelector(".inbox-item").append(b); }"""
+    )
+    inbox.keyboard.press("k")
+    inbox.keyboard.press("m")
+    expect(inbox.get_by_role("button", name="Mute", exact=True)).to_have_attribute(
+        "data-pressed", "1"
+    )
+
     # Typing in the search box types; no shortcut runs.
     box = inbox.get_by_role("searchbox", name="Search notifications")
     box.click()

@@ -99,6 +99,21 @@ def test_at_its_time_it_comes_back_unread_as_new_with_a_toast(
     assert frames[0][1]["unread_count"] == 1
 
 
+def test_the_email_digest_treats_a_woken_message_as_new(alice):
+    from notifications import digest
+
+    alice.email = "alice@example.com"
+    alice.save()
+    message = services.notify(alice, "emailed once already")
+    EmailedMessage.objects.create(message=message, emailed_at=timezone.now())
+    snooze.snooze(user=alice, ids=[message.pk], until=_soon(60))
+    woke_at = _soon(61)
+    snooze.wake_due(now=woke_at)
+    # Not before the digest's delay after the wake-up, then once, as for a new message.
+    assert digest.due(now=woke_at + digest.delay() - timedelta(seconds=1)) == []
+    assert [m.pk for m in digest.due(now=woke_at + digest.delay())] == [message.pk]
+
+
 def test_a_wake_up_honours_the_users_toast_preferences(
     alice, frames, django_capture_on_commit_callbacks
 ):
