@@ -51,6 +51,7 @@ class MessageAdmin(admin.ModelAdmin):
         "level",
         ("read_at", admin.EmptyFieldListFilter),
         ("archived_at", admin.EmptyFieldListFilter),
+        ("snoozed_until", admin.EmptyFieldListFilter),
     ]
     search_fields = ["text", "recipient__username", "source_id", "group"]
     raw_id_fields = ["recipient"]

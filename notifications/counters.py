@@ -1,6 +1,7 @@
 """The unread counter's triggers, for PostgreSQL and SQLite.
 
-A message counts as unread while `read_at IS NULL AND archived_at IS NULL` (`UNREAD`).
+A message counts as unread while `read_at`, `archived_at` and `snoozed_until` are all NULL
+(`UNREAD`): an archived or a snoozed message never counts.
 The triggers move `UnreadCounter.unread` on every row change that enters or leaves that
 state, in the statement's own transaction, so the counter is exactly `COUNT(*)` of the unread rows
 whoever writes. Migrations install them with `install`; SQLite drops a table's triggers
@@ -16,8 +17,11 @@ from typing import Any
 MESSAGE = "notifications_message"
 COUNTER = "notifications_unreadcounter"
 # The unread predicate for a row alias (NEW or OLD); one place to change it, with
-# `MessageQuerySet.unread()` (the same rule in the ORM). An archived message is not unread.
-UNREAD = "{row}.read_at IS NULL AND {row}.archived_at IS NULL"
+# `MessageQuerySet.unread()` (the same rule in the ORM). An archived message is not unread,
+# nor is a snoozed one until it wakes (notifications/snooze.py).
+UNREAD = "{row}.read_at IS NULL AND {row}.archived_at IS NULL AND {row}.snoozed_until IS NULL"
+# The rule before messages could be snoozed: migrations 0006 and 0007 install it.
+UNREAD_BEFORE_SNOOZE = "{row}.read_at IS NULL AND {row}.archived_at IS NULL"
 # The rule before messages could be archived: migrations that ran before the column
 # existed (0004) install the triggers with it.
 UNREAD_BEFORE_ARCHIVE = "{row}.read_at IS NULL"

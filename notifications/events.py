@@ -6,7 +6,7 @@ outbound/outbox.py, stores a row per event in the same transaction, so an event 
 exactly when its change committed). With no listener a call costs one check.
 
 Event names are the outbound webhooks' `type` values (docs/webhooks-outbound.md); new
-ones (snoozed, muted, interacted) are added here with their write site.
+ones (muted, interacted) are added here with their write site.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -26,7 +26,21 @@ ARCHIVED = "message.archived"
 UNARCHIVED = "message.unarchived"
 DELETED = "message.deleted"
 INTERACTED = "message.interacted"  # one of its actions clicked (notifications/actions.py)
-TYPES = (CREATED, UPDATED, SEEN, READ, UNREAD, ARCHIVED, UNARCHIVED, DELETED, INTERACTED)
+SNOOZED = "message.snoozed"  # out of the inbox until a time (notifications/snooze.py)
+WOKEN = "message.woken"  # a snoozed message back, unread, as new
+TYPES = (
+    CREATED,
+    UPDATED,
+    SEEN,
+    READ,
+    UNREAD,
+    ARCHIVED,
+    UNARCHIVED,
+    DELETED,
+    INTERACTED,
+    SNOOZED,
+    WOKEN,
+)
 
 # Sent with `event=` and `messages=` (Message rows, as written): created or updated.
 messages_written = Signal()

@@ -76,6 +76,11 @@ def unarchived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
     return {"type": "unarchived", "ids": sorted(ids), "unread_count": unread_count}
 
 
+def snoozed_frame(ids: list[int], until: str, unread_count: int) -> dict[str, Any]:
+    """Messages away until `until` (ISO time); back as `notification` frames when it comes."""
+    return {"type": "snoozed", "ids": sorted(ids), "until": until, "unread_count": unread_count}
+
+
 def deleted_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
     """Messages gone for good."""
     return {"type": "deleted", "ids": sorted(ids), "unread_count": unread_count}

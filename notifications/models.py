@@ -6,7 +6,7 @@ from django.db import connections, models
 
 # A message is unread while these are all NULL: `unread()`, `set_returning_ids(null=...)`
 # and the counter's triggers (notifications/counters.py, UNREAD) say the same.
-UNREAD_NULL = {"read_at": True, "archived_at": True}
+UNREAD_NULL = {"read_at": True, "archived_at": True, "snoozed_until": True}
 
 # The largest id a BigAutoField holds: anything above it is unknown, never an error.
 MAX_ID = 2**63 - 1
@@ -37,12 +37,16 @@ class MessageQuerySet(models.QuerySet["Message"]):
         return self.filter(recipient_id=user_id)
 
     def unread(self) -> "MessageQuerySet":
-        """Unread and not archived: what the badge counts (counters.UNREAD, the same rule)."""
+        """Unread, not archived, not snoozed: what the badge counts (counters.UNREAD)."""
         return self.filter(**{f"{name}__isnull": True for name in UNREAD_NULL})
 
     def in_inbox(self) -> "MessageQuerySet":
-        """The default inbox: every message not archived."""
-        return self.filter(archived_at__isnull=True)
+        """The default inbox: every message neither archived nor snoozed."""
+        return self.filter(archived_at__isnull=True, snoozed_until__isnull=True)
+
+    def snoozed(self) -> "MessageQuerySet":
+        """The *Snoozed* view: messages away until their time (notifications/snooze.py)."""
+        return self.filter(archived_at__isnull=True, snoozed_until__isnull=False)
 
     def archived(self) -> "MessageQuerySet":
         return self.filter(archived_at__isnull=False)
@@ -142,6 +146,9 @@ class Message(models.Model):
     # When the user clicked one of the actions, and which (its index); once.
     acted_at = models.DateTimeField(null=True, blank=True)
     acted = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Snoozed: out of the inbox and the unread count until then, when it comes back as a
+    # new unread message (notifications/snooze.py wakes it, once).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -160,6 +167,12 @@ class Message(models.Model):
                 fields=["group", "recipient"],
                 condition=~models.Q(group=""),
                 name="message_group_idx",
+            ),
+            # The wake-up's "due now" scan, over the few snoozed rows only.
+            models.Index(
+                fields=["snoozed_until"],
+                condition=models.Q(snoozed_until__isnull=False),
+                name="message_snoozed_idx",
             ),
         ]
         constraints = [

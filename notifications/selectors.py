@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from notifications import follows, inbox_threads, preferences, rawsql
+from notifications import follows, inbox_threads, preferences, rawsql, search
 from notifications.models import FanOutJob, Message, UnreadCounter, is_id
 
 
@@ -100,10 +100,13 @@ def inbox_page(
     unread_only: bool = False,
     archived: bool = False,
     threads: bool = False,
+    snoozed: bool = False,
+    filters: "search.Filters | None" = None,
 ) -> InboxPage:
     """Messages with id < `before`, newest first: keyset pagination on the id.
 
-    The default inbox leaves archived messages out; `archived=True` lists only them.
+    The default inbox leaves archived and snoozed messages out; `archived=True` or
+    `snoozed=True` lists only those; `filters` (notifications/search.py) narrow any view.
     A cursor stays correct while rows arrive or change above it, where OFFSET would
     repeat or skip rows; and the (recipient, -id) index serves every page. With
     `threads`, a thread's older members are left out: its row is its newest message
@@ -111,7 +114,14 @@ def inbox_page(
     """
     limit = max(1, min(limit or settings.NOTIFICATIONS_PAGE_SIZE, MAX_PAGE_SIZE))
     queryset = Message.objects.for_user(user_id)
-    queryset = queryset.archived() if archived else queryset.in_inbox()
+    if archived:
+        queryset = queryset.archived()
+    elif snoozed:
+        queryset = queryset.snoozed()
+    else:
+        queryset = queryset.in_inbox()
+    if filters is not None:
+        queryset = filters.apply(queryset)
     if unread_only:
         queryset = queryset.unread()
     if threads:  # before the cursor: a thread's newest member may be on an earlier page

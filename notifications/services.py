@@ -170,6 +170,7 @@ def _update_in_place(
     # New content: unread, unseen, back in the inbox if archived, and not yet pushed again
     # (Web Push tells of the update).
     message.read_at = message.seen_at = message.pushed_at = message.archived_at = None
+    message.snoozed_until = None
     message.save(
         update_fields=[
             "text",
@@ -179,6 +180,7 @@ def _update_in_place(
             "seen_at",
             "pushed_at",
             "archived_at",
+            "snoozed_until",
             "updated_at",
             *also,
         ]
@@ -241,7 +243,9 @@ def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
             .values_list("id", flat=True)
         )
         if changed:
-            Message.objects.filter(id__in=changed).update(read_at=None, archived_at=None)
+            Message.objects.filter(id__in=changed).update(
+                read_at=None, archived_at=None, snoozed_until=None
+            )
             events.changed(events.UNREAD, {user.pk: changed})
             # One `notification` frame per message, oldest first like a sync, all with
             # the count after the change: clients upsert these, so every tab shows the
@@ -301,7 +305,8 @@ def archive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
         return []
     with transaction.atomic():
         changed = Message.objects.set_returning_ids(
-            values={"archived_at": timezone.now()},
+            # A snoozed message archived stays archived: its snooze ends with it.
+            values={"archived_at": timezone.now(), "snoozed_until": None},
             owners={user.pk: wanted},
             null={"archived_at": True},
         )

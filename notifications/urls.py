@@ -13,6 +13,14 @@ urlpatterns = [
     path("test/", views.send_test, name="send_test"),
 ]
 
+# Snooze (notifications/views_triage.py)
+from notifications import views_triage  # noqa: E402
+
+urlpatterns += [
+    path("snooze/", views_triage.snooze, name="snooze"),
+    path("unsnooze/", views_triage.unsnooze, name="unsnooze"),
+]
+
 # Web Push (notifications/webpush/views.py)
 from notifications.webpush import views as views_push  # noqa: E402
 

@@ -37,6 +37,7 @@ EXPORT_FIELDS = (
     "actions",
     "acted",
     "acted_at",
+    "snoozed_until",
 )
 
 

@@ -16,12 +16,13 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.account import settings_for
 from accounts.throttle import Window
-from notifications import inbox_threads, selectors, services
-from notifications.models import parse_ids
+from notifications import inbox_threads, search, selectors, services, snooze_times
+from notifications.models import Level, parse_ids
 
 
 @require_GET
@@ -32,30 +33,54 @@ def inbox(request: HttpRequest) -> HttpResponse:
         show = parse_cursor(request.GET.get("show"))
     except ValueError:
         return HttpResponseBadRequest("'before' and 'show' must be message ids")
+    try:
+        filters = search.parse(request.GET, tz=settings_for(request.user).time_zone)
+    except search.InvalidFilters as exc:
+        return HttpResponseBadRequest(str(exc))
     archived = request.GET.get("archived") == "1"
-    unread_only = request.GET.get("unread") == "1" and not archived
-    if show is not None and before is None and not archived and not unread_only:
-        page = selectors.inbox_page_showing(user_id=request.user.pk, message_id=show, threads=True)
+    snoozed = request.GET.get("snoozed") == "1" and not archived
+    unread_only = request.GET.get("unread") == "1" and not archived and not snoozed
+    plain = not (archived or snoozed or unread_only or filters.active)
+    # Search results list each matching message; every other view, one row per thread.
+    threads = not filters.active
+    if show is not None and before is None and plain:
+        page = selectors.inbox_page_showing(
+            user_id=request.user.pk, message_id=show, threads=threads
+        )
     else:
         page = selectors.inbox_page(
             user_id=request.user.pk,
             before=before,
             unread_only=unread_only,
             archived=archived,
-            threads=True,
+            snoozed=snoozed,
+            filters=filters,
+            threads=threads,
         )
     found = inbox_threads.summaries(
         user_id=request.user.pk, rows=page.messages, archived=archived, unread_only=unread_only
     )
+    view = {"archived": "1"} if archived else {"snoozed": "1"} if snoozed else {}
+    # The view and the filters, for the links to the newest and the next page.
+    params = {**view, **({"unread": "1"} if unread_only else {}), **filters.query_string()}
+    older = {**params, "before": page.next_before} if page.next_before else None
     return render(
         request,
         "notifications/inbox.html",
         {
             "page": page,
             "rows": [(m, found.get(m.pk)) for m in page.messages],
+            "newest_url": "?" + urlencode(params),
+            "older_url": "?" + urlencode(older) if older else "",
             "before": before,
             "unread_only": unread_only,
             "archived": archived,
+            "snoozed": snoozed,
+            "filters": filters,
+            "view": view,
+            "levels": Level.choices,
+            "snooze_choices": snooze_times.CHOICES,
+            "template_row": {"pk": 0, "text": ""},  # the menu rows added live clone
             "here": request.get_full_path(),
         },
     )

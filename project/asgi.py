@@ -17,6 +17,7 @@ from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.eventstream import EventStreamApp  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
+from notifications import snooze_clock  # noqa: E402
 from project import admission, gc_tuning, probe, server  # noqa: E402
 from project.forwarded import trusting_proxies  # noqa: E402
 from project.handshakes import HandshakeGate  # noqa: E402
@@ -59,8 +60,10 @@ router = trusting_proxies(
 
 
 async def application(scope: dict, receive: Any, send: Any) -> None:
-    """The router, starting this process's GC freezer (project/gc_tuning.py) on first use,
-    not on import: importing this module (a test, a script) starts no thread."""
+    """The router, starting this process's GC freezer (project/gc_tuning.py) and snooze
+    clock (notifications/snooze_clock.py) on first use, not on import: importing this
+    module (a test, a script) starts no thread."""
     gc_tuning.start()
     admission.lag.start()
+    snooze_clock.start()
     await router(scope, receive, send)

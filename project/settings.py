@@ -249,6 +249,11 @@ NOTIFICATIONS_MAX_FRAME_BYTES = env_int("NOTIFICATIONS_MAX_FRAME_BYTES", 8192)
 NOTIFICATIONS_MAX_ACK_IDS = env_int("NOTIFICATIONS_MAX_ACK_IDS", 500)
 # Inbox pages and API lists: rows per page when the client does not ask (at most 100).
 NOTIFICATIONS_PAGE_SIZE = env_int("NOTIFICATIONS_PAGE_SIZE", 25)
+# Snooze (notifications/snooze.py): each server process wakes snoozed messages on time
+# (a thread); `manage.py wake_snoozed --every N` does it from a worker either way. The
+# thread looks for snoozes set elsewhere at least every CHECK_INTERVAL seconds.
+NOTIFICATIONS_SNOOZE_IN_PROCESS = env_bool("NOTIFICATIONS_SNOOZE_IN_PROCESS", True)
+NOTIFICATIONS_SNOOZE_CHECK_INTERVAL = env_float("NOTIFICATIONS_SNOOZE_CHECK_INTERVAL", 30.0)
 # Toasts: most shown at once (the rest behind "+K more"), seconds before an info toast
 # hides in its tab (0: never), and a burst (more than COUNT within WINDOW seconds)
 # shown as one summary toast.

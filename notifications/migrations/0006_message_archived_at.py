@@ -8,7 +8,7 @@ from notifications import counters
 
 def install(apps, schema_editor):
     # Unread now excludes archived messages: new triggers, and every counter recounted.
-    counters.install(schema_editor)
+    counters.install(schema_editor, unread=counters.UNREAD_BEFORE_SNOOZE)
 
 
 def install_before_archive(apps, schema_editor):

@@ -6,7 +6,7 @@ from notifications import counters
 
 def install(apps, schema_editor):
     # SQLite may rebuild the message table for the new columns, dropping its triggers.
-    counters.install(schema_editor)
+    counters.install(schema_editor, unread=counters.UNREAD_BEFORE_SNOOZE)
 
 
 class Migration(migrations.Migration):

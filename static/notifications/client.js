@@ -142,6 +142,7 @@ function start(stack) {
       // restates the set, so what the timer hid stays hidden.
       hidden.delete(msg.id);
       seen.viewed.delete(msg.id);
+      seen.reported.delete(msg.id); // unseen again on the server (an update, a snooze's end)
       clearTimeout(seen.timers.get(msg.id));
     }
     if (live && isNew && burst.arrive(msg.id, Date.now(), (id) => toasts.has(id))) {
@@ -296,6 +297,7 @@ function start(stack) {
         }
         break;
       case "archived": // no longer unread either: the toast goes, as on `read`
+      case "snoozed": // back as a `notification` when its time comes
       case "deleted":
       case "read":
         for (const id of frame.ids) remove(id);

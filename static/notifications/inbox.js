@@ -93,6 +93,7 @@ function start(list) {
   // page only) or falls between this page's first and last ids.
   function belongsHere(id) {
     const ids = rows().map((r) => Number(r.dataset.id));
+    if (list.dataset.filtered === "1") return false; // search results: on the next search
     if (!ids.length) return firstPage;
     return (firstPage && id > ids[0]) || (id < ids[0] && id > ids[ids.length - 1]);
   }
@@ -132,7 +133,8 @@ function start(list) {
 
   document.addEventListener("notifications:frame", (event) => {
     const frame = event.detail;
-    if (list.dataset.archived === "1") return; // the Archived view: inbox_select.js
+    // The Archived view: inbox_select.js; the Snoozed view: inbox_snooze.js.
+    if (list.dataset.archived === "1" || list.dataset.snoozed === "1") return;
     if (frame.type === "notification") {
       upsert(frame.message);
     } else if (frame.type === "read") {

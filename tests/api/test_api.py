@@ -74,6 +74,7 @@ def test_bearer_lists_own_messages_newest_first(alice, bob, alice_token, client)
         "read_at",
         "seen_at",
         "archived_at",
+        "snoozed_until",
     }
     assert first["read_at"] is None and body["results"][2]["read_at"] is not None
 

@@ -2,9 +2,10 @@
 
 A Hypothesis state machine drives every writer of Message (notify, collapse, fan-out,
 acks, mark read / all read / unread, archive, unarchive, delete, purge, threads and their
-whole-thread actions, mute, notify_followers, action clicks) in any order and checks the
-counter against COUNT(*) after each step. The count is of messages, not threads, and mute
-changes none of it (docs/inbox.md). It runs on the configured database:
+whole-thread actions, mute, notify_followers, action clicks, snooze, wake-up, unsnooze) in
+any order and checks the counter against COUNT(*) after each step. The count is of
+messages, not threads; mute changes none of it, snooze takes a message out until it wakes
+(docs/inbox.md). It runs on the configured database:
 SQLite by default, PostgreSQL with DATABASE_URL (the triggers differ per vendor).
 """
 
@@ -20,7 +21,16 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from notifications import actions, bulk, inbox_threads, selectors, services, threads, userdata
+from notifications import (
+    actions,
+    bulk,
+    inbox_threads,
+    selectors,
+    services,
+    snooze,
+    threads,
+    userdata,
+)
 from notifications.models import Message, UnreadCounter
 
 pytestmark = pytest.mark.django_db
@@ -120,11 +130,28 @@ class CounterMachine(RuleBasedStateMachine):
         Message.objects.filter(id__in=self.ids(data)).update(created_at=old)
         call_command("purge_notifications", "--days", "1", stdout=io.StringIO())
 
+    @rule(data=st.data(), minutes=st.integers(min_value=1, max_value=3))
+    def snooze(self, data: st.DataObject, minutes: int) -> None:
+        until = timezone.now() + timedelta(minutes=minutes)
+        snooze.snooze(user=self.user(data), ids=self.ids(data), until=until)
+
+    @rule(minutes=st.integers(min_value=0, max_value=4))
+    def wake(self, minutes: int) -> None:
+        # The clock moved on: some snoozes ended, some not yet.
+        snooze.wake_due(now=timezone.now() + timedelta(minutes=minutes))
+
+    @rule(data=st.data())
+    def unsnooze(self, data: st.DataObject) -> None:
+        snooze.unsnooze(user=self.user(data), ids=self.ids(data))
+
     @invariant()
     def counter_is_count(self) -> None:
         for user in self.users:
             expected = Message.objects.filter(
-                recipient=user, read_at__isnull=True, archived_at__isnull=True
+                recipient=user,
+                read_at__isnull=True,
+                archived_at__isnull=True,
+                snoozed_until__isnull=True,
             ).count()
             assert selectors.unread_count(user_id=user.pk) == expected
             assert Message.objects.for_user(user.pk).unread().count() == expected
@@ -154,6 +181,19 @@ def test_an_archived_unread_message_leaves_the_count_and_comes_back(alice):
     assert selectors.sync_frame(user_id=alice.pk)["unread_count"] == 1
     assert services.unarchive(user=alice, ids=[archived.pk]) == [archived.pk]
     assert selectors.unread_count(user_id=alice.pk) == 2
+
+
+def test_a_snoozed_message_leaves_the_count_and_its_wake_up_brings_it_back(alice):
+    read = services.notify(alice, "read")
+    services.mark_read(user=alice, ids=[read.pk])
+    unread = services.notify(alice, "unread")
+    until = timezone.now() + timedelta(minutes=5)
+    assert snooze.snooze(user=alice, ids=[read.pk, unread.pk], until=until) == sorted(
+        [read.pk, unread.pk]
+    )
+    assert selectors.unread_count(user_id=alice.pk) == 0
+    assert snooze.wake_due(now=until) == 2
+    assert selectors.unread_count(user_id=alice.pk) == 2  # both back, unread
 
 
 def _counter_writes() -> int:
@@ -189,4 +229,10 @@ def test_a_statement_over_many_rows_writes_each_counter_once(alice, bob):
     Message.objects.filter(recipient=bob).update(archived_at=timezone.now())
     Message.objects.filter(recipient__in=[alice, bob]).delete()
     assert _counter_writes() - before == 2  # one per user with a change; the delete: none
+    Message.objects.bulk_create([Message(recipient=alice, text=f"s{i}") for i in range(50)])
+    before = _counter_writes()
+    Message.objects.filter(recipient=alice).update(snoozed_until=timezone.now())
+    Message.objects.filter(recipient=alice).update(snoozed_until=None)
+    Message.objects.filter(recipient=alice).delete()
+    assert _counter_writes() - before == 3  # snooze, wake, delete: one write each
     assert selectors.unread_count(user_id=alice.pk) == selectors.unread_count(user_id=bob.pk) == 0

@@ -34,6 +34,7 @@ def test_export_holds_every_message_preferences_and_subscriptions_of_the_user_on
     first, archived, unread = data["messages"]
     assert first["read_at"] is not None and first["source_id"] == "s0"
     assert archived["archived_at"] is not None
+    assert archived["snoozed_until"] is None
     assert unread["read_at"] is None and unread["text"] == "a2"
     assert data["unread_count"] == 1
     assert set(data["preferences"]) == {"toast", "webpush", "email", "quiet_until"}

@@ -1,0 +1,70 @@
+"""The inbox's snooze and unsnooze actions (docs/inbox.md, "Snooze"). Thin, as views.py:
+parse, call one service, map; JSON to scripts, a redirect back to plain forms."""
+
+from datetime import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.account import settings_for
+from notifications import snooze as snoozing
+from notifications.models import parse_ids
+from notifications.snooze_times import InvalidSnooze, until_for
+from notifications.views import _done
+
+
+def user_zone(user: AbstractBaseUser, browser_zone: str = "") -> str:
+    """The zone a user's "this evening" and dates mean: the account's time zone, else the
+    browser's (a form's `tz`, a client's parameter), else the site's ("")."""
+    return settings_for(user).time_zone or browser_zone[:100]
+
+
+def parse_until(user: AbstractBaseUser, params: dict[str, str]) -> datetime:
+    """The end of the snooze a request asks for (`until`: a choice, or "at" with `at`);
+    InvalidSnooze otherwise."""
+    return until_for(
+        params.get("until", ""),
+        now=timezone.now(),
+        tz=user_zone(user, params.get("tz", "")),
+        at=params.get("at", ""),
+    )
+
+
+def _ids(request: HttpRequest) -> list[int] | None:
+    try:
+        return parse_ids([int(raw) for raw in request.POST.getlist("ids")])
+    except ValueError:
+        return None
+
+
+def _invalid(detail: str) -> JsonResponse:
+    return JsonResponse({"error": "invalid_body", "detail": detail}, status=400)
+
+
+@require_POST
+@login_required
+def snooze(request: HttpRequest) -> HttpResponse:
+    """Snooze the selected messages (`ids`) until `until`; foreign and unknown ids are
+    skipped. A bad time is a 400 that says why, for a form post too."""
+    ids = _ids(request)
+    if ids is None:
+        return _invalid("1 or more message ids")
+    try:
+        until = parse_until(request.user, request.POST.dict())
+        changed = snoozing.snooze(user=request.user, ids=ids, until=until)
+    except InvalidSnooze as exc:
+        return _invalid(str(exc))
+    return _done(request, changed)
+
+
+@require_POST
+@login_required
+def unsnooze(request: HttpRequest) -> HttpResponse:
+    """Bring the selected snoozed messages back to the inbox now, unread."""
+    ids = _ids(request)
+    if ids is None:
+        return _invalid("1 or more message ids")
+    return _done(request, snoozing.unsnooze(user=request.user, ids=ids))
