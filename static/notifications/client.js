@@ -8,6 +8,7 @@ import { postJson } from "./api.js";
 import { Burst, levelSummary } from "./burst.js";
 import { stackConfig } from "./config.js";
 import { HiddenStore } from "./hidden.js";
+import { gettext } from "./i18n.js";
 import { openSocket } from "./leader.js";
 import { focusSlot, ordered, plan } from "./stack.js";
 import { fill, linkFullText, localAlert, messageToast, sanitize, setSummaryCount, summaryToast } from "./toasts.js";
@@ -56,7 +57,7 @@ function start(stack) {
   const retryButton = document.createElement("button");
   retryButton.type = "button";
   retryButton.className = "link connection-retry";
-  retryButton.textContent = "Retry now";
+  retryButton.textContent = gettext("Retry now");
   retryButton.addEventListener("click", () => socket.retryNow());
 
   // One socket per browser: this tab's own, or the leader tab's, relayed (leader.js).
@@ -231,7 +232,7 @@ function start(stack) {
     // live, so the text does not flicker and the Retry button stays put.
     if (indicator.dataset.state === "offline" && state !== "live") return;
     indicator.dataset.state = state;
-    indicator.textContent = state === "live" ? "" : state === "offline" ? "Offline, retrying\u2026 " : "Connecting\u2026";
+    indicator.textContent = state === "live" ? "" : state === "offline" ? gettext("Offline, retrying\u2026") + " " : gettext("Connecting\u2026");
     if (state === "offline") indicator.append(retryButton);
   }
 
