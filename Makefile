@@ -8,7 +8,7 @@ WEB_SERVER ?= daphne
 UVICORN_OPTIONS := --loop uvloop --http httptools --ws websockets-sansio \
 	--ws-per-message-deflate false --lifespan off --timeout-keep-alive 75
 
-.PHONY: install run test test-fast test-reliability lint bench bench-smoke clean
+.PHONY: install run test test-fast test-reliability lint messages bench bench-smoke clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -67,6 +67,20 @@ bench: $(BIN)/.bench-installed
 # no bench extra): fails on any loss, duplicate or misroute.
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+
+# Refresh the translation catalogues from the code (locale/<lang>/LC_MESSAGES/*.po), then
+# compile them to the committed .mo files. Needs GNU gettext (apt-get install gettext);
+# running the app does not. docs/i18n.md.
+MESSAGE_LANGUAGES := pl de
+MESSAGE_IGNORE := --ignore=node_modules --ignore=tests --ignore=bench --ignore=clients \
+	--ignore=media --ignore=test-artifacts
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages --no-obsolete $(MESSAGE_IGNORE) \
+		$(foreach l,$(MESSAGE_LANGUAGES),-l $(l)) -d django
+	DEBUG=1 $(BIN)/python manage.py makemessages --no-obsolete $(MESSAGE_IGNORE) \
+		$(foreach l,$(MESSAGE_LANGUAGES),-l $(l)) -d djangojs
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules \
+		$(foreach l,$(MESSAGE_LANGUAGES),-l $(l))
 
 lint: install
 	$(BIN)/ruff check .

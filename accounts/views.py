@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
@@ -46,7 +47,9 @@ def account(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         settings_form = SettingsForm(request.POST, prefix="settings")
         if settings_form.is_valid():
-            account_services.update_settings(user=request.user, **settings_form.cleaned_data)
+            row = account_services.update_settings(user=request.user, **settings_form.cleaned_data)
+            # The confirmation already in the language just chosen, as the next page is.
+            translation.activate(row.language or translation.get_language_from_request(request))
             messages.success(request, gettext("Settings saved."))
             return redirect("account")
     return render(

@@ -46,6 +46,15 @@ def gettext_tools() -> None:
     )
 
 
+def copy_sources(root: Path) -> None:
+    for name in SOURCES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, root / name)
+
+
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory) -> Path:
     """A copy of the sources with the catalogues refreshed by makemessages, as a developer
@@ -53,12 +62,7 @@ def refreshed(tmp_path_factory) -> Path:
     here as untranslated."""
     gettext_tools()
     root = tmp_path_factory.mktemp("messages")
-    for name in SOURCES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, root / name)
+    copy_sources(root)
     for domain in DOMAINS:
         subprocess.run(
             [sys.executable, "manage.py", "makemessages", "--no-obsolete", "-d", domain]
@@ -112,12 +116,7 @@ def test_a_marked_string_missing_from_the_catalogue_fails_the_check(tmp_path):
     """The check above can fail: a new template string shows up untranslated."""
     gettext_tools()
     root = tmp_path / "project"
-    shutil.copytree(REPO / "locale", root / "locale")
-    shutil.copy(REPO / "manage.py", root / "manage.py")
-    shutil.copytree(
-        REPO / "project", root / "project", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    (root / "templates").mkdir()
+    copy_sources(root)
     (root / "templates" / "new.html").write_text(
         "{% load i18n %}{% translate 'A string nobody translated yet' %}"
     )
