@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.pages import live, log_in
+from tests.e2e.test_look_browser import boxes, overflow, overlaps
 
 pytestmark = pytest.mark.browser
 
@@ -100,3 +101,34 @@ def test_the_users_language_and_zone_in_every_browser_and_toast(browser, make_st
         expect(page.locator(".toast")).to_have_count(0)
     first.close()
     second.close()
+
+
+def test_german_the_longest_words_hold_the_layout(browser, make_stack, viewport):
+    """German labels run longest: every page still fits the width, the header its height,
+    and no toast covers a link of the nav."""
+    stack = make_stack()
+    stack.create_user("hans", PASSWORD)
+    stack.manage("notify", "hans", "Ihre Datei Interview.m4a ist fertig", "--level", "success")
+    stack.manage("notify", "hans", "Umwandlung fehlgeschlagen: Aufnahme.wav", "--level", "error")
+    base = f"http://127.0.0.1:{stack.start_server()}"
+    context = browser.new_context(locale="de-DE", viewport=viewport)
+    page = context.new_page()
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Benutzername").fill("hans")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", name="Hallo, hans")).to_be_visible()
+    live(page)
+    expect(page.locator(".toast")).to_have_count(2)
+    expect(page.get_by_role("button", name="Testbenachrichtigung senden")).to_be_visible()
+    links = boxes(page, ".nav a, .nav button")
+    for toast in boxes(page, ".toasts > *"):
+        assert not any(overlaps(toast, link) for link in links), (toast, links)
+    header = page.locator("header.nav").bounding_box()
+    assert header["height"] <= (100 if viewport["width"] < 600 else 60)
+    for path in ("/", "/notifications/", "/notifications/preferences/", "/accounts/", "/uploads/"):
+        page.goto(base + path)
+        live(page)
+        assert overflow(page) <= 0, path
+    expect(page.get_by_role("heading", name="Meine Dateien")).to_be_visible()
+    context.close()
