@@ -8,7 +8,7 @@ import { postJson } from "./api.js";
 import { Burst, levelSummary } from "./burst.js";
 import { stackConfig } from "./config.js";
 import { HiddenStore } from "./hidden.js";
-import { gettext } from "./i18n.js";
+import { format, gettext, ngettext } from "./i18n.js";
 import { openSocket } from "./leader.js";
 import { focusSlot, ordered, plan } from "./stack.js";
 import { fill, linkFullText, localAlert, messageToast, sanitize, setSummaryCount, summaryToast } from "./toasts.js";
@@ -369,10 +369,14 @@ function start(stack) {
   }
 
   function tellFailed(n) {
-    const text =
-      n === 1
-        ? "A notification you dismissed could not be marked read; it is shown again."
-        : n + " notifications you dismissed could not be marked read; they are shown again.";
+    const text = format(
+      ngettext(
+        "A notification you dismissed could not be marked read; it is shown again.",
+        "%(n)s notifications you dismissed could not be marked read; they are shown again.",
+        n,
+      ),
+      { n: n },
+    );
     stack.prepend(localAlert(text));
     requestSync(0); // show them again now if the socket is up
     layout();
