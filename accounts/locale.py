@@ -9,7 +9,6 @@ for signed-in users only.
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.deprecation import MiddlewareMixin
@@ -17,10 +16,16 @@ from django.utils.deprecation import MiddlewareMixin
 from accounts.models import AccountSettings
 
 
-def choices_for(user: AbstractBaseUser) -> tuple[str, str]:
+def choices_for(user_id: int) -> tuple[str, str]:
     """The user's (language, time zone) codes, "" for each they left to the site / browser."""
-    row = AccountSettings.objects.filter(user=user).values_list("language", "time_zone").first()
-    return row or ("", "")
+    rows = AccountSettings.objects.filter(user_id=user_id).values_list("language", "time_zone")
+    return rows.first() or ("", "")
+
+
+def language_or_default(code: str) -> str:
+    """`code` if the site speaks it, else LANGUAGE_CODE: for what has no request (emails,
+    Web Push), where Accept-Language cannot stand in."""
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def zone(name: str) -> ZoneInfo | None:
@@ -41,7 +46,7 @@ class UserLocaleMiddleware(MiddlewareMixin):
         if user is None or not user.is_authenticated:
             timezone.deactivate()
             return
-        language, zone_name = choices_for(user)
+        language, zone_name = choices_for(user.pk)
         if language in dict(settings.LANGUAGES):
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -172,10 +172,11 @@ def one_line(text: str) -> str:
 def compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAlternatives:
     """The digest email for `user` (text and HTML), with RFC 8058 unsubscribe headers,
     in the user's language and time zone (the site's defaults when they chose none)."""
-    language, zone_name = locale.choices_for(user)
-    if language not in dict(settings.LANGUAGES):
-        language = settings.LANGUAGE_CODE
-    with translation.override(language), timezone.override(locale.zone(zone_name)):
+    language, zone_name = locale.choices_for(user.pk)
+    with (
+        translation.override(locale.language_or_default(language)),
+        timezone.override(locale.zone(zone_name)),
+    ):
         return _compose(user, messages)
 
 
