@@ -64,7 +64,8 @@ def quiet(request: HttpRequest) -> HttpResponse:
         snapshot = preferences.set_quiet(
             user=request.user,
             choice=request.POST.get("for", ""),
-            tz=request.POST.get("tz", "")[:100],
+            # Without JavaScript no zone is sent: the one on the account page, if any.
+            tz=request.POST.get("tz", "")[:100] or getattr(request, "time_zone", ""),
         )
     except preferences.InvalidPreferences as exc:
         return HttpResponseBadRequest(str(exc))

@@ -103,3 +103,15 @@ def test_the_account_page_offers_the_languages_by_their_own_names(alice, client)
     html = response.content.decode()
     assert '<html lang="pl"' in html  # the page after saving is already in Polish
     assert "Zapisano ustawienia." in html
+
+
+def test_until_tomorrow_without_javascript_is_8_in_the_users_zone(alice, client):
+    from zoneinfo import ZoneInfo
+
+    from notifications import preferences
+
+    account.update_settings(user=alice, language="", time_zone="Pacific/Auckland")
+    client.force_login(alice)
+    client.post("/notifications/preferences/quiet/", {"for": "tomorrow", "tz": ""})
+    until = preferences.snapshot_for(alice.pk).quiet_until
+    assert until.astimezone(ZoneInfo("Pacific/Auckland")).hour == 8
