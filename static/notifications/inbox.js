@@ -65,6 +65,7 @@ function start(list) {
     }
     const time = element("time");
     time.setAttribute("datetime", msg.created_at);
+    time.dataset.levelName = levelName(msg.level); // the stylesheet's visible label
     body.replaceChildren(level, text, time);
     localTimes(row);
   }

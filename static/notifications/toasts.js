@@ -30,6 +30,7 @@ export function named(action, text) {
 export function fill(el, msg) {
   el.className = "toast toast-" + msg.level;
   el.dataset.level = msg.level;
+  el.dataset.levelName = levelName(msg.level); // the stylesheet's visible label
   // Errors interrupt a screen reader; the rest wait their turn.
   el.setAttribute("role", msg.level === "error" ? "alert" : "status");
   el.replaceChildren();
@@ -92,6 +93,7 @@ export function setSummaryCount(el, n, summary) {
   el.querySelector(".toast-text").textContent = format(ngettext("%(n)s new notification", "%(n)s new notifications", n), { n: n });
   el.querySelector(".toast-levels").textContent = summary.text;
   el.dataset.level = summary.level;
+  el.dataset.levelName = summary.level === "info" ? gettext("New") : levelName(summary.level);
   el.className = "toast toast-summary toast-" + summary.level;
   el.querySelector(".toast-read-all").textContent = format(ngettext("Mark %(n)s read", "Mark all %(n)s read", n), { n: n });
 }
