@@ -14,7 +14,7 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); w=$$((n * 2)); echo $
 # Each file's tests stay on one worker: its module-scoped Chromium and servers start once.
 PYTEST_PARALLEL = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
 
-.PHONY: install run check test test-all test-fast test-reliability lint bench bench-smoke clean
+.PHONY: install run check test test-all test-fast test-reliability lint messages bench bench-smoke clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -82,6 +82,20 @@ bench: $(BIN)/.bench-installed
 # no bench extra): fails on any loss, duplicate or misroute.
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+
+# Refresh the translation catalogues from the code (locale/<lang>/LC_MESSAGES/*.po), then
+# compile them to the committed .mo files. Needs GNU gettext (apt-get install gettext);
+# running the app does not. docs/i18n.md.
+MESSAGE_LANGUAGES := pl de
+MESSAGE_IGNORE := --ignore=node_modules --ignore=tests --ignore=bench --ignore=clients \
+	--ignore=media --ignore=test-artifacts
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages --no-obsolete $(MESSAGE_IGNORE) \
+		$(foreach l,$(MESSAGE_LANGUAGES),-l $(l)) -d django
+	DEBUG=1 $(BIN)/python manage.py makemessages --no-obsolete $(MESSAGE_IGNORE) \
+		$(foreach l,$(MESSAGE_LANGUAGES),-l $(l)) -d djangojs
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules \
+		$(foreach l,$(MESSAGE_LANGUAGES),-l $(l))
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import AccountSettings
 
@@ -50,14 +51,16 @@ def request_email_change(*, user: AbstractBaseUser, email: str) -> str:
 
     Returns the token (the link's last part)."""
     token = email_token(user.pk, email)
+    # In the language of the page that asked (the request's, activated by the middleware).
     send_mail(
-        subject="Confirm your email address",
-        message=(
-            f"Hello {user.get_username()},\n\n"
-            f"Confirm that notification emails may be sent to this address:\n"
-            f"{confirmation_url(token)}\n\n"
+        subject=gettext("Confirm your email address"),
+        message=gettext(
+            "Hello %(name)s,\n\n"
+            "Confirm that notification emails may be sent to this address:\n"
+            "%(url)s\n\n"
             "The link works for two days. If you did not ask for this, ignore this email.\n"
-        ),
+        )
+        % {"name": user.get_username(), "url": confirmation_url(token)},
         from_email=None,
         recipient_list=[email],
     )

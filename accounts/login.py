@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import ngettext
 
 from accounts.throttle import Window
 
@@ -33,7 +34,15 @@ class ThrottledLoginView(LoginView):
         if wait is not None:
             form = self.get_form()
             form.errors.clear()
-            form.add_error(None, f"Too many failed log-ins; try again in {wait} seconds.")
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many failed log-ins; try again in %(wait)d second.",
+                    "Too many failed log-ins; try again in %(wait)d seconds.",
+                    wait,
+                )
+                % {"wait": wait},
+            )
             response = self.render_to_response(self.get_context_data(form=form), status=429)
             response["Retry-After"] = str(wait)
             return response

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts import account as account_services
@@ -37,13 +39,18 @@ def account(request: HttpRequest) -> HttpResponse:
         if email_form.is_valid():
             address = email_form.cleaned_data["email"]
             account_services.request_email_change(user=request.user, email=address)
-            messages.success(request, f"We sent a confirmation link to {address}.")
+            messages.success(
+                request,
+                gettext("We sent a confirmation link to %(address)s.") % {"address": address},
+            )
             return redirect("account")
     elif request.method == "POST":
         settings_form = SettingsForm(request.POST, prefix="settings")
         if settings_form.is_valid():
-            account_services.update_settings(user=request.user, **settings_form.cleaned_data)
-            messages.success(request, "Settings saved.")
+            row = account_services.update_settings(user=request.user, **settings_form.cleaned_data)
+            # The confirmation already in the language just chosen, as the next page is.
+            translation.activate(row.language or translation.get_language_from_request(request))
+            messages.success(request, gettext("Settings saved."))
             return redirect("account")
     return render(
         request,
@@ -68,5 +75,5 @@ class PasswordChange(auth_views.PasswordChangeView):
     success_url = reverse_lazy("account")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        messages.success(self.request, "Password changed.")
+        messages.success(self.request, gettext("Password changed."))
         return super().form_valid(form)

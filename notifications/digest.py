@@ -18,11 +18,12 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
+from accounts import locale
 from notifications import preferences, validators
 from notifications.models import EmailedMessage, Message
 
@@ -66,16 +67,18 @@ def unsubscribe_url(user_id: int) -> str:
 
 
 def delay_text() -> str:
-    """The delay as the footer says it: "30 seconds", "15 minutes", "2 hours"."""
+    """The delay as the footer says it, in the active language: "30 seconds", "2 hours"."""
     seconds = settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            seconds //= size
-            return f"{seconds} {unit}{pluralize(seconds)}"
+    if seconds >= 3600 and seconds % 3600 == 0:
+        n = seconds // 3600
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    if seconds >= 60 and seconds % 60 == 0:
+        n = seconds // 60
+        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
     if seconds >= 60:
-        minutes = round(seconds / 60)
-        return f"about {minutes} minute{pluralize(minutes)}"
-    return f"{seconds} second{pluralize(seconds)}"
+        n = round(seconds / 60)
+        return ngettext("about %(n)d minute", "about %(n)d minutes", n) % {"n": n}
+    return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
 
 
 def why_nothing(*, now: datetime) -> str:
@@ -167,7 +170,17 @@ def one_line(text: str) -> str:
 
 
 def compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAlternatives:
-    """The digest email for `user` (text and HTML), with RFC 8058 unsubscribe headers."""
+    """The digest email for `user` (text and HTML), with RFC 8058 unsubscribe headers,
+    in the user's language and time zone (the site's defaults when they chose none)."""
+    language, zone_name = locale.choices_for(user.pk)
+    with (
+        translation.override(locale.language_or_default(language)),
+        timezone.override(locale.zone(zone_name)),
+    ):
+        return _compose(user, messages)
+
+
+def _compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAlternatives:
     link = unsubscribe_url(user.pk)
     context = {
         "user": user,
@@ -181,9 +194,15 @@ def compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAltern
         "preferences_url": absolute(reverse("notifications:preferences")),
         "unsubscribe_url": link,
         "delay": delay_text(),
+        "LANGUAGE_CODE": translation.get_language(),
     }
     count = len(messages)
-    subject = one_line(messages[0].text)[:120] if count == 1 else f"{count} unread notifications"
+    subject = (
+        one_line(messages[0].text)[:120]
+        if count == 1
+        else ngettext("%(n)d unread notification", "%(n)d unread notifications", count)
+        % {"n": count}
+    )
     email = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("notifications/email/digest.txt", context),

@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, models
+from django.utils.translation import gettext_lazy
 
 # A message is unread while these are all NULL: `unread()`, `set_returning_ids(null=...)`
 # and the counter's triggers (notifications/counters.py, UNREAD) say the same.
@@ -26,10 +27,10 @@ def parse_ids(value: Any) -> list[int]:
 
 
 class Level(models.TextChoices):
-    INFO = "info", "Info"
-    SUCCESS = "success", "Success"
-    WARNING = "warning", "Warning"
-    ERROR = "error", "Error"
+    INFO = "info", gettext_lazy("Info")
+    SUCCESS = "success", gettext_lazy("Success")
+    WARNING = "warning", gettext_lazy("Warning")
+    ERROR = "error", gettext_lazy("Error")
 
 
 class MessageQuerySet(models.QuerySet["Message"]):

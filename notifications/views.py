@@ -17,6 +17,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.account import settings_for
@@ -169,7 +170,9 @@ def send_test(request: HttpRequest) -> HttpResponse:
                 {"error": "too_many_requests", "detail": f"retry after {wait} s"}, status=429
             )
         else:
-            response = HttpResponse("Too many test notifications; try again later.", status=429)
+            response = HttpResponse(
+                gettext("Too many test notifications; try again later."), status=429
+            )
         response["Retry-After"] = str(wait)
         return response
     # Success, not info: it stays until dismissed, for "dismiss it in one tab". One toast
@@ -177,7 +180,8 @@ def send_test(request: HttpRequest) -> HttpResponse:
     # be the server's: the inbox shows the time in the browser's.
     message = services.notify(
         request.user,
-        "Test notification: it works. Dismiss it here and it goes from your other tabs.",
+        # In the language of the page that asked: the text is stored, then shown as is.
+        gettext("Test notification: it works. Dismiss it here and it goes from your other tabs."),
         level="success",
         collapse_key="test-notification",
     )

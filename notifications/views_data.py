@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notifications import selectors, userdata
@@ -23,10 +24,14 @@ CONFIRM = "erase"  # the confirmation box's value
 def page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("confirm") != CONFIRM:
-            messages.error(request, "Tick the box to confirm: erasing cannot be undone.")
+            messages.error(request, gettext("Tick the box to confirm: erasing cannot be undone."))
             return redirect("account_data")
         erased = userdata.erase(user=request.user)
-        messages.success(request, f"Erased {erased} notification{'s' if erased != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext("Erased %(count)d notification.", "Erased %(count)d notifications.", erased)
+            % {"count": erased},
+        )
         return redirect("account_data")
     count = selectors.message_count(user_id=request.user.pk)
     return render(request, "notifications/account_data.html", {"count": count, "confirm": CONFIRM})

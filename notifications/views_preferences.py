@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,7 +30,7 @@ def page(request: HttpRequest) -> HttpResponse:
             "email": "email" in request.POST,
         }
         preferences.update_preferences(user=request.user, changes=changes)
-        messages.success(request, "Preferences saved.")
+        messages.success(request, gettext("Preferences saved."))
         return redirect("notifications:preferences")
     snapshot = preferences.snapshot_for(request.user.pk)
     now = timezone.now()
@@ -63,14 +64,15 @@ def quiet(request: HttpRequest) -> HttpResponse:
         snapshot = preferences.set_quiet(
             user=request.user,
             choice=request.POST.get("for", ""),
-            tz=request.POST.get("tz", "")[:100],
+            # Without JavaScript no zone is sent: the one on the account page, if any.
+            tz=request.POST.get("tz", "")[:100] or getattr(request, "time_zone", ""),
         )
     except preferences.InvalidPreferences as exc:
         return HttpResponseBadRequest(str(exc))
     if snapshot.quiet_until:
-        messages.success(request, "Do not disturb is on.")
+        messages.success(request, gettext("Do not disturb is on."))
     else:
-        messages.success(request, "Do not disturb is off.")
+        messages.success(request, gettext("Do not disturb is off."))
     return redirect("notifications:preferences")
 
 

@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
 from notifications import views_data
+from project.jsi18n import catalog
 from project.metrics import metrics
 
 urlpatterns = [
@@ -21,6 +22,8 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
     path("metrics", metrics, name="metrics"),
+    # The browser's translations (project/jsi18n.py, docs/i18n.md).
+    path("jsi18n/<str:lang>/", catalog, name="jsi18n"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links to.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from uploads import services, storage
 from uploads.models import AudioFile, storage_dir
@@ -29,30 +30,39 @@ class UploadRejected(ValueError):
 
 def too_large_message(size: int) -> str:
     limit = settings.UPLOAD_MAX_BYTES
-    return f"The file is too large ({filesizeformat(size)}); the limit is {filesizeformat(limit)}."
+    return gettext("The file is too large (%(size)s); the limit is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(limit),
+    }
 
 
 def too_long_message() -> str:
-    return f"The audio is longer than the limit of {duration_text(settings.UPLOAD_MAX_SECONDS)}."
+    return gettext("The audio is longer than the limit of %(duration)s.") % {
+        "duration": duration_text(settings.UPLOAD_MAX_SECONDS)
+    }
 
 
 def duration_text(seconds: int) -> str:
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds >= 3600 and seconds % 3600 == 0:
+        count = seconds // 3600
+        return ngettext("%(count)d hour", "%(count)d hours", count) % {"count": count}
+    if seconds >= 60 and seconds % 60 == 0:
+        count = seconds // 60
+        return ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
 
 
-NOT_AUDIO = "This is not an audio file (WAV, MP3, FLAC, Ogg, M4A, AIFF and similar are accepted)."
+NOT_AUDIO = gettext_lazy(
+    "This is not an audio file (WAV, MP3, FLAC, Ogg, M4A, AIFF and similar are accepted)."
+)
 
 
 def start_direct_upload(*, owner: AbstractBaseUser, filename: str, size: int) -> dict[str, Any]:
     """A presigned POST for one new upload of `owner`, and the token to complete it."""
     if not storage.uses_s3():
-        raise UploadRejected("Direct uploads need S3 storage.")
+        raise UploadRejected(gettext("Direct uploads need S3 storage."))
     if size <= 0:
-        raise UploadRejected("The file is empty.")
+        raise UploadRejected(gettext("The file is empty."))
     if size > settings.UPLOAD_MAX_BYTES:
         raise UploadRejected(too_large_message(size))
     base = default_storage.get_valid_name(posixpath.basename(filename.replace("\\", "/")))
@@ -67,13 +77,13 @@ def complete_direct_upload(*, owner: AbstractBaseUser, token: str, name: str = "
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.UPLOAD_DIRECT_EXPIRES + 3600)
     except signing.BadSignature:
-        raise UploadRejected("The upload token is invalid or expired.") from None
+        raise UploadRejected(gettext("The upload token is invalid or expired.")) from None
     if data.get("user") != owner.pk:
-        raise UploadRejected("The upload token is invalid or expired.")
+        raise UploadRejected(gettext("The upload token is invalid or expired."))
     key = data["key"]
     size = storage.object_size(key)
     if size is None:
-        raise UploadRejected("The uploaded file was not found; please upload it again.")
+        raise UploadRejected(gettext("The uploaded file was not found; please upload it again."))
     if size > settings.UPLOAD_MAX_BYTES:
         storage.delete(key)
         raise UploadRejected(too_large_message(size))

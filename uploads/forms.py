@@ -6,6 +6,7 @@ import tempfile
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext, gettext_lazy
 
 from uploads.direct import NOT_AUDIO, too_large_message, too_long_message
 from uploads.probe import HEAD_BYTES, Probe, probe, sniff
@@ -13,17 +14,20 @@ from uploads.probe import HEAD_BYTES, Probe, probe, sniff
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="Audio file",
+        label=gettext_lazy("Audio file"),
         widget=forms.ClearableFileInput(attrs={"accept": "audio/*"}),
     )
     name = forms.CharField(
-        max_length=200, required=False, help_text="Optional; defaults to the file name."
+        max_length=200,
+        required=False,
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy("Optional; defaults to the file name."),
     )
 
     def clean_file(self) -> UploadedFile:
         uploaded: UploadedFile = self.cleaned_data["file"]
         if uploaded.size is None or uploaded.size <= 0:
-            raise forms.ValidationError("The file is empty.")
+            raise forms.ValidationError(gettext("The file is empty."))
         if uploaded.size > settings.UPLOAD_MAX_BYTES:
             raise forms.ValidationError(too_large_message(uploaded.size))
         uploaded.seek(0)

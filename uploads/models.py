@@ -6,14 +6,15 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 
 class Status(models.TextChoices):
-    UPLOADED = "uploaded", "Uploaded"
-    QUEUED = "queued", "Queued"
-    PROCESSING = "processing", "Processing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    UPLOADED = "uploaded", gettext_lazy("Uploaded")
+    QUEUED = "queued", gettext_lazy("Queued")
+    PROCESSING = "processing", gettext_lazy("Processing")
+    DONE = "done", gettext_lazy("Done")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 FINISHED = frozenset({Status.DONE, Status.FAILED})

@@ -15,6 +15,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,9 +59,12 @@ def _over_quota(request: HttpRequest) -> str | None:
     limit = settings.UPLOAD_MAX_UNFINISHED_PER_USER
     if selectors.unfinished_count(user_id=request.user.pk) < limit:
         return None
-    return (
-        f"You have {limit} files waiting or being transcoded; upload more once one of them is done."
-    )
+    return ngettext(
+        "You have %(limit)d file waiting or being transcoded; upload more once it is done.",
+        "You have %(limit)d files waiting or being transcoded; upload more once one of them "
+        "is done.",
+        limit,
+    ) % {"limit": limit}
 
 
 @login_required
@@ -90,7 +94,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and wants_json:
         # upload.js sends with a progress bar and shows these next to the form.
         errors = [str(e) for field in form.errors.values() for e in field]
-        return JsonResponse({"error": " ".join(errors) or "The upload failed."}, status=400)
+        return JsonResponse(
+            {"error": " ".join(errors) or gettext("The upload failed.")}, status=400
+        )
     context = {
         "form": form,
         "max_bytes": settings.UPLOAD_MAX_BYTES,
@@ -149,9 +155,11 @@ def direct_start(request: HttpRequest) -> JsonResponse:
     body = _json_body(request)
     filename, size = body.get("filename"), body.get("size")
     if not isinstance(filename, str) or not isinstance(size, int) or isinstance(size, bool):
-        return JsonResponse({"error": "Send a filename and a size in bytes."}, status=400)
+        return JsonResponse({"error": gettext("Send a filename and a size in bytes.")}, status=400)
     if not storable(filename):
-        return JsonResponse({"error": "The file name has characters we cannot store."}, status=400)
+        return JsonResponse(
+            {"error": gettext("The file name has characters we cannot store.")}, status=400
+        )
     try:
         post = direct.start_direct_upload(owner=request.user, filename=filename, size=size)
     except direct.UploadRejected as exc:
@@ -167,9 +175,11 @@ def direct_complete(request: HttpRequest) -> JsonResponse:
     body = _json_body(request)
     token, name = body.get("token"), body.get("name", "")
     if not isinstance(token, str) or not isinstance(name, str):
-        return JsonResponse({"error": "Send the upload token."}, status=400)
+        return JsonResponse({"error": gettext("Send the upload token.")}, status=400)
     if not storable(name):
-        return JsonResponse({"error": "The name has characters we cannot store."}, status=400)
+        return JsonResponse(
+            {"error": gettext("The name has characters we cannot store.")}, status=400
+        )
     try:
         audio = direct.complete_direct_upload(owner=request.user, token=token, name=name)
     except direct.UploadRejected as exc:

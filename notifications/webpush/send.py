@@ -20,10 +20,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from accounts import locale
 from notifications import preferences, validators
 from notifications.models import Message, PushSubscription
 from notifications.webpush import network as push_network
@@ -178,12 +180,25 @@ def push_unread(*, now: datetime | None = None) -> int:
     return pushed
 
 
+# The system notification's title per level, in the recipient's language (sw.js shows it).
+TITLES = {
+    "info": gettext_lazy("Notification"),
+    "success": gettext_lazy("Done"),
+    "warning": gettext_lazy("Warning"),
+    "error": gettext_lazy("Error"),
+}
+
+
 def _payload(message: Message) -> bytes:
+    language, _ = locale.choices_for(message.recipient_id)
+    with translation.override(locale.language_or_default(language)):
+        title = gettext("Audio: %(what)s") % {"what": TITLES.get(message.level, TITLES["info"])}
     body: dict[str, Any] = {
         "id": message.pk,
         "text": message.text,
         "link": message.link,
         "level": message.level,
+        "title": title,
     }
     data = json.dumps(body, ensure_ascii=False).encode()
     while len(data) > MAX_PAYLOAD_BYTES:

@@ -1,6 +1,7 @@
 // Bursts: more than `count` new notifications within `windowMs` collapse into one
 // summary toast; later arrivals within the window of the last one join it. Pure: the
 // caller passes the clock. A sync never calls arrive() (it restates, it is not news).
+import { format, ngettext } from "./i18n.js";
 
 export class Burst {
   constructor({ count, windowMs }) {
@@ -45,7 +46,13 @@ export class Burst {
 }
 
 const RANK = ["error", "warning", "success", "info"]; // most urgent first
-const NAMES = { error: ["error", "errors"], warning: ["warning", "warnings"], success: ["success", "successes"], info: ["info", "info"] };
+// Each a function, so makemessages finds the strings and the language picks the form.
+const NAMES = {
+  error: (n) => ngettext("%(n)s error", "%(n)s errors", n),
+  warning: (n) => ngettext("%(n)s warning", "%(n)s warnings", n),
+  success: (n) => ngettext("%(n)s success", "%(n)s successes", n),
+  info: (n) => ngettext("%(n)s info", "%(n)s info", n),
+};
 
 /** The summary of a burst's levels: the most urgent one (its style) and the counts per
  * level, most urgent first ("8 errors · 22 info"). */
@@ -55,7 +62,7 @@ export function levelSummary(levels) {
   const present = RANK.filter((level) => counts.has(level));
   const parts = present.map((level) => {
     const n = counts.get(level);
-    return n + " " + NAMES[level][n === 1 ? 0 : 1];
+    return format(NAMES[level](n), { n: n });
   });
   return { level: present[0] || "info", text: parts.join(" \u00b7 ") };
 }

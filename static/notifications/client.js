@@ -9,6 +9,7 @@ import { Burst, levelSummary } from "./burst.js";
 import { stackConfig } from "./config.js";
 import { HiddenStore } from "./hidden.js";
 import { withFallback } from "./fallback.js";
+import { format, gettext, ngettext } from "./i18n.js";
 import { openSocket } from "./leader.js";
 import { focusSlot, ordered, plan } from "./stack.js";
 import { ThreadToasts } from "./threads.js";
@@ -59,7 +60,7 @@ function start(stack) {
   const retryButton = document.createElement("button");
   retryButton.type = "button";
   retryButton.className = "link connection-retry";
-  retryButton.textContent = "Retry now";
+  retryButton.textContent = gettext("Retry now");
   retryButton.addEventListener("click", () => socket.retryNow());
 
   // One socket per browser: this tab's own, or the leader tab's, relayed (leader.js).
@@ -271,7 +272,7 @@ function start(stack) {
     // live, so the text does not flicker and the Retry button stays put.
     if (indicator.dataset.state === "offline" && state !== "live") return;
     indicator.dataset.state = state;
-    indicator.textContent = state === "live" ? "" : state === "offline" ? "Offline, retrying\u2026 " : "Connecting\u2026";
+    indicator.textContent = state === "live" ? "" : state === "offline" ? gettext("Offline, retrying\u2026") + " " : gettext("Connecting\u2026");
     if (state === "offline") indicator.append(retryButton);
   }
 
@@ -414,10 +415,14 @@ function start(stack) {
   }
 
   function tellFailed(n) {
-    const text =
-      n === 1
-        ? "A notification you dismissed could not be marked read; it is shown again."
-        : n + " notifications you dismissed could not be marked read; they are shown again.";
+    const text = format(
+      ngettext(
+        "A notification you dismissed could not be marked read; it is shown again.",
+        "%(n)s notifications you dismissed could not be marked read; they are shown again.",
+        n,
+      ),
+      { n: n },
+    );
     stack.prepend(localAlert(text));
     requestSync(0); // show them again now if the socket is up
     layout();

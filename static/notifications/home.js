@@ -2,6 +2,8 @@
 // any other. While the request is on its way the button is busy (one click, one message);
 // a failure is said next to it. Without this file the form posts and the server
 // redirects back home.
+import { gettext } from "./i18n.js";
+
 const form = document.getElementById("send-test");
 if (form) {
   const button = form.querySelector("button");
@@ -22,7 +24,7 @@ if (form) {
         if (!response.ok) throw new Error("HTTP " + response.status);
       })
       .catch(() => {
-        status.textContent = "The test notification could not be sent. Try again in a moment.";
+        status.textContent = gettext("The test notification could not be sent. Try again in a moment.");
       })
       .finally(() => {
         button.disabled = false;

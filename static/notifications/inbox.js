@@ -2,8 +2,9 @@
 // and turns the page's forms into requests that keep the page. Without this file the
 // same forms post and redirect back. Displays only; the server decides.
 import { withId } from "./api.js";
+import { gettext } from "./i18n.js";
 import { safeLink } from "./links.js";
-import { named } from "./toasts.js";
+import { levelName, named } from "./toasts.js";
 
 const inbox = document.getElementById("inbox");
 if (inbox) start(inbox);
@@ -13,8 +14,9 @@ function start(list) {
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   const firstPage = list.dataset.firstPage === "1";
   const nextUrl = list.dataset.next || location.pathname;
-  const when = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  const LABELS = { unseen: "New", seen: "Unread", read: "" };
+  const html = document.documentElement;
+  const when = new Intl.DateTimeFormat(html.lang || undefined, { dateStyle: "medium", timeStyle: "short", ...(html.dataset.timeZone ? { timeZone: html.dataset.timeZone } : {}) });
+  const LABELS = { unseen: gettext("New"), seen: gettext("Unread"), read: "" };
 
   function localTimes(root) {
     for (const t of root.querySelectorAll("time[datetime]")) {
@@ -37,7 +39,7 @@ function start(list) {
     const form = row.querySelector("form.inbox-toggle");
     form.action = withId(state === "read" ? list.dataset.unreadAction : list.dataset.readAction, row.dataset.id);
     const button = form.querySelector("button");
-    button.textContent = state === "read" ? "Mark unread" : "Mark read";
+    button.textContent = state === "read" ? gettext("Mark unread") : gettext("Mark read");
     const text = row.querySelector(".inbox-text");
     button.setAttribute("aria-label", named(button.textContent, text ? text.textContent : ""));
   }
@@ -53,7 +55,7 @@ function start(list) {
     row.className = "inbox-item inbox-" + msg.level;
     row.dataset.level = msg.level;
     const body = row.querySelector(".inbox-body");
-    const level = element("span", "visually-hidden", msg.level.charAt(0).toUpperCase() + msg.level.slice(1) + ":");
+    const level = element("span", "visually-hidden", levelName(msg.level) + ":");
     let text;
     if (safeLink(msg.link)) {
       text = element("a", "inbox-text", msg.text);
@@ -63,6 +65,7 @@ function start(list) {
     }
     const time = element("time");
     time.setAttribute("datetime", msg.created_at);
+    time.dataset.levelName = levelName(msg.level); // the stylesheet's visible label
     body.replaceChildren(level, text, time);
     localTimes(row);
   }

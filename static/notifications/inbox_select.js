@@ -3,6 +3,8 @@
 // Select all and "N selected"; the actions show only with a selection; a delete waits a
 // few seconds (data-undo-seconds) with an Undo before it is sent. Without this file the
 // bulk form posts and redirects back. Displays only.
+import { format, gettext, ngettext } from "./i18n.js";
+
 const list = document.getElementById("inbox");
 const form = document.getElementById("inbox-bulk");
 if (list && form) start(list, form);
@@ -34,7 +36,7 @@ function start(list, form) {
   function refresh() {
     const all = boxes();
     const n = all.filter((box) => box.checked).length;
-    selected.textContent = n ? n + " selected" : "";
+    selected.textContent = n ? format(ngettext("%(n)s selected", "%(n)s selected", n), { n: n }) : "";
     actions.hidden = n === 0;
     selectAll.checked = n > 0 && n === all.length;
     selectAll.indeterminate = n > 0 && n < all.length;
@@ -50,7 +52,7 @@ function start(list, form) {
     box.value = row.dataset.id;
     box.setAttribute("form", "inbox-bulk");
     const text = row.querySelector(".inbox-text");
-    box.setAttribute("aria-label", "Select: " + (text ? text.textContent.slice(0, 60) : row.dataset.id));
+    box.setAttribute("aria-label", gettext("Select:") + " " + (text ? text.textContent.slice(0, 60) : row.dataset.id));
     row.prepend(box);
   }
 
@@ -154,7 +156,7 @@ function start(list, form) {
       row.querySelector(".inbox-select").checked = false;
       row.remove();
     }
-    undo.querySelector(".inbox-undo-text").textContent = ids.length + " deleted.";
+    undo.querySelector(".inbox-undo-text").textContent = format(ngettext("%(n)s deleted.", "%(n)s deleted.", ids.length), { n: ids.length });
     undo.hidden = false;
     pendingDelete = { ids: ids, rows: rows, timer: setTimeout(sendDelete, undoMs) };
     refresh();

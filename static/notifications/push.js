@@ -3,9 +3,10 @@
 // configured (its key URL gives a key) and the browser supports it. URLs: the data-
 // attributes of #push-toggle.
 import { csrfToken } from "./api.js";
+import { gettext } from "./i18n.js";
 
-const LABEL_ON = "Notify me when no tab is open";
-const LABEL_OFF = "Stop notifying me when no tab is open";
+const LABEL_ON = gettext("Notify me when no tab is open");
+const LABEL_OFF = gettext("Stop notifying me when no tab is open");
 
 const wrapper = document.getElementById("push-optin");
 const button = document.getElementById("push-toggle");
@@ -34,7 +35,7 @@ function show(subscribed) {
   wrapper.hidden = false;
   if (Notification.permission === "denied") {
     button.disabled = true;
-    button.textContent = "Notifications are blocked in this browser";
+    button.textContent = gettext("Notifications are blocked in this browser");
     return;
   }
   button.disabled = false;

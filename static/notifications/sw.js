@@ -17,7 +17,8 @@ self.addEventListener("push", (event) => {
   } catch {
     msg = {};
   }
-  const title = "Audio: " + (TITLES[msg.level] || TITLES.info);
+  // The server's title is in the user's language; an older payload has none.
+  const title = typeof msg.title === "string" ? msg.title : "Audio: " + (TITLES[msg.level] || TITLES.info);
   event.waitUntil(
     self.registration.showNotification(title, {
       body: typeof msg.text === "string" ? msg.text : "You have a new notification.",

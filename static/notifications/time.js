@@ -3,7 +3,10 @@
 // inbox grouped by day. Rows added live by inbox.js are picked up as they come.
 import { dayLabel, formatsFor, relative, until } from "./when.js";
 
-const formats = formatsFor(undefined);
+// The page's language and, when the user chose one on the account page, their zone
+// (base.html's <html lang data-time-zone>); else the browser's zone.
+const html = document.documentElement;
+const formats = formatsFor(html.lang || undefined, html.dataset.timeZone || undefined);
 
 function render() {
   const now = new Date();

@@ -1,6 +1,10 @@
 // Building toast elements. Text only, never markup; links only through safeLink.
 import { safeLink } from "./links.js";
 import { inboxRowUrl } from "./api.js";
+import { format, gettext, ngettext } from "./i18n.js";
+
+// The levels' names, as the server's Level labels (notifications/models.py).
+const LEVELS = { info: gettext("Info"), success: gettext("Success"), warning: gettext("Warning"), error: gettext("Error") };
 
 function dismissButton(label) {
   const close = document.createElement("button");
@@ -9,6 +13,11 @@ function dismissButton(label) {
   close.setAttribute("aria-label", label);
   close.textContent = "\u00d7";
   return close;
+}
+
+/** A level's name in the page's language ("Error", "Błąd"). */
+export function levelName(level) {
+  return LEVELS[level] || level;
 }
 
 /** "Open: <the message>": a control's name says which message it is for. */
@@ -21,12 +30,13 @@ export function named(action, text) {
 export function fill(el, msg) {
   el.className = "toast toast-" + msg.level;
   el.dataset.level = msg.level;
+  el.dataset.levelName = levelName(msg.level); // the stylesheet's visible label
   // Errors interrupt a screen reader; the rest wait their turn.
   el.setAttribute("role", msg.level === "error" ? "alert" : "status");
   el.replaceChildren();
   const level = document.createElement("span");
   level.className = "visually-hidden";
-  level.textContent = msg.level.charAt(0).toUpperCase() + msg.level.slice(1) + ":";
+  level.textContent = levelName(msg.level) + ":";
   const text = document.createElement("p");
   text.className = "toast-text";
   text.textContent = msg.text;
@@ -35,12 +45,12 @@ export function fill(el, msg) {
     const a = document.createElement("a");
     a.className = "toast-link";
     a.href = msg.link;
-    a.textContent = "Open";
-    a.setAttribute("aria-label", named("Open", msg.text));
+    a.textContent = gettext("Open");
+    a.setAttribute("aria-label", named(gettext("Open"), msg.text));
     el.append(a);
   }
   threadControls(el, msg);
-  el.append(dismissButton(named("Dismiss notification", msg.text)));
+  el.append(dismissButton(named(gettext("Dismiss notification"), msg.text)));
   delete el.dataset.clampChecked;
 }
 
@@ -95,22 +105,23 @@ export function summaryToast(inboxUrl) {
   const a = document.createElement("a");
   a.className = "toast-link";
   a.href = inboxUrl;
-  a.textContent = "View in inbox";
+  a.textContent = gettext("View in inbox");
   // Reading them all is its own, explicit button; the × only closes the summary.
   const readAll = document.createElement("button");
   readAll.type = "button";
   readAll.className = "toast-read-all";
-  el.append(text, levels, a, readAll, dismissButton("Close this summary"));
+  el.append(text, levels, a, readAll, dismissButton(gettext("Close this summary")));
   return el;
 }
 
 /** n messages, `summary` from burst.js levelSummary: the text, the counts, the style. */
 export function setSummaryCount(el, n, summary) {
-  el.querySelector(".toast-text").textContent = n + " new notifications";
+  el.querySelector(".toast-text").textContent = format(ngettext("%(n)s new notification", "%(n)s new notifications", n), { n: n });
   el.querySelector(".toast-levels").textContent = summary.text;
   el.dataset.level = summary.level;
+  el.dataset.levelName = summary.level === "info" ? gettext("New") : levelName(summary.level);
   el.className = "toast toast-summary toast-" + summary.level;
-  el.querySelector(".toast-read-all").textContent = "Mark all " + n + " read";
+  el.querySelector(".toast-read-all").textContent = format(ngettext("Mark %(n)s read", "Mark all %(n)s read", n), { n: n });
 }
 
 /**
@@ -126,7 +137,7 @@ export function linkFullText(el, inboxUrl) {
   const a = document.createElement("a");
   a.className = "toast-full";
   a.href = inboxRowUrl(inboxUrl, el.dataset.id);
-  a.textContent = "Show all";
+  a.textContent = gettext("Show all");
   text.after(a);
 }
 
@@ -139,6 +150,6 @@ export function localAlert(text) {
   const p = document.createElement("p");
   p.className = "toast-text";
   p.textContent = text;
-  el.append(p, dismissButton("Dismiss this message"));
+  el.append(p, dismissButton(gettext("Dismiss this message")));
   return el;
 }

@@ -1,6 +1,8 @@
 // Times as people read them, pure: "2 min ago", "in 59 min", "until 08:00 tomorrow", the
 // inbox's day labels. `formats` holds the Intl formatters (the browser's locale and zone;
-// tests pass fixed ones); time.js applies these to the page.
+// tests pass fixed ones); time.js applies these to the page. The words are translated
+// (i18n.js); without a catalogue they are English.
+import { format, gettext } from "./i18n.js";
 
 const DAY = 86400000;
 
@@ -34,32 +36,36 @@ export function relative(date, now, formats) {
   const clock = formats.clock.format(date);
   if (seconds < -45) {
     const minutes = Math.floor(-seconds / 60); // 3599 s to go reads "in 59 min"
-    if (minutes <= 60) return "in " + minutes + " min";
-    if (days === 0) return clock + " today";
-    if (days === -1) return clock + " tomorrow";
+    if (minutes <= 60) return format(gettext("in %(n)s min"), { n: minutes });
+    if (days === 0) return format(gettext("%(time)s today"), { time: clock });
+    if (days === -1) return format(gettext("%(time)s tomorrow"), { time: clock });
     return onDay(date, now, formats) + ", " + clock;
   }
-  if (seconds < 45) return "just now";
+  if (seconds < 45) return gettext("just now");
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return minutes + " min ago";
-  if (days === 0) return Math.round(minutes / 60) + " h ago";
-  if (days === 1) return "yesterday, " + clock;
+  if (minutes < 60) return format(gettext("%(n)s min ago"), { n: minutes });
+  if (days === 0) return format(gettext("%(n)s h ago"), { n: Math.round(minutes / 60) });
+  if (days === 1) return format(gettext("yesterday, %(time)s"), { time: clock });
   return onDay(date, now, formats) + ", " + clock;
 }
 
 /** The end of a state that lasts until `date`: "until 08:00 tomorrow", "until 12:34 (in 59 min)". */
 export function until(date, now, formats) {
   const text = relative(date, now, formats);
-  if (text.startsWith("in ")) return "until " + formats.clock.format(date) + " (" + text + ")";
-  if (date <= now) return "until just now";
-  return "until " + text;
+  // Within the hour relative() says "in N min": the clock time goes first.
+  const seconds = Math.round((now - date) / 1000);
+  if (seconds < -45 && Math.floor(-seconds / 60) <= 60) {
+    return format(gettext("until %(time)s (%(relative)s)"), { time: formats.clock.format(date), relative: text });
+  }
+  if (date <= now) return gettext("until just now");
+  return format(gettext("until %(when)s"), { when: text });
 }
 
 /** The inbox's day label: "Today", "Yesterday", a weekday within the week, else a date. */
 export function dayLabel(date, now, formats) {
   const days = dayNumber(now, formats) - dayNumber(date, formats);
-  if (days === 0) return "Today";
-  if (days === 1) return "Yesterday";
+  if (days === 0) return gettext("Today");
+  if (days === 1) return gettext("Yesterday");
   if (days < 7 && days > 0) return formats.weekday.format(date);
   return onDay(date, now, formats);
 }

@@ -3,6 +3,9 @@
 // presigned POST, then "complete" records it and starts the job.
 (function () {
   "use strict";
+  // Django's JavaScript catalogue (base.html loads it first); English without it.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((text, values) => text.replace(/%\((\w+)\)s/g, (w, k) => values[k]));
 
   const form = document.getElementById("upload-form");
   if (!form) return;
@@ -31,7 +34,7 @@
       body: JSON.stringify(body),
     }).then((response) =>
       response.json().then((data) => {
-        if (!response.ok) throw new Error(data.error || "The upload failed.");
+        if (!response.ok) throw new Error(data.error || gettext("The upload failed."));
         return data;
       }),
     );
@@ -56,7 +59,7 @@
         }
         reject(new Error(text));
       });
-      xhr.addEventListener("error", () => reject(new Error("The upload was interrupted.")));
+      xhr.addEventListener("error", () => reject(new Error(gettext("The upload was interrupted."))));
       xhr.send(data);
     });
   }
@@ -65,13 +68,13 @@
     const data = new FormData();
     for (const [key, value] of Object.entries(post.fields)) data.append(key, value);
     data.append("file", file); // S3 requires the file to be the last field
-    return send(post.url, data, {}, "The storage refused the file.");
+    return send(post.url, data, {}, gettext("The storage refused the file."));
   }
 
   // Without S3: the same form post, with progress; the server answers JSON.
   function sendToServer() {
     const headers = { Accept: "application/json", "X-CSRFToken": csrfToken };
-    return send(form.getAttribute("action"), new FormData(form), headers, "The upload failed.").then((text) =>
+    return send(form.getAttribute("action"), new FormData(form), headers, gettext("The upload failed.")).then((text) =>
       JSON.parse(text),
     );
   }
@@ -88,7 +91,7 @@
     const file = input.files && input.files[0];
     if (file && maxBytes && file.size > maxBytes) {
       event.preventDefault();
-      showError("The file is too large (" + sizeText(file.size) + "); the limit is " + sizeText(maxBytes) + ".");
+      showError(interpolate(gettext("The file is too large (%(size)s); the limit is %(limit)s."), { size: sizeText(file.size), limit: sizeText(maxBytes) }, true));
       return;
     }
     if (!file) return; // the server says what is missing

@@ -21,7 +21,7 @@ def test_revoke_asks_for_confirmation_first(admin_client, alice):
     response = admin_client.post(url, {"action": "revoke", "_selected_action": [token.pk]})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Revoke these 1 token?" in html and "laptop" in html and "Yes, revoke" in html
+    assert "Revoke this token?" in html and "laptop" in html and "Yes, revoke" in html
     token.refresh_from_db()
     assert token.revoked_at is None
 

@@ -59,12 +59,12 @@ def test_account_page_email_link_password_language_and_time_zone(browser, make_s
     page.goto(f"{base}/accounts/")
 
     # Language and time zone are kept.
-    page.get_by_label("Language", exact=True).select_option("fr")
+    page.get_by_label("Language", exact=True).select_option("en")
     page.get_by_label("Time zone", exact=True).select_option("Asia/Tokyo")
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_text("Settings saved.")).to_be_visible()
     page.reload()
-    expect(page.get_by_label("Language", exact=True)).to_have_value("fr")
+    expect(page.get_by_label("Language", exact=True)).to_have_value("en")
     expect(page.get_by_label("Time zone", exact=True)).to_have_value("Asia/Tokyo")
 
     # Password change; the new one logs in.

@@ -177,6 +177,7 @@ def test_pushes_an_encrypted_payload_signed_with_vapid(vapid, alice, browser, pu
         "text": "Transcoded: talk.mp3",
         "link": "/uploads/7/",
         "level": "success",
+        "title": "Audio: Done",
     }
     # RFC 8292: "vapid t=<JWT>,k=<public key>", signed by our key, for this origin.
     auth = headers["authorization"]
@@ -598,3 +599,14 @@ def test_sending_connects_to_the_address_it_checked(vapid, alice, push_service):
     [request] = push_service.to("/push/x")
     assert phone.decrypt(request)["text"] == "hello"
     assert request["headers"]["Host"] == f"local-push.example.com:{port}"
+
+
+def test_the_title_is_in_the_recipients_language(vapid, alice, browser, push_service):
+    from accounts import account
+
+    account.update_settings(user=alice, language="pl", time_zone="")
+    phone = browser(alice, "alice-phone")
+    services.notify(alice, "Przetworzono: talk.mp3", level="error")
+    assert run() == 1
+    [request] = push_service.to(phone.path)
+    assert phone.decrypt(request)["title"] == "Audio: Błąd"
