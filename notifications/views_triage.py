@@ -56,7 +56,8 @@ def snooze(request: HttpRequest) -> HttpResponse:
         until = parse_until(request.user, request.POST.dict())
         changed = snoozing.snooze(user=request.user, ids=ids, until=until)
     except InvalidSnooze as exc:
-        return _invalid(str(exc))
+        # A person reads this one (the snooze menu shows it): the page's language.
+        return _invalid(str(exc.page_text))
     return _done(request, changed)
 
 
