@@ -4,13 +4,16 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
-# The choices of the "Snooze" menu, in its order, with their labels.
+# The choices of the "Snooze" menu, in its order, with their labels (in the page's language;
+# the API takes the keys).
 CHOICES = {
-    "1h": "1 hour",
-    "evening": "This evening",
-    "tomorrow": "Tomorrow 09:00",
-    "next-week": "Next week",
+    "1h": _("1 hour"),
+    "evening": _("This evening"),
+    "tomorrow": _("Tomorrow 09:00"),
+    "next-week": _("Next week"),
 }
 EVENING_AT = time(18, 0)
 MORNING_AT = time(9, 0)
@@ -19,7 +22,12 @@ LONGEST = timedelta(days=366)
 
 
 class InvalidSnooze(ValueError):
-    """A snooze time we will not store; the text says why."""
+    """A snooze time we will not store; the text says why, in English (the API's `detail`),
+    and `page_text` says it to a person, in the page's language (the inbox's snooze menu)."""
+
+    def __init__(self, detail: str, page_text: str | None = None) -> None:
+        super().__init__(detail)
+        self.page_text = detail if page_text is None else page_text
 
 
 def zone_for(name: str) -> ZoneInfo:
@@ -27,7 +35,9 @@ def zone_for(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name or settings.TIME_ZONE)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidSnooze("'tz' must be an IANA time zone name") from exc
+        raise InvalidSnooze(
+            "'tz' must be an IANA time zone name", _("This time zone is not known.")
+        ) from exc
 
 
 def until_for(choice: str, *, now: datetime, tz: str = "", at: str = "") -> datetime:
@@ -51,7 +61,9 @@ def until_for(choice: str, *, now: datetime, tz: str = "", at: str = "") -> date
         return _at(local.date() + timedelta(days=7 - local.weekday()), MORNING_AT, zone)
     if choice == "at":
         return checked(_parse_local(at, zone), now=now)
-    raise InvalidSnooze(f"'until' must be one of {', '.join([*CHOICES, 'at'])}")
+    raise InvalidSnooze(
+        f"'until' must be one of {', '.join([*CHOICES, 'at'])}", _("Choose a time from the menu.")
+    )
 
 
 def checked(until: datetime, *, now: datetime) -> datetime:
@@ -59,9 +71,17 @@ def checked(until: datetime, *, now: datetime) -> datetime:
     if until.tzinfo is None:
         raise InvalidSnooze("the time must include its time zone")
     if until <= now:
-        raise InvalidSnooze("the time must be in the future")
+        raise InvalidSnooze("the time must be in the future", _("The time must be in the future."))
     if until > now + LONGEST:
-        raise InvalidSnooze(f"the time must be within {LONGEST.days} days")
+        raise InvalidSnooze(
+            f"the time must be within {LONGEST.days} days",
+            ngettext_lazy(
+                "The time must be within %(days)d day.",
+                "The time must be within %(days)d days.",
+                "days",
+            )
+            % {"days": LONGEST.days},
+        )
     return until
 
 
@@ -69,7 +89,9 @@ def _parse_local(raw: str, zone: ZoneInfo) -> datetime:
     try:
         value = datetime.fromisoformat(raw)
     except (TypeError, ValueError) as exc:
-        raise InvalidSnooze("'at' must be a date and time, YYYY-MM-DDTHH:MM") from exc
+        raise InvalidSnooze(
+            "'at' must be a date and time, YYYY-MM-DDTHH:MM", _("Enter a date and time.")
+        ) from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value

@@ -59,7 +59,8 @@ def snooze(request: HttpRequest) -> HttpResponse:
         ids = inbox_threads.expand(user_id=request.user.pk, ids=ids)
         changed = snoozing.snooze(user=request.user, ids=ids, until=until)
     except InvalidSnooze as exc:
-        return _invalid(str(exc))
+        # A person reads this one (the snooze menu shows it): the page's language.
+        return _invalid(str(exc.page_text))
     return _done(request, changed)
 
 

@@ -486,7 +486,7 @@ function start(stack) {
           for (const member of threads.idsOf(group)) quiet.add(member);
           layout();
         })
-        .catch(() => tellFailedAction("The thread could not be muted; try again."));
+        .catch(() => tellFailedAction(gettext("The thread could not be muted; try again.")));
     } else if (act && config.actUrl) {
       act.setAttribute("aria-disabled", "true");
       postForm(actUrl(config.actUrl, id, act.dataset.index), {})
@@ -496,7 +496,7 @@ function start(stack) {
         })
         .catch(() => {
           act.removeAttribute("aria-disabled");
-          tellFailedAction("That action could not be sent; try again.");
+          tellFailedAction(gettext("That action could not be sent; try again."));
         });
     }
   });

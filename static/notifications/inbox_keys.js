@@ -83,8 +83,9 @@ function start(list, dialog) {
   }
 
   function mute(row) {
-    // The thread's "Mute" button, where the row has one.
-    const button = row && Array.from(row.querySelectorAll("button")).find((b) => /^Mute\b/.test(b.getAttribute("aria-label") || b.textContent.trim()));
+    // The thread's "Mute" button, where the row has one and the thread is not muted yet. Found
+    // by its form's class, never by its label: the label is in the page's language.
+    const button = row && !("muted" in row.dataset) ? row.querySelector("form.inbox-mute button") : null;
     if (button) button.click();
   }
 

@@ -2,6 +2,8 @@
 // the Snoozed view's "Unsnooze", posted in place; the `snoozed` frame removes the rows in
 // every tab, and in the Snoozed view a message that comes back (`notification`) leaves it.
 // Displays only: the server decides when a snooze ends (docs/inbox.md, "Snooze").
+import { gettext } from "./i18n.js";
+
 const list = document.getElementById("inbox");
 if (list) start(list);
 
@@ -27,7 +29,7 @@ function start(list) {
     const open = menu.querySelector(".inbox-snooze-open");
     const text = row.querySelector(".inbox-text");
     open.setAttribute("popovertarget", "snooze-" + id);
-    open.setAttribute("aria-label", "Snooze: " + (text ? text.textContent.slice(0, 80) : id));
+    open.setAttribute("aria-label", gettext("Snooze") + ": " + (text ? text.textContent.slice(0, 80) : id));
     menu.querySelector("[popover]").id = "snooze-" + id;
     menu.querySelector('input[name="ids"]').value = id;
     setZone(menu);
@@ -54,7 +56,7 @@ function start(list) {
       if (response.status === 400) {
         // Refused with a reason (a time in the past, too far ahead): say it here.
         return response.json().then((body) => {
-          throw new Refused(body.detail || "This time cannot be used.");
+          throw new Refused(body.detail || gettext("This time cannot be used."));
         });
       }
       if (!response.ok) throw new Error("HTTP " + response.status);

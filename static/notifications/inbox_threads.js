@@ -4,6 +4,7 @@
 // Runs after inbox.js, which adds and updates the plain rows. Without this file the same
 // forms post and redirect back. Displays only: the server decides.
 import { actUrl, postForm } from "./api.js";
+import { format, gettext, ngettext } from "./i18n.js";
 import { safeLink } from "./links.js";
 
 const list = document.getElementById("inbox");
@@ -47,10 +48,10 @@ function start(list) {
     const form = row.querySelector("form.inbox-mute");
     if (form) {
       form.action = muted ? list.dataset.unmuteAction : list.dataset.muteAction;
-      form.querySelector("button").textContent = muted ? "Unmute" : "Mute";
+      form.querySelector("button").textContent = muted ? gettext("Unmute") : gettext("Mute");
     }
     let label = row.querySelector(".inbox-muted");
-    if (muted && !label) row.querySelector(".inbox-body").append(element("span", "inbox-muted", "Muted"));
+    if (muted && !label) row.querySelector(".inbox-body").append(element("span", "inbox-muted", gettext("Muted")));
     else if (!muted && label) label.remove();
   }
 
@@ -83,7 +84,7 @@ function start(list) {
       el = element("details", "inbox-thread");
       el.append(element("summary"), element("ol", "inbox-thread-older"));
     }
-    el.querySelector("summary").textContent = count + " updates";
+    el.querySelector("summary").textContent = format(ngettext("%(n)s update", "%(n)s updates", count), { n: count });
     if (older) el.querySelector("ol").prepend(...older);
     kept.set(row, el);
     const body = row.querySelector(".inbox-body");
@@ -112,7 +113,7 @@ function start(list) {
     const span = row.querySelector(".inbox-actions");
     if (!span) return;
     for (const button of span.querySelectorAll("button")) button.disabled = true;
-    if (!span.querySelector(".inbox-acted")) span.append(element("span", "inbox-acted", "Done"));
+    if (!span.querySelector(".inbox-acted")) span.append(element("span", "inbox-acted", gettext("Done")));
   }
 
   // --- a new or changed message ------------------------------------------------------------

@@ -74,7 +74,7 @@ function threadControls(el, msg) {
     const mute = document.createElement("button");
     mute.type = "button";
     mute.className = "toast-mute link";
-    mute.textContent = "Mute";
+    mute.textContent = gettext("Mute");
     el.append(mute);
   }
 }

@@ -138,3 +138,38 @@ def test_german_the_longest_words_hold_the_layout(browser, make_stack, viewport)
         assert overflow(page) <= 0, path
     expect(page.get_by_role("heading", name="Dateien")).to_be_visible()
     context.close()
+
+
+def test_a_polish_inbox_threads_snooze_and_keys_by_script(browser, make_stack):
+    """The strings of threads, snooze and the shortcuts in Polish, the script's included
+    (inbox_threads.js labels the button from the catalogue); `m` presses the Polish "Wycisz"."""
+    stack = make_stack()
+    stack.create_user("zofia", PASSWORD)
+    for i in range(3):
+        stack.manage("notify", "zofia", f"Wysyłka {i}", "--group", "upload:7")
+    base = f"http://127.0.0.1:{stack.start_server()}"
+    context = browser.new_context(locale="pl-PL")
+    page = context.new_page()
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Nazwa użytkownika").fill("zofia")
+    page.get_by_label("Hasło").fill(PASSWORD)
+    page.get_by_role("button", name="Zaloguj się").click()
+    page.goto(base + "/notifications/")
+    live(page)
+    row = page.locator(".inbox-item[data-group]")
+    expect(row.locator("summary")).to_have_text("3 aktualizacje")
+    expect(page.get_by_role("searchbox", name="Szukaj w powiadomieniach")).to_be_visible()
+    expect(page.get_by_role("link", name="Odłożone")).to_be_visible()
+    page.locator("body").press("?")
+    dialog = page.get_by_role("dialog", name="Skróty klawiszowe")
+    expect(dialog).to_contain_text("Wycisz jego wątek")
+    dialog.get_by_role("button", name="Zamknij").click()
+    with browser.js_only(page):
+        page.keyboard.press("j")
+        page.keyboard.press("m")
+        expect(row.get_by_role("button", name="Wyłącz wyciszenie")).to_be_visible()
+        expect(row.locator(".inbox-muted")).to_have_text("Wyciszony")
+        row.get_by_role("button", name=re.compile(r"^Odłóż: Wysyłka 2")).click()
+        expect(page.get_by_role("group", name="Odłóż do")).to_be_visible()
+        expect(page.get_by_role("button", name="Dziś wieczorem")).to_be_visible()
+    context.close()

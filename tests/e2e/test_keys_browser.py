@@ -60,15 +60,17 @@ def test_shortcuts_act_on_the_current_row_and_never_while_typing(browser, make_s
         expect(inbox.locator(".inbox-item")).to_have_count(1)
         badge(inbox, 1)
 
-    # m presses the row's "Mute" button (threads add it to each row): a stand-in here.
+    # m presses the row's "Mute" button (threads add it to each row, in form.inbox-mute): a
+    # stand-in here, labelled in Polish: the key finds it by its form, not by English text.
     inbox.evaluate(
-        """() => { const b = document.createElement("button"); b.type = "button";
-        b.textContent = "Mute"; b.addEventListener("click", () => { b.dataset.pressed = "1"; });
-        document.querySelector(".inbox-item").append(b); }"""
+        """() => { const f = document.createElement("form"); f.className = "inbox-mute";
+        const b = document.createElement("button"); b.type = "button";
+        b.textContent = "Wycisz"; b.addEventListener("click", () => { b.dataset.pressed = "1"; });
+        f.append(b); document.querySelector(".inbox-item").append(f); }"""
     )
     inbox.keyboard.press("k")
     inbox.keyboard.press("m")
-    expect(inbox.get_by_role("button", name="Mute", exact=True)).to_have_attribute(
+    expect(inbox.get_by_role("button", name="Wycisz", exact=True)).to_have_attribute(
         "data-pressed", "1"
     )
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from notifications.snooze_times import InvalidSnooze, until_for
 
@@ -60,3 +61,13 @@ def test_a_wall_time_a_clock_change_skips_is_a_real_instant_after_it():
 def test_what_cannot_be_a_snooze_is_refused(choice, at, tz):
     with pytest.raises(InvalidSnooze):
         until_for(choice, now=NOW, tz=tz, at=at)
+
+
+def test_the_reason_is_english_for_the_api_and_translated_for_a_person():
+    with pytest.raises(InvalidSnooze) as refused:
+        until_for("at", now=NOW, tz="Europe/Paris", at="2026-06-03T10:00")
+    with translation.override("pl"):
+        assert str(refused.value) == "the time must be in the future"
+        assert str(refused.value.page_text) == "Czas musi przypadać w przyszłości."
+    with translation.override("de"):
+        assert str(refused.value.page_text) == "Der Zeitpunkt muss in der Zukunft liegen."

@@ -22,6 +22,7 @@ DOMAINS = ["django", "djangojs"]
 # What makemessages reads: every app, the templates, the browser's JS, and manage.py.
 SOURCES = [
     "accounts",
+    "api",
     "notifications",
     "uploads",
     "webhooks",
