@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from notifications.models import Level
 from notifications.snooze_times import InvalidSnooze, zone_for
+from notifications.validators import storable
 
 # The query parameters, in the URL as in the API.
 PARAMS = ("q", "level", "state", "from", "to")
@@ -78,6 +79,8 @@ def parse(params: Mapping[str, str], *, tz: str = "") -> Filters:
     q = " ".join(params.get("q", "").split())
     if len(q) > MAX_QUERY:
         raise InvalidFilters(f"'q' must be at most {MAX_QUERY} characters")
+    if not storable(q):  # PostgreSQL refuses NUL in a query parameter
+        raise InvalidFilters("'q' must not contain NUL or lone surrogates")
     level = params.get("level", "")
     if level and level not in Level.values:
         raise InvalidFilters(f"'level' must be one of {', '.join(Level.values)}")
