@@ -20,6 +20,7 @@ from api.errors import ApiError
 from api.schemas import USER_ERRORS, Changed, Ids, MessageId, MessageOut, UnreadCount, errors
 from notifications import actions, search, selectors, services
 from notifications.models import MAX_ID, Level, Message, parse_ids
+from notifications.validators import MAX_GROUP
 
 router = Router(auth=USER, tags=["notifications"])
 
@@ -61,6 +62,9 @@ class ListQuery(BaseModel):  # not ninja's Schema: its getter hides the raw dict
     state: Literal[search.STATES] = Field(None, description="unread or read only")  # type: ignore[valid-type]
     from_: str = Field(None, alias="from", description="from this day on", **DAY)  # type: ignore[assignment]
     to: str = Field(None, description="up to this day, inclusive", **DAY)  # type: ignore[assignment]
+    thread: str = Field(  # type: ignore[assignment]
+        None, max_length=MAX_GROUP, description="one thread's messages (its key), one by one"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -109,7 +113,7 @@ def message_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any
     limit = query.limit or min(settings.NOTIFICATIONS_PAGE_SIZE, selectors.MAX_PAGE_SIZE)
     user_id = request.auth.pk
     params = {"q": query.q, "level": query.level, "state": query.state, "from": query.from_}
-    params["to"] = query.to
+    params.update({"to": query.to, "thread": query.thread})
     try:
         filters = search.parse(
             {name: value for name, value in params.items() if value is not None},

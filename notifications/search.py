@@ -16,10 +16,10 @@ from django.db.models import Q, QuerySet
 
 from notifications.models import Level
 from notifications.snooze_times import InvalidSnooze, zone_for
-from notifications.validators import storable
+from notifications.validators import MAX_GROUP, InvalidNotification, clean_group, storable
 
 # The query parameters, in the URL as in the API.
-PARAMS = ("q", "level", "state", "from", "to")
+PARAMS = ("q", "level", "state", "from", "to", "thread")
 STATES = ("unread", "read")
 MAX_QUERY = 200
 # Full-text search's dictionary on PostgreSQL.
@@ -38,11 +38,12 @@ class Filters:
     since: date | None = None  # the `from` day, in the user's zone
     until: date | None = None  # the `to` day, inclusive
     tz: str = ""
+    thread: str = ""  # a thread's group key: its messages, one by one
 
     @property
     def active(self) -> bool:
         """Whether any filter narrows the list (live rows then wait for a reload)."""
-        return bool(self.q or self.level or self.state or self.since or self.until)
+        return bool(self.q or self.level or self.state or self.since or self.until or self.thread)
 
     def query_string(self) -> dict[str, str]:
         """The non-empty parameters, for links to further pages."""
@@ -52,6 +53,7 @@ class Filters:
             "state": self.state,
             "from": self.since.isoformat() if self.since else "",
             "to": self.until.isoformat() if self.until else "",
+            "thread": self.thread,
         }
         return {name: value for name, value in values.items() if value}
 
@@ -61,6 +63,8 @@ class Filters:
             queryset = _text(queryset, self.q)
         if self.level:
             queryset = queryset.filter(level=self.level)
+        if self.thread:
+            queryset = queryset.filter(group=self.thread)
         if self.state == "unread":
             queryset = queryset.filter(read_at__isnull=True)
         elif self.state == "read":
@@ -87,6 +91,13 @@ def parse(params: Mapping[str, str], *, tz: str = "") -> Filters:
     state = params.get("state", "")
     if state and state not in STATES:
         raise InvalidFilters(f"'state' must be one of {', '.join(STATES)}")
+    thread = params.get("thread", "")
+    try:
+        thread = clean_group(thread)
+    except InvalidNotification:
+        raise InvalidFilters(
+            f"'thread' must be a thread key ({MAX_GROUP} characters at most, no spaces)"
+        ) from None
     since, until = _day(params, "from"), _day(params, "to")
     if since and until and since > until:
         raise InvalidFilters("'from' must not be after 'to'")
@@ -94,7 +105,7 @@ def parse(params: Mapping[str, str], *, tz: str = "") -> Filters:
         zone_for(tz)
     except InvalidSnooze:
         tz = ""  # a stored zone this server does not know: the site's
-    return Filters(q=q, level=level, state=state, since=since, until=until, tz=tz)
+    return Filters(q=q, level=level, state=state, since=since, until=until, tz=tz, thread=thread)
 
 
 def _day(params: Mapping[str, str], name: str) -> date | None:

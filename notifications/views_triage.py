@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.account import settings_for
+from notifications import inbox_threads
 from notifications import snooze as snoozing
 from notifications.models import parse_ids
 from notifications.snooze_times import InvalidSnooze, until_for
@@ -54,6 +55,8 @@ def snooze(request: HttpRequest) -> HttpResponse:
         return _invalid("1 or more message ids")
     try:
         until = parse_until(request.user, request.POST.dict())
+        # A thread's row snoozes the whole thread, as its read and archive do.
+        ids = inbox_threads.expand(user_id=request.user.pk, ids=ids)
         changed = snoozing.snooze(user=request.user, ids=ids, until=until)
     except InvalidSnooze as exc:
         return _invalid(str(exc))
@@ -67,4 +70,5 @@ def unsnooze(request: HttpRequest) -> HttpResponse:
     ids = _ids(request)
     if ids is None:
         return _invalid("1 or more message ids")
+    ids = inbox_threads.expand(user_id=request.user.pk, ids=ids)
     return _done(request, snoozing.unsnooze(user=request.user, ids=ids))

@@ -199,3 +199,14 @@ def test_a_user_token_cannot_use_the_producer_endpoints_nor_the_service_token_a_
     assert response.status_code == 403
     response = Client().get("/api/threads/?thread=t", headers=bearer(service))
     assert response.status_code == 401
+
+
+def test_the_list_takes_the_inboxs_thread_filter(alice, alice_token):
+    ours = services.notify(alice, "x", group="doc:1")
+    services.notify(alice, "y", group="doc:2")
+    services.notify(alice, "z")
+    client = Client()
+    rows = client.get("/api/notifications/?thread=doc:1", headers=bearer(alice_token)).json()
+    assert [row["id"] for row in rows["results"]] == [ours.pk]
+    response = client.get("/api/notifications/?thread=a%20b", headers=bearer(alice_token))
+    assert response.status_code == 400 and "'thread'" in response.json()["detail"]

@@ -62,6 +62,13 @@ def test_the_sync_client_notifies_lists_and_acks(live):
         assert (refused.value.status, refused.value.code) == (404, "unknown_user")
         with pytest.raises(ValueError):  # refused before it is sent
             client.notify_many("x", users=["alice"], group="staff")
+        # Threads: alice and bob were notified in upload:7, so both follow it.
+        client.notify("alice", "upload 7 queued", thread="upload:7")
+        client.notify("bob", "upload 7 queued", thread="upload:7")
+        fan = client.notify_followers("upload:7", "upload 7 ready", exclude="bob")
+        assert (fan.recipients, fan.created) == (1, 1)
+        newest = client.list(limit=1).results[0]
+        assert (newest.text, newest.group) == ("upload 7 ready", "upload:7")
     with Client(base, token="wrong") as stranger, pytest.raises(AuthenticationError):
         stranger.list()
 

@@ -22,7 +22,8 @@ def insert_unread(user_id: int) -> tuple[str, list]:
     table = connection.ops.quote_name(Message._meta.db_table)
     return (
         f"INSERT INTO {table} (recipient_id, text, level, link, collapse_key, created_at, "
-        "updated_at) VALUES (%s, 'hi', 'info', '', '', now(), now()) RETURNING id",
+        f"updated_at, {connection.ops.quote_name('group')}, actions) "
+        "VALUES (%s, 'hi', 'info', '', '', now(), now(), '', '[]') RETURNING id",
         [user_id],
     )
 

@@ -106,3 +106,22 @@ def test_search_works_in_the_snoozed_and_archived_views(alice):
     services.archive(user=alice, ids=[a.pk, b.pk])
     html = client_for(alice).get("/notifications/", {"archived": "1", "q": "alpha"}).content
     assert row_ids(html.decode()) == [a.pk]
+
+
+def test_filters_by_thread_and_lists_each_of_its_messages(alice, bob):
+    first = services.notify(alice, "Upload 42 queued", group="upload:42")
+    second = services.notify(alice, "Upload 42 ready", group="upload:42")
+    services.notify(alice, "Upload 43 ready", group="upload:43")
+    services.notify(alice, "no thread")
+    services.notify(bob, "Upload 42 ready", group="upload:42")  # another user's
+    assert found(alice, thread="upload:42") == [second.pk, first.pk]
+    html = client_for(alice).get("/notifications/?thread=upload:42").content.decode()
+    # A filtered view lists messages one by one, the thread's older one included.
+    assert row_ids(html) == [second.pk, first.pk]
+    assert search.parse({"thread": "upload:42"}).query_string() == {"thread": "upload:42"}
+
+
+def test_a_bad_thread_key_is_a_clear_400(alice):
+    response = client_for(alice).get("/notifications/?thread=has space")
+    assert response.status_code == 400
+    assert b"thread" in response.content

@@ -118,3 +118,25 @@ def test_another_users_message_is_not_snoozed(alice, bob):
 def test_snooze_needs_login_and_post(alice):
     assert Client().post("/notifications/snooze/", {"ids": ["1"], "until": "1h"}).status_code == 302
     assert client_for(alice).get("/notifications/snooze/").status_code == 405
+
+
+def test_snoozing_a_thread_row_snoozes_every_message_of_the_thread(alice):
+    older = services.notify(alice, "Upload 42 queued", group="upload:42")
+    newest = services.notify(alice, "Upload 42 ready", group="upload:42")
+    other = services.notify(alice, "unrelated")
+    client = client_for(alice)
+    response = client.post(
+        "/notifications/snooze/",
+        {"ids": [newest.pk], "until": "1h"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    assert sorted(response.json()["ids"]) == sorted([older.pk, newest.pk])
+    assert row_ids(client.get("/notifications/").content.decode()) == [other.pk]
+    assert set(
+        Message.objects.filter(snoozed_until__isnull=False).values_list("pk", flat=True)
+    ) == {older.pk, newest.pk}
+    response = client.post(
+        "/notifications/unsnooze/", {"ids": [newest.pk]}, HTTP_ACCEPT="application/json"
+    )
+    assert sorted(response.json()["ids"]) == sorted([older.pk, newest.pk])

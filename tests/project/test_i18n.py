@@ -27,6 +27,7 @@ SOURCES = [
     "webhooks",
     "consumers",
     "outbound",
+    "api",
     "project",
     "templates",
     "static",

@@ -54,9 +54,23 @@ class _Calls:
     """The API's calls, shared by both clients."""
 
     @staticmethod
-    def notify(user: str, text: str, level: str, link: str, source_id: str | None) -> _Call[int]:
+    def notify(
+        user: str, text: str, level: str, link: str, source_id: str | None, thread: str | None
+    ) -> _Call[int]:
         body = {"user": user, **_notify_body(text, level, link, source_id)}
+        if thread is not None:
+            body["thread"] = thread
         return _Call("POST", "/api/notify/", lambda d: int(d["id"]), body, service=True)
+
+    @staticmethod
+    def notify_followers(
+        thread: str, text: str, level: str, link: str, source_id: str | None, exclude: str | None
+    ) -> _Call[FanOut]:
+        body = {"thread": thread, **_notify_body(text, level, link, source_id)}
+        if exclude is not None:
+            body["exclude"] = exclude
+        read = lambda d: FanOut(d["recipients"], d["created"])  # noqa: E731
+        return _Call("POST", "/api/threads/notify/", read, body, service=True)
 
     @staticmethod
     def notify_many(
@@ -190,10 +204,24 @@ class Client(_Base):
         level: str = "info",
         link: str = "",
         source_id: str | None = None,
+        thread: str | None = None,
     ) -> int:
-        """Notify one user by username; the message id (the first one's, for a repeated
-        source_id)."""
-        return self._send(_Calls.notify(user, text, level, link, source_id))
+        """Notify one user by username, in `thread` if given (its group key); the message id
+        (the first one's, for a repeated source_id)."""
+        return self._send(_Calls.notify(user, text, level, link, source_id, thread))
+
+    def notify_followers(
+        self,
+        thread: str,
+        text: str,
+        *,
+        level: str = "info",
+        link: str = "",
+        source_id: str | None = None,
+        exclude: str | None = None,
+    ) -> FanOut:
+        """One message in `thread` for each of its followers (but `exclude`, a username)."""
+        return self._send(_Calls.notify_followers(thread, text, level, link, source_id, exclude))
 
     def notify_many(
         self,
@@ -300,8 +328,22 @@ class AsyncClient(_Base):
         level: str = "info",
         link: str = "",
         source_id: str | None = None,
+        thread: str | None = None,
     ) -> int:
-        return await self._send(_Calls.notify(user, text, level, link, source_id))
+        return await self._send(_Calls.notify(user, text, level, link, source_id, thread))
+
+    async def notify_followers(
+        self,
+        thread: str,
+        text: str,
+        *,
+        level: str = "info",
+        link: str = "",
+        source_id: str | None = None,
+        exclude: str | None = None,
+    ) -> FanOut:
+        call = _Calls.notify_followers(thread, text, level, link, source_id, exclude)
+        return await self._send(call)
 
     async def notify_many(
         self,

@@ -26,6 +26,8 @@ class Message:
     read_at: str | None = None
     seen_at: str | None = None
     archived_at: str | None = None
+    group: str = ""  # its thread's key, "" when in none
+    snoozed_until: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Message":
