@@ -6,7 +6,7 @@ at /api/docs (its files come from django-ninja's static files: no CDN, CSP-clean
 
 from ninja import NinjaAPI
 
-from api import errors, messages, notify, preferences, streams, userdata
+from api import errors, messages, notify, preferences, snooze, streams, threads, userdata
 
 
 class Api(NinjaAPI):
@@ -29,6 +29,8 @@ api = Api(
 errors.install(api)
 api.add_router("/notifications/preferences/", preferences.router)
 api.add_router("/notifications/", messages.router)
+api.add_router("/notifications/", snooze.router)
+api.add_router("/threads/", threads.router)
 api.add_router("/notify/", notify.router)
 api.add_router("/me/", userdata.router)
 api.add_router("/streams/", streams.router)

@@ -19,7 +19,9 @@ from api.auth import SERVICE
 from api.errors import ApiError, unavailable
 from api.schemas import StrictIn, errors
 from notifications import bulk, fanout_jobs, selectors, services, validators, writer
+from notifications.actions import MAX_ACTIONS
 from notifications.models import MAX_ID, Level
+from notifications.validators import MAX_GROUP
 
 router = Router(auth=SERVICE, tags=["notify"])
 
@@ -42,6 +44,18 @@ class NotifyIn(StrictIn):
     source_id: str | None = Field(
         None, min_length=1, max_length=255, description="repeats return the first message"
     )
+    # For one `user`. Any JSON here: the writer checks them (a bad one is
+    # `invalid_notification`, docs/api.md); the document says what is valid.
+    thread: Any = Field(
+        None,
+        description="a thread key (the message's `group`): printable ASCII, no spaces",
+        json_schema_extra={"type": "string", "minLength": 1, "maxLength": MAX_GROUP},
+    )
+    actions: Any = Field(
+        None,
+        description='up to two of {"label", "url"} (a path on this site) or {"label", "post"}',
+        json_schema_extra={"type": "array", "maxItems": MAX_ACTIONS, "items": {"type": "object"}},
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> "NotifyIn":
@@ -50,6 +64,8 @@ class NotifyIn(StrictIn):
             raise ValueError("give exactly one of 'user', 'users', 'all' or 'group'")
         if given == ["all"] and self.all is not True:
             raise ValueError("'all' must be true")
+        if given != ["user"] and {"thread", "actions"} & self.model_fields_set:
+            raise ValueError("'thread' and 'actions' are for one 'user' (docs/api.md, Threads)")
         return self
 
     @field_validator("user", "group", "source_id")
@@ -107,6 +123,8 @@ async def notify(request: HttpRequest, payload: NotifyIn, response: HttpResponse
         level=payload.level,
         link=payload.link,
         source_id=payload.source_id,
+        group=payload.thread if payload.thread is not None else "",
+        actions=payload.actions,  # checked by the writer
     )
     try:
         result = await writer.submit(bulk.NOTIFY, spec)

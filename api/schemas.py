@@ -34,8 +34,19 @@ class Ids(StrictIn):
     ids: list[MessageId] = Field(min_length=1, max_length=settings.NOTIFICATIONS_MAX_ACK_IDS)
 
 
+class Action(Schema):
+    """A button (notifications/actions.py): a path on this site, or a `post` to the producer."""
+
+    label: str
+    url: str = None  # type: ignore[assignment] - one of url and post, never null
+    post: str = None  # type: ignore[assignment]
+
+
 class MessageOut(Schema):
-    """The protocol's message object plus its read, seen and archived times."""
+    """The protocol's message object plus its read, seen, archived and snoozed times.
+
+    `group`, `actions` and `acted` only when the message has them (answered with
+    `exclude_unset`: absent, never null, as on the socket)."""
 
     id: int
     text: str
@@ -45,6 +56,10 @@ class MessageOut(Schema):
     read_at: DateTime | None
     seen_at: DateTime | None
     archived_at: DateTime | None
+    snoozed_until: DateTime | None
+    group: str = Field(None, description="its thread key")  # type: ignore[assignment]
+    actions: list[Action] = None  # type: ignore[assignment]
+    acted: int = Field(None, description="the index of the action clicked")  # type: ignore[assignment]
 
 
 class Changed(Schema):

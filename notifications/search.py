@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from notifications.models import Level
 from notifications.snooze_times import InvalidSnooze, zone_for
-from notifications.validators import MAX_GROUP, InvalidNotification, clean_group
+from notifications.validators import MAX_GROUP, InvalidNotification, clean_group, storable
 
 # The query parameters, in the URL as in the API.
 PARAMS = ("q", "level", "state", "from", "to", "thread")
@@ -83,6 +83,8 @@ def parse(params: Mapping[str, str], *, tz: str = "") -> Filters:
     q = " ".join(params.get("q", "").split())
     if len(q) > MAX_QUERY:
         raise InvalidFilters(f"'q' must be at most {MAX_QUERY} characters")
+    if not storable(q):  # PostgreSQL refuses NUL in a query parameter
+        raise InvalidFilters("'q' must not contain NUL or lone surrogates")
     level = params.get("level", "")
     if level and level not in Level.values:
         raise InvalidFilters(f"'level' must be one of {', '.join(Level.values)}")

@@ -7,10 +7,12 @@ attribute pytest removed. Its documented Hypothesis strategies are used instead.
 """
 
 import os
+from datetime import timedelta
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -23,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.services import create_token
 from api.main import api
-from notifications import services
+from notifications import actions, services, snooze, threads
 
 SERVICE = "schemathesis-service-token"
 CHECKS = [
@@ -58,7 +60,8 @@ def served(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def credentials(transactional_db, make_user, settings) -> dict[str, str]:
-    """Seeded: alice with messages in every state, bob with one, and alice's token.
+    """Seeded: alice with messages in every state (in a thread, with actions, one clicked,
+    snoozed), a thread bob follows, bob with one message, alice's token.
 
     Committed for real: the notify endpoint writes from the batching writer's thread.
     """
@@ -67,6 +70,11 @@ def credentials(transactional_db, make_user, settings) -> dict[str, str]:
     messages = [services.notify(alice, f"m{i}", link="/x/") for i in range(6)]
     services.mark_read(user=alice, ids=[messages[0].pk])
     services.archive(user=alice, ids=[messages[1].pk])
+    snooze.snooze(user=alice, ids=[messages[2].pk], until=timezone.now() + timedelta(days=1))
+    buttons = [{"label": "Open", "url": "/x/"}, {"label": "Approve", "post": "approve"}]
+    clicked = [services.notify(alice, "doc 1", group="doc:1", actions=buttons) for _ in "ab"]
+    actions.act(user=alice, message_id=clicked[0].pk, index=1)
+    threads.follow(user=bob, key="doc:1")
     services.notify(bob, "bob's")
     return {
         "user": f"Bearer {create_token(user=alice, name='schemathesis')[1]}",
@@ -85,7 +93,8 @@ def test_the_served_document_is_the_one_tested(served):
 @pytest.mark.parametrize(("operation_id", "mode"), _operations())
 def test_every_operation_answers_as_documented(served, credentials, operation_id, mode):
     operation = served.find_operation_by_id(operation_id)
-    who = "service" if operation.path.startswith("/api/notify/") else "user"
+    schemes = {name for item in operation.definition.raw["security"] for name in item}
+    who = "service" if schemes == {"ServiceToken"} else "user"
 
     @given(case=operation.as_strategy(mode))
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

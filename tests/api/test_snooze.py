@@ -1,4 +1,5 @@
-"""The JSON API's snooze, unsnooze and the list's search and filters (docs/api.md)."""
+"""The JSON API's snooze and unsnooze (api/snooze.py) and the list's search and filters
+(api/messages.py; docs/api.md)."""
 
 import json
 from datetime import timedelta
@@ -99,3 +100,21 @@ def test_the_list_takes_the_inboxs_search_parameters(api, alice):
     response = api.get("/api/notifications/", {"level": "loud"})
     assert response.status_code == 400 and "'level'" in response.json()["detail"]
     assert api.get("/api/notifications/", {"snoozed": "maybe"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"q": "a\x00b"}, {"from": "2026-13-01"}, {"from": "2026-02-02", "to": "2026-02-01"}],
+)
+def test_a_search_the_database_cannot_run_is_a_400_not_a_500(api, alice, query):
+    """A NUL in `q`: PostgreSQL refuses it in a query parameter (a 500 there before)."""
+    services.notify(alice, "a b")
+    response = api.get("/api/notifications/", query)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_query"
+
+
+def test_a_message_shows_its_snooze_time_alone_too(api, alice):
+    message = services.notify(alice, "m")
+    post(api, "/api/notifications/snooze/", {"ids": [message.pk], "until": "1h"})
+    one = api.get(f"/api/notifications/{message.pk}/").json()
+    assert one["snoozed_until"] == Message.objects.get().snoozed_until.isoformat()

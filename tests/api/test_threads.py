@@ -1,5 +1,5 @@
-"""The JSON API of threads and actions (notifications/api_threads.py) and the notify API's
-`thread` and `actions` (docs/api.md)."""
+"""The JSON API of threads (api/threads.py), the action click (api/messages.py) and the
+notify API's `thread` and `actions` (api/notify.py; docs/api.md, "Threads and actions")."""
 
 import json
 
@@ -161,3 +161,52 @@ def test_a_click_through_the_api(alice, bob, alice_token):
     assert post_json(client, path, {}, headers=bearer(bob_token)).status_code == 404
     missing = f"/api/notifications/{message.pk}/actions/1/"
     assert post_json(client, missing, {}, headers=bearer(alice_token)).status_code == 404
+
+
+def test_a_listed_message_shows_the_click_and_a_plain_one_has_no_thread_keys(alice, alice_token):
+    clicked = services.notify(alice, "x", group="doc:7", actions=ACTIONS)
+    plain = services.notify(alice, "y")
+    client = Client()
+    post_json(
+        client, f"/api/notifications/{clicked.pk}/actions/0/", {}, headers=bearer(alice_token)
+    )
+    rows = client.get("/api/notifications/", headers=bearer(alice_token)).json()["results"]
+    by_id = {row["id"]: row for row in rows}
+    assert (by_id[clicked.pk]["group"], by_id[clicked.pk]["acted"]) == ("doc:7", 0)
+    assert by_id[clicked.pk]["read_at"] is not None
+    assert not {"group", "actions", "acted"} & set(by_id[plain.pk])
+    one = client.get(f"/api/notifications/{clicked.pk}/", headers=bearer(alice_token)).json()
+    assert one["actions"] == ACTIONS and one["acted"] == 0
+
+
+def test_a_click_on_no_such_action_or_message_is_404_and_changes_nothing(alice, alice_token):
+    message = services.notify(alice, "x", actions=ACTIONS)
+    client = Client()
+    for path in (
+        f"/api/notifications/{message.pk}/actions/2/",
+        f"/api/notifications/{message.pk + 1}/actions/0/",
+    ):
+        response = post_json(client, path, {}, headers=bearer(alice_token))
+        assert response.status_code == 404 and response.json() == {"error": "not_found"}
+    assert Message.objects.get().acted is None
+
+
+def test_a_user_token_cannot_use_the_producer_endpoints_nor_the_service_token_a_users(
+    alice, alice_token, service
+):
+    body = {"thread": "t", "user": "alice"}
+    response = post_json(Client(), "/api/threads/followers/", body, headers=bearer(alice_token))
+    assert response.status_code == 403
+    response = Client().get("/api/threads/?thread=t", headers=bearer(service))
+    assert response.status_code == 401
+
+
+def test_the_list_takes_the_inboxs_thread_filter(alice, alice_token):
+    ours = services.notify(alice, "x", group="doc:1")
+    services.notify(alice, "y", group="doc:2")
+    services.notify(alice, "z")
+    client = Client()
+    rows = client.get("/api/notifications/?thread=doc:1", headers=bearer(alice_token)).json()
+    assert [row["id"] for row in rows["results"]] == [ours.pk]
+    response = client.get("/api/notifications/?thread=a%20b", headers=bearer(alice_token))
+    assert response.status_code == 400 and "'thread'" in response.json()["detail"]
