@@ -11,7 +11,8 @@ export function formatsFor(locale, timeZone) {
   const zone = timeZone ? { timeZone: timeZone } : {};
   return {
     exact: new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short", ...zone }),
-    clock: new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", ...zone }),
+    // 24-hour in every language, as the pages' own times (Django's "H:i").
+    clock: new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", ...zone }),
     dayMonth: new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", ...zone }),
     full: new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", ...zone }),
     weekday: new Intl.DateTimeFormat(locale, { weekday: "long", ...zone }),

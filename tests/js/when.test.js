@@ -29,3 +29,10 @@ test("days follow the given zone, not the machine's", () => {
   assert.equal(dayLabel(at("2026-12-04T10:00:00+09:00"), NOW, F), "Yesterday");
   assert.equal(dayLabel(at("2026-12-01T10:00:00+09:00"), NOW, F), "Tuesday");
 });
+
+test("the clock is 24-hour in every language, as the pages' own times", () => {
+  const at = new Date("2026-12-06T13:45:00Z");
+  for (const locale of ["en", "en-US", "pl", "de"]) {
+    assert.equal(formatsFor(locale, "UTC").clock.format(at), "13:45", locale);
+  }
+});
