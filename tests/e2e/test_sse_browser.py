@@ -85,11 +85,12 @@ def log_in_on(page: Page, base_url: str, username: str) -> None:
 
 
 def requests_of(page: Page) -> list[str]:
-    """The event-stream requests this page makes from now on: method, path and body."""
+    """The event-stream requests this page makes from now on (the stream, and its client
+    frames POSTed to the API): method, path and body."""
     seen: list[str] = []
 
     def on_request(request) -> None:
-        if "/sse/notifications/" in request.url:
+        if "/sse/notifications/" in request.url or "/api/streams/send/" in request.url:
             seen.append(f"{request.method} {request.url} {request.post_data or ''}")
 
     page.on("request", on_request)
