@@ -28,7 +28,6 @@ SOURCES = [
     "webhooks",
     "consumers",
     "outbound",
-    "api",
     "project",
     "templates",
     "static",
