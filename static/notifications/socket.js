@@ -4,6 +4,29 @@
 import { hintOf, nextRetry } from "./backoff.js";
 import { afterProbe, firstProbe } from "./probe.js";
 
+/** One frame's text from the server, on a socket or an event stream (sse.js): parsed,
+ * its backoff hint kept, live from the first sync, then handed to the client. */
+export function receiveFrame(transport, text) {
+  let frame;
+  try {
+    frame = JSON.parse(text);
+  } catch (err) {
+    console.warn("notifications: bad frame", err);
+    return;
+  }
+  // A busy server says how long to wait at least, before it closes (4503, 4429).
+  if (frame.type === "error") transport.hintMs = Math.max(transport.hintMs, hintOf(frame));
+  // Live only once the first sync arrives: the server accepts a socket before it
+  // refuses it (4429, 4503), and a refused one must keep backing off.
+  if (frame.type === "sync" && !transport.live) {
+    transport.live = true;
+    transport.attempt = 0;
+    transport.handlers.onState("live");
+  }
+  transport.handlers.onFrame(frame);
+  if (frame.type === "sync") transport.handlers.onLive();
+}
+
 export class LiveSocket {
   /**
    * url: a path ("/ws/notifications/") or a ws(s):// URL; handlers: onFrame, onState,
@@ -52,26 +75,7 @@ export class LiveSocket {
     socket.addEventListener("open", () => {
       reached = true;
     });
-    socket.addEventListener("message", (event) => {
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch (err) {
-        console.warn("notifications: bad frame", err);
-        return;
-      }
-      // A busy server says how long to wait at least, before it closes (4503, 4429).
-      if (frame.type === "error") this.hintMs = Math.max(this.hintMs, hintOf(frame));
-      // Live only once the first sync arrives: the server accepts a socket before it
-      // refuses it (4429, 4503), and a refused socket must keep backing off.
-      if (frame.type === "sync" && !this.live) {
-        this.live = true;
-        this.attempt = 0;
-        this.handlers.onState("live");
-      }
-      this.handlers.onFrame(frame);
-      if (frame.type === "sync") this.handlers.onLive();
-    });
+    socket.addEventListener("message", (event) => receiveFrame(this, event.data));
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       const wasLive = this.live;

@@ -5,7 +5,8 @@
 // EventSource reconnects by itself only on some failures; this closes it on any and keeps
 // the socket's backoff and close codes (backoff.js) instead.
 import { postJson } from "./api.js";
-import { hintOf, nextRetry } from "./backoff.js";
+import { nextRetry } from "./backoff.js";
+import { receiveFrame } from "./socket.js";
 
 /** The close code an event stream ended with: its `close` event's, else a network failure's. */
 export function closeCode(data) {
@@ -72,23 +73,8 @@ export class EventStreamSocket {
       }
     });
     source.addEventListener("message", (event) => {
-      if (this.source !== source) return;
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch (err) {
-        console.warn("notifications: bad frame", err);
-        return;
-      }
-      if (frame.type === "error") this.hintMs = Math.max(this.hintMs, hintOf(frame));
       // Live once the first sync arrives, as a socket (a refused stream sends none).
-      if (frame.type === "sync" && !this.live) {
-        this.live = true;
-        this.attempt = 0;
-        this.handlers.onState("live");
-      }
-      this.handlers.onFrame(frame);
-      if (frame.type === "sync") this.handlers.onLive();
+      if (this.source === source) receiveFrame(this, event.data);
     });
     source.addEventListener("close", (event) => this.ended(source, closeCode(event.data)));
     // A network failure, or the response ended without a `close` event.
