@@ -32,12 +32,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
-from django.db import connections, router
+from django.db import router
 from django.db.models import Manager, Model
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from sqlreads import Plan, Read, run_plan
+from sqlreads import Plan, Read, dialect, run_plan
 
 DB_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -54,7 +54,7 @@ class SessionStore(db.SessionStore):
         """The live row's session data, or None (no such key, or expired)."""
         model = self.model
         using = router.db_for_read(model)
-        connection = connections[using]
+        connection = dialect(using)  # builds text only: safe on the event loop
         meta = model._meta
         quote = connection.ops.quote_name
         expires = meta.get_field("expire_date")
@@ -96,7 +96,7 @@ def user_read(user_id: Any) -> Read[Model | None]:
     """The user with this primary key, or None: `get(pk=...)` as one plain SELECT."""
     model = get_user_model()
     using = router.db_for_read(model)
-    connection = connections[using]
+    connection = dialect(using)
     meta = model._meta
     quote = connection.ops.quote_name
     fields = meta.concrete_fields

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import psycopg
 from django.db import DatabaseError, connections
 
-from sqlreads import Plan, Read
+from sqlreads import Plan, Read, dialect
 from sqlreads.reads import finish, statement
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class LoopDatabase:
 
     def usable(self) -> bool:
         """Can reads run here? PostgreSQL only (psycopg 3)."""
-        return connections[self.using].vendor == "postgresql"
+        return dialect(self.using).vendor == "postgresql"
 
     def _bind(self) -> None:
         """Connections belong to one loop: a new loop (a test's) starts afresh."""
@@ -58,7 +58,9 @@ class LoopDatabase:
             self.loop, self.slots = loop, asyncio.Semaphore(self.size)
 
     async def _connect(self) -> psycopg.AsyncConnection:
-        params = connections[self.using].get_connection_params()
+        # A wrapper of its own, not `connections[...]` (one per task here), read now: the
+        # settings may have changed since (a test database's name).
+        params = connections.create_connection(self.using).get_connection_params()
         params.pop("pool", None)
         params["cursor_factory"] = psycopg.AsyncClientCursor  # Django binds on the client too
         return await psycopg.AsyncConnection.connect(autocommit=True, **params)

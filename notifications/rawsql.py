@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from django.db import connections, models
 
-from sqlreads import Read
+from sqlreads import Read, dialect
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
@@ -43,7 +43,7 @@ def select_in(
     values = list(values)
     if not values:
         return Read("", [], list, using)
-    connection = connections[using]
+    connection = dialect(using)  # builds text only: safe on the loop
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.pk if name == "pk" else meta.get_field(name) for name in columns]
@@ -115,7 +115,7 @@ def newest_read(
 ) -> Read[list[M]]:
     """`filter(**equal, <each of null>__isnull=True).order_by("-pk")[:limit]`, as
     instances (every concrete field), newest first."""
-    connection = connections[using]
+    connection = dialect(using)  # builds text only: safe on the loop
     meta = model._meta
     key = (model, tuple(equal), tuple(null), using)
     sql = _NEWEST.get(key)

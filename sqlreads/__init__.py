@@ -9,6 +9,6 @@ an async connection (consumers/loopdb.py), without a thread hop. Each list a pla
 yields goes to the database in one round trip where it can (PostgreSQL).
 """
 
-from sqlreads.reads import Plan, Read, fetch, run_plan
+from sqlreads.reads import Plan, Read, dialect, fetch, run_plan
 
-__all__ = ["Plan", "Read", "fetch", "run_plan"]
+__all__ = ["Plan", "Read", "dialect", "fetch", "run_plan"]

@@ -30,6 +30,22 @@ class Read(Generic[T]):
         return Read(self.sql, self.params, lambda rows: func(finish(rows)), self.using)
 
 
+_DIALECTS: dict[str, Any] = {}
+
+
+def dialect(using: str = "default") -> Any:
+    """A database wrapper for building statements and converting values, never
+    connected, one per alias for the whole process.
+
+    `connections[alias]` is one wrapper per thread, and on an event loop one per task:
+    a read built there through it would make, and keep for the task's life, a wrapper
+    of its own for every socket (~1.6 KB each, and its CPU)."""
+    found = _DIALECTS.get(using)
+    if found is None:
+        found = _DIALECTS[using] = connections.create_connection(using)
+    return found
+
+
 # Yields lists of reads, receives their values in the same order, returns its result.
 Plan = Generator[Sequence[Read[Any]], list[Any], T]
 

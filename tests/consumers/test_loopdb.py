@@ -9,7 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from accounts import sessions
@@ -175,3 +175,19 @@ async def test_a_password_changed_since_refuses_the_socket_and_ends_the_session(
     assert frame["code"] == 4401
     key = cookie.decode().split("=", 1)[1]
     assert not await database_sync_to_async(Session.objects.filter(pk=key).exists)()
+
+
+async def test_handshakes_make_no_database_wrapper_of_their_own(alice, bob, monkeypatch):
+    """`connections[alias]` is one wrapper per task on an event loop: a read built through
+    it would make and keep one for every socket (sqlreads.dialect is shared instead)."""
+    warm = await open_socket(alice)  # the loop's connection, made once
+    assert (await receive(warm))["type"] == "sync"
+    made: list[str] = []
+    real = connections.create_connection
+    monkeypatch.setattr(connections, "create_connection", lambda a: made.append(a) or real(a))
+    for user in (alice, bob, alice):
+        socket = await open_socket(user)
+        assert (await receive(socket))["type"] == "sync"
+        await socket.disconnect()
+    await warm.disconnect()
+    assert made == []
