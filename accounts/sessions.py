@@ -10,10 +10,7 @@ the session's backend among AUTHENTICATION_BACKENDS, the backend's
 mismatch flushes the session, as Channels' `get_user` does). Only the two reads change,
 and only where their shape is known: the database session engine, and backends that
 keep `ModelBackend.get_user` over a default manager that hides no rows; any other
-engine or backend is asked as Django would (on a thread).
-
-`session_user_plan` is a plan (sqlreads): a socket's handshake runs it on the event
-loop (consumers/loopdb.py), anything else through `session_user` on its thread.
+engine or backend is asked as Django would.
 """
 
 from importlib import import_module
@@ -37,7 +34,7 @@ from django.db.models import Manager, Model
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from sqlreads import Plan, Read, dialect, run_plan
+from sqlreads import Read, dialect
 
 DB_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -65,15 +62,6 @@ class SessionStore(db.SessionStore):
         )
         now = expires.get_db_prep_value(timezone.now(), connection)
         return Read(sql, [self.session_key, now], lambda rows: rows[0][0] if rows else None, using)
-
-    def loaded(self, data: str | None) -> None:
-        """Hold what `session_read` found, as `load()` would have (SessionBase keeps the
-        loaded dict in `_session_cache`; a key with no live row becomes a new session)."""
-        if data is None:
-            self._session_key = None
-            self._session_cache = {}
-        else:
-            self._session_cache = self.decode(data)
 
     def _get_session_from_db(self) -> Any:
         if self.session_key is None:  # not a valid key: no row can match
@@ -128,39 +116,18 @@ def user_by_pk(user_id: Any) -> Model | None:
     return user_read(user_id).run()
 
 
-class Stale(Exception):
-    """The session's auth hash no longer matches its user's (a password changed): the
-    caller flushes the session, a write, on a thread (`end_stale`)."""
-
-
 def _plain_manager() -> bool:
     """The user model's default manager hides no rows (a custom one may filter)."""
     manager = get_user_model()._default_manager
     return type(manager).get_queryset is Manager.get_queryset
 
 
-def loop_safe() -> bool:
-    """Does `session_user_plan` yield every read it makes (none of its own on the
-    caller's thread), so that an event loop may drive it?"""
-    return (
-        settings.SESSION_ENGINE == DB_ENGINE
-        and _plain_manager()
-        and all(
-            type(load_backend(path)).get_user is ModelBackend.get_user
-            for path in settings.AUTHENTICATION_BACKENDS
-        )
-    )
-
-
-def session_user_plan(session_key: str | None) -> Plan[tuple[SessionBase, Any]]:
-    """(the session, its user or AnonymousUser). Raises Stale (see there)."""
+def session_user(session_key: str | None) -> tuple[SessionBase, Any]:
+    """(the session, its user or AnonymousUser), in the caller's thread."""
     store = session_store(session_key)
     if not session_key:
         return store, AnonymousUser()
-    if isinstance(store, SessionStore) and store.session_key is not None:
-        (data,) = yield [store.session_read()]
-        store.loaded(data)
-    try:  # other engines (and invalid keys) load as Django does, on first access
+    try:  # SessionStore loads with its plain SELECT; other engines as Django does
         user_id = get_user_model()._meta.pk.to_python(store[SESSION_KEY])
         backend_path = store[BACKEND_SESSION_KEY]
     except (KeyError, ValidationError):
@@ -169,7 +136,7 @@ def session_user_plan(session_key: str | None) -> Plan[tuple[SessionBase, Any]]:
         return store, AnonymousUser()
     backend = load_backend(backend_path)
     if type(backend).get_user is ModelBackend.get_user and _plain_manager():
-        (user,) = yield [user_read(user_id)]
+        user = user_read(user_id).run()
         if user is not None and not backend.user_can_authenticate(user):
             user = None
     else:
@@ -179,20 +146,6 @@ def session_user_plan(session_key: str | None) -> Plan[tuple[SessionBase, Any]]:
     if hasattr(user, "get_session_auth_hash"):
         session_hash = store.get(HASH_SESSION_KEY)
         if not (session_hash and constant_time_compare(session_hash, user.get_session_auth_hash())):
-            raise Stale
+            store.flush()  # a password changed since: this session is over (as Channels)
+            return store, AnonymousUser()
     return store, user
-
-
-def end_stale(session: SessionBase) -> None:
-    """A session whose password changed since is over: flushed, as Channels does."""
-    session.flush()
-
-
-def session_user(session_key: str | None) -> tuple[SessionBase, Any]:
-    """(the session, its user or AnonymousUser), on this thread."""
-    try:
-        return run_plan(session_user_plan(session_key))
-    except Stale:
-        store = session_store(session_key)
-        end_stale(store)
-        return store, AnonymousUser()

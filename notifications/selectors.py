@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notifications import follows, inbox_threads, preferences, rawsql, search
 from notifications.models import UNREAD_NULL, FanOutJob, Message, UnreadCounter, is_id
-from sqlreads import Plan, run_plan
+from sqlreads import fetch
 
 
 def unread_count(*, user_id: int) -> int:
@@ -73,24 +73,26 @@ def quiet_among(
     }
 
 
-def sync_frame_plan(*, user_id: int) -> Plan[dict[str, Any]]:
+def sync_frame(*, user_id: int) -> dict[str, Any]:
     """The `sync` frame: the unread set (capped) and the true unread total; a message its
     user's preferences hold from toasting carries `toast: false`.
 
-    A plan (sqlreads): one round trip when nothing is unread, two otherwise; a socket
-    runs it on the event loop (consumers/loopdb.py), anything else with `sync_frame`."""
+    One round trip when nothing is unread (every socket's handshake reads this), two
+    otherwise."""
     limit = settings.NOTIFICATIONS_SYNC_LIMIT
-    (unread,) = yield [unread_read(user_id=user_id, limit=limit)]
+    unread = unread_read(user_id=user_id, limit=limit).run()
     count, quiet = len(unread), set()
     if unread:
         # Under the cap the list is the whole set; only a full list needs the counter.
         full = len(unread) >= limit
         pairs = {(user_id, m.group) for m in unread if m.group}
-        counts, snapshots, muted = yield [
-            unread_counts_read({user_id} if full else set()),
-            preferences.snapshots_read({user_id}),
-            follows.muted_read(pairs),
-        ]
+        counts, snapshots, muted = fetch(
+            [
+                unread_counts_read({user_id} if full else set()),
+                preferences.snapshots_read({user_id}),
+                follows.muted_read(pairs),
+            ]
+        )
         if full:
             count = counts[user_id]
         quiet = quiet_among(unread, snapshots[user_id], muted)
@@ -98,11 +100,6 @@ def sync_frame_plan(*, user_id: int) -> Plan[dict[str, Any]]:
         {**m.to_payload(), "toast": False} if m.pk in quiet else m.to_payload() for m in unread
     ]
     return {"type": "sync", "unread": payloads, "unread_count": count}
-
-
-def sync_frame(*, user_id: int) -> dict[str, Any]:
-    """`sync_frame_plan`, run now on this thread's connection."""
-    return run_plan(sync_frame_plan(user_id=user_id))
 
 
 def message_count(*, user_id: int) -> int:

@@ -1,6 +1,6 @@
-"""`Read`, plans of reads, and running them on this thread's Django connection."""
+"""`Read`, and running several in one round trip on this thread's Django connection."""
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -13,7 +13,7 @@ U = TypeVar("U")
 @dataclass(frozen=True)
 class Read(Generic[T]):
     """A SELECT not yet run, and how its rows become the caller's value: run it alone
-    (`run`), in a plan (`run_plan`), or after a write in the write's own round trip
+    (`run`), several in one round trip (`fetch`), or after a write in the write's own round trip
     (notifications/rawsql.py's `execute_then`)."""
 
     sql: str  # empty: nothing to read (no keys), the value of no rows
@@ -37,17 +37,14 @@ def dialect(using: str = "default") -> Any:
     """A database wrapper for building statements and converting values, never
     connected, one per alias for the whole process.
 
-    `connections[alias]` is one wrapper per thread, and on an event loop one per task:
-    a read built there through it would make, and keep for the task's life, a wrapper
-    of its own for every socket (~1.6 KB each, and its CPU)."""
+    `connections[alias]` is one wrapper per thread, and on an event loop one per task: a
+    read built through it on the loop would make, and keep for the task's life, a wrapper
+    of its own for every socket (~1.6 KB each, and its CPU). Built here, a read can be
+    made anywhere and run on any thread."""
     found = _DIALECTS.get(using)
     if found is None:
         found = _DIALECTS[using] = connections.create_connection(using)
     return found
-
-
-# Yields lists of reads, receives their values in the same order, returns its result.
-Plan = Generator[Sequence[Read[Any]], list[Any], T]
 
 
 def statement(reads: Sequence[Read[Any]]) -> tuple[str, list[Any]]:
@@ -83,13 +80,3 @@ def fetch(reads: Sequence[Read[Any]], *, using: str = "default") -> list[Any]:
                 cursor.execute(read.sql, read.params)
                 results.append(cursor.fetchall())
     return finish(reads, results)
-
-
-def run_plan(plan: Plan[T], *, using: str = "default") -> T:
-    """Drive `plan` on this thread's connection."""
-    try:
-        reads = next(plan)
-        while True:
-            reads = plan.send(fetch(reads, using=using))
-    except StopIteration as done:
-        return done.value

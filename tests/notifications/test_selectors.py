@@ -125,3 +125,20 @@ def test_unread_messages_is_the_orm_query_the_badge_counts(alice, bob):
     assert found[-1].actions == [{"label": "Open", "url": "/inbox/"}]
     assert found[-1].created_at.tzinfo is not None
     assert selectors.unread_messages(user_id=bob.pk)[0].text == "bob's"
+
+
+def test_the_sync_frame_marks_what_preferences_hold_and_counts_past_the_cap(alice, settings):
+    from notifications import threads
+    from notifications.models import NotificationPreference
+
+    settings.NOTIFICATIONS_SYNC_LIMIT = 4
+    NotificationPreference.objects.create(user=alice, toast_info=False)
+    for i in range(5):
+        services.notify(alice, f"n{i}", level="success", group="thread" if i % 2 else "")
+    services.notify(alice, "info is quiet", level="info")
+    threads.mute(user=alice, key="thread")
+    frame = selectors.sync_frame(user_id=alice.pk)
+    assert frame["unread_count"] == 6  # past the cap: the counter
+    assert [m["text"] for m in frame["unread"]] == ["n2", "n3", "n4", "info is quiet"]
+    quiet = [m["text"] for m in frame["unread"] if m.get("toast") is False]
+    assert quiet == ["n3", "info is quiet"]  # a muted thread; a level turned off
