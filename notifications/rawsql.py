@@ -10,7 +10,8 @@ results with the same converters the ORM applies, and stay on the caller's conne
 and transaction.
 
 On PostgreSQL a list is one array parameter (`= ANY(%s)`), so one statement text serves
-every batch size; elsewhere (SQLite, the embedded default) it is `IN (%s, ...)`.
+every batch size; elsewhere (SQLite, the embedded default) it is `IN (%s, ...)`. The keys
+may also be a subquery (`Keys`), when a write in the same round trip decides them.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,16 @@ T = TypeVar("T")
 U = TypeVar("U")
 # Rows per INSERT: 15 columns a message, far below SQLite's 32,766 bound parameters.
 INSERT_ROWS = 500
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Keys given as a subquery (`SELECT one column ...`) rather than as values: a read
+    keyed by what the same round trip resolves (the SNS batch's recipients, looked up by
+    name in its write), so it needs no round trip of its own first (issue 17)."""
+
+    sql: str
+    params: list[Any]
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,7 @@ def select_in(
     columns: Sequence[str],
     *,
     key: str,
-    values: Iterable[Any],
+    values: Iterable[Any] | Keys,
     equal: dict[str, Any] | None = None,
     using: str = "default",
 ) -> Read[list[tuple]]:
@@ -62,7 +73,7 @@ def select_in(
 
     Field names in, Python values out (the ORM's converters), as `values_list` gives.
     """
-    values = list(values)
+    values = values if isinstance(values, Keys) else list(values)
     if not values:
         return Read("", [], list, using)
     connection = connections[using]
@@ -189,25 +200,53 @@ def insert(objs: list[M], *, using: str = "default") -> list[M]:
     return objs
 
 
-def typed_values(objs: list[models.Model], *, using: str = "default") -> tuple[str, str, list]:
-    """(columns, VALUES rows, params) for inserting `objs` as `INSERT ... SELECT` from a
-    VALUES list, with an ordinal `_row` column last: every placeholder is cast to its
+def typed_values(
+    objs: list[models.Model],
+    *,
+    extra: Sequence[tuple[str, Sequence[Any]]] = (),
+    using: str = "default",
+) -> tuple[list[str], str, list]:
+    """(quoted columns, VALUES rows, params) for inserting `objs` as `INSERT ... SELECT`
+    from a VALUES list, with an ordinal `_row` column after the model's, then one column
+    per `extra` (an SQL type, a value per object): every placeholder is cast to its
     column's type (a VALUES list outside INSERT has no target types to infer them from).
     Values made as `insert` makes them; PostgreSQL only."""
     connection = connections[using]
-    meta = objs[0]._meta
-    quote = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    row = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ", %s::int)"
+    model = type(objs[0])
+    fields, columns, casts = _typed_columns(connection, model)
+    row = "(" + ", ".join([*casts, "%s::int", *(f"%s::{t}" for t, _ in extra)]) + ")"
     params: list[Any] = []
     for n, obj in enumerate(objs):
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
         params.append(n)
-    columns = ", ".join(quote(f.column) for f in fields)
+        params += [values[n] for _, values in extra]
     return columns, ", ".join([row] * len(objs)), params
 
 
-def _in(connection: Any, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+_TYPED: dict[tuple[str, type[models.Model]], tuple[list[models.Field], list[str], list[str]]] = {}
+
+
+def _typed_columns(
+    connection: Any, model: type[models.Model]
+) -> tuple[list[models.Field], list[str], list[str]]:
+    """The model's fields but its primary key, their quoted columns and `%s::type` casts:
+    built once per model (db_type() costs a few µs a field, on every SNS batch)."""
+    key = (connection.alias, model)
+    found = _TYPED.get(key)
+    if found is None:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if f is not meta.pk]
+        found = _TYPED[key] = (
+            fields,
+            [connection.ops.quote_name(f.column) for f in fields],
+            [f"%s::{f.db_type(connection)}" for f in fields],
+        )
+    return found
+
+
+def _in(connection: Any, column: str, values: list[Any] | Keys) -> tuple[str, list[Any]]:
+    if isinstance(values, Keys):
+        return f"{column} IN ({values.sql})", list(values.params)
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [values]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
