@@ -14,6 +14,7 @@ every batch size; elsewhere (SQLite, the embedded default) it is `IN (%s, ...)`.
 may also be a subquery (`Keys`), when a write in the same round trip decides them.
 """
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -77,21 +78,21 @@ def select_in(
     if not values:
         return Read("", [], list, using)
     connection = connections[using]
-    meta = model._meta
-    quote = connection.ops.quote_name
-    fields = [meta.pk if name == "pk" else meta.get_field(name) for name in columns]
-    key_field = meta.pk if key == "pk" else meta.get_field(key)
-    condition, params = _in(connection, quote(key_field.column), values)
-    for name, value in (equal or {}).items():
-        field = meta.get_field(name)
-        condition += f" AND {quote(field.column)} = %s"
-        params.append(field.get_db_prep_value(value, connection))
-    sql = (
-        f"SELECT {', '.join(quote(f.column) for f in fields)} "  # noqa: S608 - names from the model
-        f"FROM {quote(meta.db_table)} WHERE {condition}"
+    equal = equal or {}
+    if isinstance(values, Keys):
+        shape: str | int = values.sql
+        params = list(values.params)
+    elif connection.vendor == "postgresql":
+        shape, params = "", [values]  # one array parameter, whatever the count
+    else:
+        shape, params = len(values), values
+    sql, fields, equal_fields, converters = _select_text(
+        using, model, tuple(columns), key, tuple(equal), shape
     )
-    converters = [(i, _converters(connection, f)) for i, f in enumerate(fields)]
-    converters = [(i, c) for i, c in converters if c]
+    params += [
+        f.get_db_prep_value(v, connection)
+        for f, v in zip(equal_fields, equal.values(), strict=True)
+    ]
 
     def convert(rows: list[tuple]) -> list[tuple]:
         if not converters:
@@ -244,12 +245,38 @@ def _typed_columns(
     return found
 
 
-def _in(connection: Any, column: str, values: list[Any] | Keys) -> tuple[str, list[Any]]:
-    if isinstance(values, Keys):
-        return f"{column} IN ({values.sql})", list(values.params)
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+@functools.lru_cache(maxsize=256)
+def _select_text(
+    using: str,
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    key: str,
+    equal: tuple[str, ...],
+    shape: str | int,
+) -> tuple[str, list[models.Field], list[models.Field], list[tuple[int, list[Callable]]]]:
+    """`select_in`'s text, fields and converters, built once per query shape (a subquery's
+    text, "" for PostgreSQL's one array parameter, else the count of values): the writer
+    builds several such reads per batch, and building them was a tenth of its CPU."""
+    connection = connections[using]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [meta.pk if name == "pk" else meta.get_field(name) for name in columns]
+    column = quote((meta.pk if key == "pk" else meta.get_field(key)).column)
+    if isinstance(shape, str) and shape:
+        condition = f"{column} IN ({shape})"
+    elif connection.vendor == "postgresql":
+        condition = f"{column} = ANY(%s)"
+    else:
+        condition = f"{column} IN ({', '.join(['%s'] * shape)})"
+    equal_fields = [meta.get_field(name) for name in equal]
+    for field in equal_fields:
+        condition += f" AND {quote(field.column)} = %s"
+    sql = (
+        f"SELECT {', '.join(quote(f.column) for f in fields)} "  # noqa: S608 - names from the model
+        f"FROM {quote(meta.db_table)} WHERE {condition}"
+    )
+    converters = [(i, _converters(connection, f)) for i, f in enumerate(fields)]
+    return sql, fields, equal_fields, [(i, c) for i, c in converters if c]
 
 
 _CONVERTERS: dict[tuple[str, models.Field], list[Callable]] = {}

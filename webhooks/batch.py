@@ -11,6 +11,7 @@ and the frames' reads are one round trip instead (`_claim_and_store`). A batch t
 is run again delivery by delivery through `services.process_envelope`, the classic path.
 """
 
+import functools
 from dataclasses import replace
 from typing import Any
 
@@ -161,30 +162,14 @@ def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], l
     The messages are inserted in recipient order, as notify_many does (one lock order
     for the counter rows across processes).
     """
-    quote = connection.ops.quote_name
-    user_model = get_user_model()
-    names = {spec.username for spec, _ in specs.values()}
-    # {name: id} of the active users among the names: the statement's first CTE, and the
-    # reads' keys (the same lookup, run again by each read: an index scan on the name).
-    users = rawsql.select_in(
-        user_model,
-        [user_model.USERNAME_FIELD, "pk"],
-        key=user_model.USERNAME_FIELD,
-        values=names,
-        equal={"is_active": True},
-    )
-    keys = rawsql.select_in(
-        user_model, ["pk"], key=user_model.USERNAME_FIELD, values=names, equal={"is_active": True}
-    )
-    claims = [
-        ProcessedMessage(
-            message_id=message_id,
-            type=envelope.type,
-            topic_arn=envelope.topic_arn,
-            sent_at=envelope.sent_at,
-        )
-        for message_id, (_, envelope) in specs.items()
-    ]
+    ops = connection.ops
+    names = [spec.username for spec, _ in specs.values()]
+    now = ops.adapt_datetimefield_value(timezone.now())
+    claim_params: list[Any] = []
+    for name, (_, envelope) in zip(names, specs.values(), strict=True):
+        sent_at = ops.adapt_datetimefield_value(envelope.sent_at)
+        claim_params += [envelope.message_id, envelope.type, envelope.topic_arn, sent_at, now]
+        claim_params.append(name)
     messages = [
         Message(
             text=spec.text,
@@ -196,47 +181,20 @@ def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], l
         )
         for spec, _ in specs.values()
     ]
-    usernames = [spec.username for spec, _ in specs.values()]
-    claim_columns, claim_rows, claim_params = rawsql.typed_values(
-        claims, extra=[("text", usernames)]
-    )
-    columns, rows, message_params = rawsql.typed_values(messages, extra=[("text", usernames)])
-    outcome = quote(ProcessedMessage._meta.get_field("outcome").column)
-    recipient = quote(Message._meta.get_field("recipient").column)
-    source = quote(Message._meta.get_field("source_id").column)
-    pk = quote(Message._meta.pk.column)
-    # The outcome as notify.summary words it for a stored message.
-    claim_select = ", ".join(
-        "'notified user ' || u.id" if column == outcome else f"c.{column}"
-        for column in claim_columns
-    )
-    select = ", ".join("u.id" if column == recipient else f"v.{column}" for column in columns)
-    # Every name below comes from the models, every value is a parameter.
-    sql = (
-        f"WITH u(name, id) AS ({users.sql}), "  # noqa: S608
-        f"claimed AS (INSERT INTO {quote(ProcessedMessage._meta.db_table)} "
-        f"({', '.join(claim_columns)}) SELECT {claim_select} "
-        f"FROM (VALUES {claim_rows}) AS c({', '.join(claim_columns)}, _row, _user) "
-        "JOIN u ON u.name = c._user "
-        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id), "
-        f"stored AS (INSERT INTO {quote(Message._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {select} FROM (VALUES {rows}) AS v({', '.join(columns)}, _row, _user) "
-        f"JOIN u ON u.name = v._user WHERE v.{source} IN (SELECT message_id FROM claimed) "
-        f"ORDER BY u.id, v._row RETURNING {pk}, {source}) "
-        "SELECT 'user', name, id FROM u "
-        "UNION ALL SELECT 'claimed', message_id, NULL FROM claimed "
-        f"UNION ALL SELECT 'stored', {source}, {pk} FROM stored"
-    )
-    found, reads = rawsql.execute_then(
-        sql,
+    _, rows, message_params = rawsql.typed_values(messages, extra=[("text", names)])
+    ids = _active(names, ["pk"])
+    reads = frame_reads(messages, recipients=rawsql.Keys(ids.sql, ids.params))
+    users = _active(names, [get_user_model().USERNAME_FIELD, "pk"])
+    found, values = rawsql.execute_then(
+        _claim_and_store_sql(users.sql, len(messages), rows),
         users.params + claim_params + message_params,
-        frame_reads(messages, recipients=rawsql.Keys(keys.sql, keys.params)),
+        reads,
     )
     by_name = {name: user_id for kind, name, user_id in found if kind == "user"}
     claimed = {message_id for kind, message_id, _ in found if kind == "claimed"}
     stored = {source_id: pk_value for kind, source_id, pk_value in found if kind == "stored"}
     created = []
-    for message, name in zip(messages, usernames, strict=True):
+    for message, name in zip(messages, names, strict=True):
         if message.source_id in stored:
             message.recipient_id = by_name[name]
             message.pk = stored[message.source_id]
@@ -250,7 +208,51 @@ def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], l
     unknown = [
         message_id for message_id, (spec, _) in specs.items() if spec.username not in by_name
     ]
-    return dispatched, frames_from(created, *reads), unknown
+    return dispatched, frames_from(created, *values), unknown
+
+
+def _active(names: list[str], columns: list[str]) -> rawsql.Read[list[tuple]]:
+    """The active users among `names`, those columns of them (not run)."""
+    model = get_user_model()
+    field = model.USERNAME_FIELD
+    return rawsql.select_in(model, columns, key=field, values=names, equal={"is_active": True})
+
+
+@functools.lru_cache(maxsize=32)
+def _claim_and_store_sql(users: str, count: int, rows: str) -> str:
+    """The statement for `count` deliveries, `rows` their messages' VALUES rows, `users`
+    the SELECT of (name, id) of their users: one text per batch size, built once."""
+    quote = connection.ops.quote_name
+    claims = ProcessedMessage._meta
+    claim_fields = [claims.get_field(n) for n in ("message_id", "type", "topic_arn", "sent_at")]
+    claim_fields.append(claims.get_field("received_at"))
+    claim_columns = ", ".join(quote(f.column) for f in claim_fields)
+    claim_row = ", ".join([*(f"%s::{f.db_type(connection)}" for f in claim_fields), "%s::text"])
+    claim_rows = ", ".join([f"({claim_row})"] * count)
+    meta = Message._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    columns = [quote(f.column) for f in fields]
+    recipient = quote(meta.get_field("recipient").column)
+    select = ", ".join("u.id" if column == recipient else f"v.{column}" for column in columns)
+    source = quote(meta.get_field("source_id").column)
+    pk = quote(meta.pk.column)
+    outcome = quote(claims.get_field("outcome").column)
+    # Every name below comes from the models, every value is a parameter. The outcome is
+    # worded as notify.summary words it for a stored message.
+    return (
+        f"WITH u(name, id) AS ({users}), "  # noqa: S608
+        f"claimed AS (INSERT INTO {quote(claims.db_table)} ({claim_columns}, {outcome}) "
+        f"SELECT {claim_columns}, 'notified user ' || u.id "
+        f"FROM (VALUES {claim_rows}) AS c({claim_columns}, _user) JOIN u ON u.name = c._user "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id), "
+        f"stored AS (INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {select} FROM (VALUES {rows}) AS v({', '.join(columns)}, _row, _user) "
+        f"JOIN u ON u.name = v._user WHERE v.{source} IN (SELECT message_id FROM claimed) "
+        f"ORDER BY u.id, v._row RETURNING {pk}, {source}) "
+        "SELECT 'user', name, id FROM u "
+        "UNION ALL SELECT 'claimed', message_id, NULL FROM claimed "
+        f"UNION ALL SELECT 'stored', {source}, {pk} FROM stored"
+    )
 
 
 def _keep_unmatched(
