@@ -214,14 +214,22 @@ def typed_values(
     Values made as `insert` makes them; PostgreSQL only."""
     connection = connections[using]
     model = type(objs[0])
-    fields, columns, casts = _typed_columns(connection, model)
-    row = "(" + ", ".join([*casts, "%s::int", *(f"%s::{t}" for t, _ in extra)]) + ")"
+    fields, columns, _ = _typed_columns(connection, model)
+    row = typed_row(model, [sql_type for sql_type, _ in extra], using=using)
     params: list[Any] = []
     for n, obj in enumerate(objs):
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
         params.append(n)
         params += [values[n] for _, values in extra]
     return columns, ", ".join([row] * len(objs)), params
+
+
+def typed_row(
+    model: type[models.Model], extra: Sequence[str] = (), *, using: str = "default"
+) -> str:
+    """One row of `typed_values`' VALUES list: `(%s::type, ..., %s::int, %s::extra ...)`."""
+    casts = _typed_columns(connections[using], model)[2]
+    return "(" + ", ".join([*casts, "%s::int", *(f"%s::{t}" for t in extra)]) + ")"
 
 
 _TYPED: dict[tuple[str, type[models.Model]], tuple[list[models.Field], list[str], list[str]]] = {}

@@ -181,12 +181,12 @@ def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], l
         )
         for spec, _ in specs.values()
     ]
-    _, rows, message_params = rawsql.typed_values(messages, extra=[("text", names)])
+    _, _, message_params = rawsql.typed_values(messages, extra=[("text", names)])
     ids = _active(names, ["pk"])
     reads = frame_reads(messages, recipients=rawsql.Keys(ids.sql, ids.params))
     users = _active(names, [get_user_model().USERNAME_FIELD, "pk"])
     found, values = rawsql.execute_then(
-        _claim_and_store_sql(users.sql, len(messages), rows),
+        _claim_and_store_sql(users.sql, len(messages)),
         users.params + claim_params + message_params,
         reads,
     )
@@ -218,10 +218,10 @@ def _active(names: list[str], columns: list[str]) -> rawsql.Read[list[tuple]]:
     return rawsql.select_in(model, columns, key=field, values=names, equal={"is_active": True})
 
 
-@functools.lru_cache(maxsize=32)
-def _claim_and_store_sql(users: str, count: int, rows: str) -> str:
-    """The statement for `count` deliveries, `rows` their messages' VALUES rows, `users`
-    the SELECT of (name, id) of their users: one text per batch size, built once."""
+@functools.lru_cache(maxsize=16)
+def _claim_and_store_sql(users: str, count: int) -> str:
+    """The statement for `count` deliveries, `users` the SELECT of (name, id) of their
+    users: one text per batch size, built once for the sizes seen most (a few)."""
     quote = connection.ops.quote_name
     claims = ProcessedMessage._meta
     claim_fields = [claims.get_field(n) for n in ("message_id", "type", "topic_arn", "sent_at")]
@@ -234,6 +234,7 @@ def _claim_and_store_sql(users: str, count: int, rows: str) -> str:
     columns = [quote(f.column) for f in fields]
     recipient = quote(meta.get_field("recipient").column)
     select = ", ".join("u.id" if column == recipient else f"v.{column}" for column in columns)
+    rows = ", ".join([rawsql.typed_row(Message, ["text"])] * count)  # as typed_values
     source = quote(meta.get_field("source_id").column)
     pk = quote(meta.pk.column)
     outcome = quote(claims.get_field("outcome").column)
