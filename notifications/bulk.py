@@ -64,25 +64,30 @@ def resolve(specs: list[NotifySpec], *, cleaned: bool = False) -> list[NotifySpe
         if user_id is None:
             resolved.append(Refused("unknown_user", f"unknown user {str(spec.username)[:150]!r}"))
             continue
-        text, level, link = spec.text, spec.level, spec.link
         try:
-            if not cleaned:
-                text, level, link = clean(text, level, link)
-            extra = {"group": clean_group(spec.group), "actions": clean_actions(spec.actions)}
+            resolved.append(cleaned_spec(spec, user_id=user_id, cleaned=cleaned))
         except InvalidNotification as exc:
             resolved.append(Refused("invalid_notification", str(exc)))
-            continue
-        resolved.append(
-            NotifySpec(
-                text=text,
-                user_id=user_id,
-                level=level,
-                link=link,
-                source_id=spec.source_id,
-                **extra,
-            )
-        )
     return resolved
+
+
+def cleaned_spec(spec: NotifySpec, *, user_id: int | None, cleaned: bool = False) -> NotifySpec:
+    """`spec` for `user_id` (None: still for its username), its content cleaned
+    (`cleaned`: text, level and link were already, where they entered); raises
+    InvalidNotification."""
+    text, level, link = spec.text, spec.level, spec.link
+    if not cleaned:
+        text, level, link = clean(text, level, link)
+    return NotifySpec(
+        text=text,
+        username=spec.username if user_id is None else None,
+        user_id=user_id,
+        level=level,
+        link=link,
+        source_id=spec.source_id,
+        group=clean_group(spec.group),
+        actions=clean_actions(spec.actions),
+    )
 
 
 def notify_many(
@@ -137,12 +142,20 @@ def sorted_frames(messages: list[Message]) -> list[Push]:
     return frames_from(messages, *(read.run() for read in reads))
 
 
-def frame_reads(messages: list[Message]) -> list[rawsql.Read[Any]]:
+def frame_reads(
+    messages: list[Message], *, recipients: rawsql.Keys | None = None
+) -> list[rawsql.Read[Any]]:
     """What the messages' frames need read once they are stored: their recipients' unread
     totals and preferences, and which of their threads are muted when any has one
-    (rawsql.execute_then can run them in the write's round trip)."""
-    recipients = {m.recipient_id for m in messages}
-    reads = [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]
+    (rawsql.execute_then can run them in the write's round trip). `recipients`: the
+    recipients as a subquery, when the write that stores the messages resolves them."""
+    if recipients is not None:
+        reads = [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]
+        if any(m.group for m in messages):
+            reads.append(follows.muted_read(recipients))
+        return reads
+    ids = {m.recipient_id for m in messages}
+    reads = [selectors.unread_counts_read(ids), preferences.snapshots_read(ids)]
     grouped = {(m.recipient_id, m.group) for m in messages if m.group}
     if grouped:  # only then: messages without a thread pay nothing for mute
         reads.append(follows.muted_read(grouped))

@@ -14,9 +14,17 @@ from notifications import rawsql
 from notifications.models import Follow, Message
 
 
-def muted_read(pairs: Iterable[tuple[int, str]]) -> rawsql.Read[set[tuple[int, str]]]:
+def muted_read(
+    pairs: Iterable[tuple[int, str]] | rawsql.Keys,
+) -> rawsql.Read[set[tuple[int, str]]]:
     """Which of the (user id, key) pairs are muted, as a read to run later (or in a
-    write's round trip, rawsql.execute_then): one query for a whole batch."""
+    write's round trip, rawsql.execute_then): one query for a whole batch. For users
+    given as a subquery, every (user id, key) they muted."""
+    if isinstance(pairs, rawsql.Keys):
+        by_query = rawsql.select_in(
+            Follow, ["user", "key"], key="user", values=pairs, equal={"muted": True}
+        )
+        return by_query.then(lambda rows: {(u, k) for u, k in rows})
     pairs = set(pairs)
     read = rawsql.select_in(
         Follow, ["user", "key"], key="user", values={u for u, _ in pairs}, equal={"muted": True}

@@ -7,6 +7,7 @@ Write side: `update_preferences` and `set_quiet`. A user without a row has the d
 every level toasts and pushes, email on, no do-not-disturb.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -83,8 +84,18 @@ def snapshots_for(user_ids: Iterable[int]) -> dict[int, PreferenceSnapshot]:
     return snapshots_read(user_ids).run()
 
 
-def snapshots_read(user_ids: Iterable[int]) -> rawsql.Read[dict[int, PreferenceSnapshot]]:
-    """`snapshots_for` as a read to run later, or after a write in its round trip."""
+def snapshots_read(
+    user_ids: Iterable[int] | rawsql.Keys,
+) -> rawsql.Read[dict[int, PreferenceSnapshot]]:
+    """`snapshots_for` as a read to run later, or after a write in its round trip; for
+    users given as a subquery, a mapping that answers DEFAULTS for a user with no row."""
+    if isinstance(user_ids, rawsql.Keys):
+        by_query = rawsql.instances_read(NotificationPreference, key="user", values=user_ids)
+        return by_query.then(
+            lambda rows: defaultdict(
+                lambda: DEFAULTS, {row.user_id: _snapshot(row) for row in rows}
+            )
+        )
     ids = set(user_ids)
     # Raw SQL from the model (notifications/rawsql.py): read once per writer batch.
     read = rawsql.instances_read(NotificationPreference, key="user", values=ids)

@@ -1,5 +1,6 @@
 """Read-only queries for views, the consumer and the context processor."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +25,12 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
     return unread_counts_read(user_ids).run()
 
 
-def unread_counts_read(user_ids: Iterable[int]) -> rawsql.Read[dict[int, int]]:
-    """`unread_counts` as a read to run later, or after a write in its round trip."""
+def unread_counts_read(user_ids: Iterable[int] | rawsql.Keys) -> rawsql.Read[dict[int, int]]:
+    """`unread_counts` as a read to run later, or after a write in its round trip; for
+    users given as a subquery, a mapping that answers 0 for a user with no row."""
+    if isinstance(user_ids, rawsql.Keys):
+        by_query = rawsql.select_in(UnreadCounter, ["user", "unread"], key="user", values=user_ids)
+        return by_query.then(lambda rows: defaultdict(int, rows))
     user_ids = set(user_ids)
     # Raw SQL from the model (notifications/rawsql.py): read once per writer batch.
     read = rawsql.select_in(UnreadCounter, ["user", "unread"], key="user", values=user_ids)

@@ -5,18 +5,31 @@ A job is a `notify.Delivery`: verified, its Message parsed and cleaned at the ed
 query and every outcome decided first; one multi-row insert then claims their MessageIds
 with those outcomes (`ON CONFLICT DO NOTHING RETURNING`: a MessageId already claimed, by
 an earlier batch or another process, comes back as a duplicate), and one insert stores
-their messages (notifications.bulk). A batch that fails is run again delivery by
-delivery through `services.process_envelope`, the classic path.
+their messages (notifications.bulk). On PostgreSQL, when every delivery of the batch
+stores a message if its user exists (the usual batch), the lookup, the claim, the insert
+and the frames' reads are one round trip instead (`_claim_and_store`). A batch that fails
+is run again delivery by delivery through `services.process_envelope`, the classic path.
 """
 
+import functools
+from dataclasses import replace
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications import events, rawsql
-from notifications.bulk import NotifySpec, Push, frame_reads, frames_from, notify_many
+from notifications.bulk import (
+    NotifySpec,
+    Push,
+    cleaned_spec,
+    frame_reads,
+    frames_from,
+    notify_many,
+)
 from notifications.models import Message
+from notifications.validators import InvalidNotification
 from webhooks import notify, services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 from webhooks.services import Dispatched, Outcome
@@ -30,38 +43,25 @@ class SNSNotifyKind:
     def run_batch(self, deliveries: list[notify.Delivery]) -> tuple[list[Outcome], list[Push]]:
         envelopes = [delivery.envelope for delivery in deliveries]
         by_id = {delivery.envelope.message_id: delivery for delivery in deliveries}
-        unique = [delivery.envelope for delivery in by_id.values()]
-        # Every outcome is known before the claim, so each row is written once, with it.
-        dispatched: dict[str, Dispatched] = {}
-        ready: dict[str, NotifySpec] = {}
-        resolved = notify.resolve([delivery.notify for delivery in by_id.values()])
-        for message_id, spec in zip(by_id, resolved, strict=True):
-            if isinstance(spec, NotifySpec):
-                ready[message_id] = spec
-                dispatched[message_id] = notify.summary(spec)
-            else:
-                dispatched[message_id] = spec
-        if connection.vendor == "postgresql" and len(ready) == len(unique) and not events.stored():
-            # Every delivery will store a message, and no lifecycle event needs to commit
-            # with it: claim and store in one statement.
-            claimed, pushes = _claim_and_store(unique, dispatched, ready)
+        specs = _storable(list(by_id.values()))
+        if connection.vendor == "postgresql" and specs is not None and not events.stored():
+            # Every delivery will store a message if its user exists, and no lifecycle
+            # event needs to commit with it: look the users up, claim and store in one
+            # statement. Those whose user does not exist are left unclaimed by it.
+            dispatched, pushes, unknown = _claim_and_store(specs)
+            if unknown:
+                more, more_pushes = _claim_resolving([by_id[message_id] for message_id in unknown])
+                dispatched.update(more)
+                pushes += more_pushes
         else:
-            with transaction.atomic():
-                claimed = _claim(unique, dispatched)
-                # Claimed MessageIds are unique: their source_ids need no lookup of earlier rows.
-                _, pushes = notify_many(
-                    [spec for message_id, spec in ready.items() if message_id in claimed],
-                    repeats_possible=False,
-                    cleaned=True,
-                )
-                _keep_unmatched(unique, claimed, dispatched)
+            dispatched, pushes = _claim_resolving(list(by_id.values()))
         outcomes = []
         answered: set[str] = set()
         for envelope in envelopes:
             message_id = envelope.message_id
             # Claimed by this batch, once: a MessageId twice in it is a duplicate the
             # second time, as is one claimed before (another batch, another process).
-            if message_id in claimed and message_id not in answered:
+            if message_id in dispatched and message_id not in answered:
                 answered.add(message_id)
                 outcomes.append(Outcome(message_id, False, dispatched[message_id].summary))
             else:
@@ -75,6 +75,57 @@ class SNSNotifyKind:
 
 
 SNS_NOTIFY = SNSNotifyKind()
+
+
+Ready = dict[str, tuple[NotifySpec, sns.Envelope]]
+
+
+def _storable(deliveries: list[notify.Delivery]) -> Ready | None:
+    """{MessageId: (spec, its content cleaned; envelope)} when every delivery stores a
+    message once its user is found; None when any is refused whoever its user is (a bad
+    payload or content: the resolving path words those outcomes)."""
+    specs: Ready = {}
+    for delivery in deliveries:
+        spec = delivery.notify.spec
+        if spec is None or delivery.notify.invalid:
+            return None
+        try:
+            specs[delivery.envelope.message_id] = (
+                cleaned_spec(spec, user_id=None, cleaned=True),
+                delivery.envelope,
+            )
+        except InvalidNotification:
+            return None
+    return specs
+
+
+def _claim_resolving(
+    deliveries: list[notify.Delivery],
+) -> tuple[dict[str, Dispatched], list[Push]]:
+    """Any deliveries: their users looked up, every outcome decided, then in one
+    transaction the claim of their MessageIds, the messages of those claimed and the
+    unmatched rows; the outcome of each MessageId claimed, and the frames."""
+    unique = [delivery.envelope for delivery in deliveries]
+    # Every outcome is known before the claim, so each row is written once, with it.
+    dispatched: dict[str, Dispatched] = {}
+    ready: dict[str, NotifySpec] = {}
+    resolved = notify.resolve([delivery.notify for delivery in deliveries])
+    for envelope, spec in zip(unique, resolved, strict=True):
+        if isinstance(spec, NotifySpec):
+            ready[envelope.message_id] = spec
+            dispatched[envelope.message_id] = notify.summary(spec)
+        else:
+            dispatched[envelope.message_id] = spec
+    with transaction.atomic():
+        claimed = _claim(unique, dispatched)
+        # Claimed MessageIds are unique: their source_ids need no lookup of earlier rows.
+        _, pushes = notify_many(
+            [spec for message_id, spec in ready.items() if message_id in claimed],
+            repeats_possible=False,
+            cleaned=True,
+        )
+        _keep_unmatched(unique, claimed, dispatched)
+    return {message_id: dispatched[message_id] for message_id in claimed}, pushes
 
 
 def _claim(unique: list[sns.Envelope], dispatched: dict[str, Dispatched]) -> set[str]:
@@ -97,72 +148,112 @@ def _claim(unique: list[sns.Envelope], dispatched: dict[str, Dispatched]) -> set
         return {row[0] for row in cursor.fetchall()}
 
 
-def _claim_and_store(
-    unique: list[sns.Envelope], dispatched: dict[str, Dispatched], ready: dict[str, NotifySpec]
-) -> tuple[set[str], list[Push]]:
-    """PostgreSQL: claim every MessageId and store the message of each one claimed, in one
-    statement (data-modifying CTEs), and read what the frames need (unread totals,
-    preferences) in the same round trip (rawsql.execute_then): one Query message, one
-    implicit transaction, so all of it commits or none, and a failed read leaves nothing
-    claimed for the writer's one-by-one retry to answer as a duplicate.
+def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], list[str]]:
+    """PostgreSQL: look the recipients up by name, claim the MessageId of each delivery
+    whose user exists, with its outcome, and store the message of each one claimed, in
+    one statement (data-modifying CTEs); then read what the frames need (unread totals,
+    preferences), keyed by the same lookup, in the same round trip (rawsql.execute_then):
+    one Query message, one implicit transaction, so all of it commits or none, and a
+    failed read leaves nothing claimed for the writer's one-by-one retry to answer as a
+    duplicate. The lookup was a round trip of its own before (issue 17).
 
-    The messages are inserted in recipient order, as notify_many does (one lock order for
-    the counter rows across processes).
+    Returns the outcome of each MessageId claimed, the frames, and the MessageIds whose
+    user is not an active one (not claimed: the caller decides their outcome).
+    The messages are inserted in recipient order, as notify_many does (one lock order
+    for the counter rows across processes).
     """
     ops = connection.ops
-    quote = ops.quote_name
+    names = [spec.username for spec, _ in specs.values()]
     now = ops.adapt_datetimefield_value(timezone.now())
     claim_params: list[Any] = []
-    for envelope in unique:
+    for name, (_, envelope) in zip(names, specs.values(), strict=True):
         sent_at = ops.adapt_datetimefield_value(envelope.sent_at)
-        outcome = dispatched[envelope.message_id].summary[:300]
-        claim_params += [
-            envelope.message_id, envelope.type, envelope.topic_arn, sent_at, now, outcome
-        ]  # fmt: skip
-    messages = sorted(
-        (
-            Message(
-                recipient_id=spec.user_id,
-                text=spec.text,
-                level=spec.level,
-                link=spec.link,
-                source_id=spec.source_id,
-                group=spec.group,
-            )
-            for spec in ready.values()
-        ),
-        key=lambda m: m.recipient_id,
+        claim_params += [envelope.message_id, envelope.type, envelope.topic_arn, sent_at, now]
+        claim_params.append(name)
+    messages = [
+        Message(
+            text=spec.text,
+            level=spec.level,
+            link=spec.link,
+            source_id=spec.source_id,
+            group=spec.group,
+            actions=spec.actions or [],
+        )
+        for spec, _ in specs.values()
+    ]
+    _, _, message_params = rawsql.typed_values(messages, extra=[("text", names)])
+    ids = _active(names, ["pk"])
+    reads = frame_reads(messages, recipients=rawsql.Keys(ids.sql, ids.params))
+    users = _active(names, [get_user_model().USERNAME_FIELD, "pk"])
+    found, values = rawsql.execute_then(
+        _claim_and_store_sql(users.sql, len(messages)),
+        users.params + claim_params + message_params,
+        reads,
     )
-    columns, rows, message_params = rawsql.typed_values(messages)
-    claims = quote(ProcessedMessage._meta.db_table)
-    table = quote(Message._meta.db_table)
-    source = quote(Message._meta.get_field("source_id").column)
-    pk = quote(Message._meta.pk.column)
-    claim_rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(unique))
-    # Every name below comes from the models, every value is a parameter.
-    sql = (
-        f"WITH claimed AS (INSERT INTO {claims} "  # noqa: S608
-        f"(message_id, type, topic_arn, sent_at, received_at, outcome) VALUES {claim_rows} "
-        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id), "
-        f"stored AS (INSERT INTO {table} ({columns}) SELECT {columns} "
-        f"FROM (VALUES {rows}) AS v({columns}, _row) "
-        f"WHERE {source} IN (SELECT message_id FROM claimed) ORDER BY _row "
-        f"RETURNING {pk}, {source}) "
-        "SELECT message_id, NULL FROM claimed "
-        f"UNION ALL SELECT {source}, {pk} FROM stored"
-    )
-    # The frames' reads (unread totals, preferences, mutes) ride in the same round trip, after
-    # the statement: they see its counter updates as a read after commit would.
-    found, reads = rawsql.execute_then(sql, claim_params + message_params, frame_reads(messages))
-    claimed = {message_id for message_id, pk_value in found if pk_value is None}
-    stored = {message_id: pk_value for message_id, pk_value in found if pk_value is not None}
+    by_name = {name: user_id for kind, name, user_id in found if kind == "user"}
+    claimed = {message_id for kind, message_id, _ in found if kind == "claimed"}
+    stored = {source_id: pk_value for kind, source_id, pk_value in found if kind == "stored"}
     created = []
-    for message in messages:
+    for message, name in zip(messages, names, strict=True):
         if message.source_id in stored:
+            message.recipient_id = by_name[name]
             message.pk = stored[message.source_id]
             message._state.adding = False
             created.append(message)
-    return claimed, frames_from(created, *reads)
+    dispatched = {
+        message_id: notify.summary(replace(spec, user_id=by_name[spec.username]))
+        for message_id, (spec, _) in specs.items()
+        if message_id in claimed
+    }
+    unknown = [
+        message_id for message_id, (spec, _) in specs.items() if spec.username not in by_name
+    ]
+    return dispatched, frames_from(created, *values), unknown
+
+
+def _active(names: list[str], columns: list[str]) -> rawsql.Read[list[tuple]]:
+    """The active users among `names`, those columns of them (not run)."""
+    model = get_user_model()
+    field = model.USERNAME_FIELD
+    return rawsql.select_in(model, columns, key=field, values=names, equal={"is_active": True})
+
+
+@functools.lru_cache(maxsize=16)
+def _claim_and_store_sql(users: str, count: int) -> str:
+    """The statement for `count` deliveries, `users` the SELECT of (name, id) of their
+    users: one text per batch size, built once for the sizes seen most (a few)."""
+    quote = connection.ops.quote_name
+    claims = ProcessedMessage._meta
+    claim_fields = [claims.get_field(n) for n in ("message_id", "type", "topic_arn", "sent_at")]
+    claim_fields.append(claims.get_field("received_at"))
+    claim_columns = ", ".join(quote(f.column) for f in claim_fields)
+    claim_row = ", ".join([*(f"%s::{f.db_type(connection)}" for f in claim_fields), "%s::text"])
+    claim_rows = ", ".join([f"({claim_row})"] * count)
+    meta = Message._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    columns = [quote(f.column) for f in fields]
+    recipient = quote(meta.get_field("recipient").column)
+    select = ", ".join("u.id" if column == recipient else f"v.{column}" for column in columns)
+    rows = ", ".join([rawsql.typed_row(Message, ["text"])] * count)  # as typed_values
+    source = quote(meta.get_field("source_id").column)
+    pk = quote(meta.pk.column)
+    outcome = quote(claims.get_field("outcome").column)
+    # Every name below comes from the models, every value is a parameter. The outcome is
+    # worded as notify.summary words it for a stored message.
+    return (
+        f"WITH u(name, id) AS ({users}), "  # noqa: S608
+        f"claimed AS (INSERT INTO {quote(claims.db_table)} ({claim_columns}, {outcome}) "
+        f"SELECT {claim_columns}, 'notified user ' || u.id "
+        f"FROM (VALUES {claim_rows}) AS c({claim_columns}, _user) JOIN u ON u.name = c._user "
+        "ON CONFLICT (message_id) DO NOTHING RETURNING message_id), "
+        f"stored AS (INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {select} FROM (VALUES {rows}) AS v({', '.join(columns)}, _row, _user) "
+        f"JOIN u ON u.name = v._user WHERE v.{source} IN (SELECT message_id FROM claimed) "
+        f"ORDER BY u.id, v._row RETURNING {pk}, {source}) "
+        "SELECT 'user', name, id FROM u "
+        "UNION ALL SELECT 'claimed', message_id, NULL FROM claimed "
+        f"UNION ALL SELECT 'stored', {source}, {pk} FROM stored"
+    )
 
 
 def _keep_unmatched(

@@ -58,3 +58,27 @@ def test_a_read_with_no_keys_adds_no_statement(alice):
     assert empty.sql == ""
     rows, (counts,) = rawsql.execute_then(*insert_unread(alice.pk), [empty])
     assert len(rows) == 1 and counts == {}
+
+
+def test_reads_keyed_by_a_subquery_see_the_write_and_default_the_rest(alice, bob, make_user):
+    """rawsql.Keys: the reads' users resolved in the same round trip (the SNS batch's
+    lookup by name); users without a counter or preference row get the defaults."""
+    from notifications import follows, threads
+
+    carol = make_user("carol")
+    Message.objects.create(recipient=carol, text="hers")  # a counter row, not asked for
+    NotificationPreference.objects.create(user=alice, toast_info=False)
+    threads.mute(user=alice, key="upload:1")
+    keys = rawsql.select_in(type(alice), ["pk"], key="username", values=["alice", "bob", "nobody"])
+    users = rawsql.Keys(keys.sql, keys.params)
+    reads = [
+        selectors.unread_counts_read(users),
+        preferences.snapshots_read(users),
+        follows.muted_read(users),
+    ]
+    _, (counts, snapshots, muted) = rawsql.execute_then(*insert_unread(alice.pk), reads)
+    assert counts[alice.pk] == 1 and counts[bob.pk] == 0
+    assert not snapshots[alice.pk].shows_toast("info", timezone.now())
+    assert snapshots[bob.pk] is preferences.DEFAULTS
+    assert muted == {(alice.pk, "upload:1")}
+    assert carol.pk not in counts and carol.pk not in snapshots  # not among the keys

@@ -272,3 +272,81 @@ async def test_a_bad_group_in_a_delivery_is_unmatched_alone(signed, alice):
     reasons = sorted(reason for _, reason in unmatched)
     assert any("group must be" in r for r in reasons)
     assert any("every value must be a string" in r for r in reasons)
+
+
+def test_on_postgresql_a_batch_to_existing_users_is_one_statement(signed, alice, bob):
+    """The users' lookup, the claim, the insert and the frames' reads in one round trip
+    (issue 17): the lookup was a statement of its own before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
+    datas = [delivery(signed, user, f"n{i}") for i, user in enumerate(["bob", "alice", "bob"])]
+    with CaptureQueriesContext(connection) as queries:
+        outcomes, pushes = SNS_NOTIFY.run_batch([envelope(d) for d in datas])
+    assert len(queries.captured_queries) == 1
+    sql = queries.captured_queries[0]["sql"]
+    assert sql.count("auth_user") == 3  # the claim's lookup, then the counts' and the preferences'
+    assert [o.summary for o in outcomes] == [
+        f"notified user {bob.pk}",
+        f"notified user {alice.pk}",
+        f"notified user {bob.pk}",
+    ]
+    assert sorted((user_id, f["message"]["text"], f["unread_count"]) for user_id, f in pushes) == [
+        (alice.pk, "n1", 1),
+        (bob.pk, "n0", 2),
+        (bob.pk, "n2", 2),
+    ]
+    processed = dict(ProcessedMessage.objects.values_list("message_id", "outcome"))
+    assert processed == {d["MessageId"]: o.summary for d, o in zip(datas, outcomes, strict=True)}
+    # Inserted in recipient order (one lock order for the counter rows across processes).
+    assert list(Message.objects.order_by("pk").values_list("recipient_id", flat=True)) == sorted(
+        [bob.pk, alice.pk, bob.pk]
+    )
+
+
+async def test_an_unknown_user_beside_known_ones_is_unmatched_and_the_rest_stored(
+    signed, alice, bob, monkeypatch
+):
+    """On PostgreSQL the one-statement path leaves the unknown user's MessageId unclaimed;
+    it is then claimed as unmatched, as the resolving path does (SQLite)."""
+    sent: list = []
+
+    async def record(pushes):
+        sent.extend(pushes)
+        return True
+
+    monkeypatch.setattr(writer.live, "send_many", record)
+    datas = [delivery(signed, "alice", "a"), delivery(signed, "nobody"), delivery(signed, "bob")]
+    outcomes = await asyncio.gather(*(writer.submit(SNS_NOTIFY, envelope(d)) for d in datas))
+    assert [o.duplicate for o in outcomes] == [False, False, False]
+    assert [o.summary for o in outcomes] == [
+        f"notified user {alice.pk}",
+        "unknown user 'nobody'",
+        f"notified user {bob.pk}",
+    ]
+    messages, processed, unmatched = await state()
+    assert messages == [("alice", "a", datas[0]["MessageId"]), ("bob", "Hi", datas[2]["MessageId"])]
+    assert dict(processed) == {
+        d["MessageId"]: o.summary for d, o in zip(datas, outcomes, strict=True)
+    }
+    assert unmatched == [(datas[1]["MessageId"], "unknown user 'nobody'")]
+    assert sorted((user_id, f["message"]["text"], f["unread_count"]) for user_id, f in sent) == [
+        (alice.pk, "a", 1),
+        (bob.pk, "Hi", 1),
+    ]
+    again = await writer.submit(SNS_NOTIFY, envelope(datas[1]))
+    assert again.duplicate
+
+
+async def test_an_inactive_user_is_unknown_to_a_batch(signed, alice, bob):
+    await database_sync_to_async(
+        lambda: type(bob).objects.filter(pk=bob.pk).update(is_active=False)
+    )()
+    datas = [delivery(signed, "alice"), delivery(signed, "bob")]
+    outcomes = await asyncio.gather(*(writer.submit(SNS_NOTIFY, envelope(d)) for d in datas))
+    assert [o.summary for o in outcomes] == [f"notified user {alice.pk}", "unknown user 'bob'"]
+    messages, _, unmatched = await state()
+    assert [user for user, _, _ in messages] == ["alice"]
+    assert unmatched == [(datas[1]["MessageId"], "unknown user 'bob'")]
