@@ -26,7 +26,7 @@ from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHO
 from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
 from consumers.watch import watch
-from notifications import bulk, live, selectors, services, writer
+from notifications import live, selectors, services
 from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)
@@ -303,7 +303,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         # Batched with every other write waiting; the `read` frame reaches every socket of
         # the user (this one too) via the group, after commit.
         try:
-            await writer.submit(bulk.ACK, (self.user.pk, valid_ids(ids)), bounded=False)
+            await services.ack(user_id=self.user.pk, ids=valid_ids(ids))
         except DatabaseError:
             logger.warning("ack by user %s not stored: database unavailable", self.user.pk)
             raise FrameError("unavailable", "not stored; send it again later") from None

@@ -15,7 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications import events, rawsql
-from notifications.bulk import NotifySpec, Push, frame_reads, frames_from, notify_many
+from notifications import services as notification_services
+from notifications.bulk import NotifySpec, notify_many
+from notifications.frames import Push, notification_frames_from, notification_reads
 from notifications.models import Message
 from webhooks import notify, services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
@@ -75,6 +77,12 @@ class SNSNotifyKind:
 
 
 SNS_NOTIFY = SNSNotifyKind()
+
+
+async def store(delivery: notify.Delivery) -> Outcome:
+    """Store one delivery with every other one waiting (the ASGI entry); its outcome once
+    committed and sent. Raises Overloaded when the batching writer's queue is full."""
+    return await notification_services.submit(SNS_NOTIFY, delivery)
 
 
 def _claim(unique: list[sns.Envelope], dispatched: dict[str, Dispatched]) -> set[str]:
@@ -153,7 +161,9 @@ def _claim_and_store(
     )
     # The frames' reads (unread totals, preferences, mutes) ride in the same round trip, after
     # the statement: they see its counter updates as a read after commit would.
-    found, reads = rawsql.execute_then(sql, claim_params + message_params, frame_reads(messages))
+    found, reads = rawsql.execute_then(
+        sql, claim_params + message_params, notification_reads(messages)
+    )
     claimed = {message_id for message_id, pk_value in found if pk_value is None}
     stored = {message_id: pk_value for message_id, pk_value in found if pk_value is not None}
     created = []
@@ -162,7 +172,7 @@ def _claim_and_store(
             message.pk = stored[message.source_id]
             message._state.adding = False
             created.append(message)
-    return claimed, frames_from(created, *reads)
+    return claimed, notification_frames_from(created, *reads)
 
 
 def _keep_unmatched(

@@ -146,7 +146,7 @@ def test_replaying_the_first_event_after_a_collapse_changes_nothing(alice, pushe
 
 def test_a_concurrent_first_collapse_updates_the_winners_row(alice, pushed, monkeypatch):
     winner = services.notify(alice, "Transcoding a.wav", collapse_key="f1")
-    real = services._collapsible
+    real = services.messages._collapsible
     calls = []
 
     def racing(user, key):
@@ -154,7 +154,7 @@ def test_a_concurrent_first_collapse_updates_the_winners_row(alice, pushed, monk
         # The first look finds nothing, as when another producer commits meanwhile.
         return None if len(calls) == 1 else real(user, key)
 
-    monkeypatch.setattr(services, "_collapsible", racing)
+    monkeypatch.setattr(services.messages, "_collapsible", racing)
     message = services.notify(alice, "a.wav is ready", collapse_key="f1")
     assert message.pk == winner.pk
     assert Message.objects.get().text == "a.wav is ready"
