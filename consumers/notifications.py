@@ -155,10 +155,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             # Shielded: past the timeout we stop waiting, but the discard goes on; cut
             # short, it would leave the group subscribed in Redis for good.
             await asyncio.wait_for(
-                # Shielded: past the timeout we stop waiting, but the discard goes on; cut
-                # short, it would leave the group subscribed in Redis for good.
                 asyncio.shield(self.channel_layer.group_discard(group, self.channel_name)),
-                settings.NOTIFICATIONS_PUSH_TIMEOUT,
+                settings.NOTIFICATIONS_SEND_TIMEOUT,
             )
         except Exception:
             logger.info("group discard failed for user %s", self.user.pk, exc_info=True)
@@ -224,14 +222,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         try:
             # Shielded inside the timeout: the forget finishes even when we stop waiting.
-            await asyncio.wait_for(asyncio.shield(work), settings.NOTIFICATIONS_PUSH_TIMEOUT)
+            await asyncio.wait_for(asyncio.shield(work), settings.NOTIFICATIONS_SEND_TIMEOUT)
         except (Exception, asyncio.CancelledError):
             logger.info("socket %s: leaving the layer failed", channel)
 
     async def join_group(self) -> None:
         await asyncio.wait_for(
             self.channel_layer.group_add(self.group, self.channel_name),
-            settings.NOTIFICATIONS_PUSH_TIMEOUT,
+            settings.NOTIFICATIONS_SEND_TIMEOUT,
         )
 
     async def refuse_try_again(self, receive: Any, send: Any) -> None:

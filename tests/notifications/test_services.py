@@ -187,11 +187,11 @@ def test_concurrent_acks_claim_each_message_once(alice, bob, pushed):
     assert Message.objects.get(pk=theirs).read_at is None
 
 
-def test_a_hanging_layer_delays_the_producer_by_the_push_timeout_only(
+def test_a_hanging_layer_delays_the_producer_by_the_send_timeout_only(
     alice, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     """A Redis that accepts but never answers (paused, partitioned) must not hang a webhook."""
-    settings.NOTIFICATIONS_PUSH_TIMEOUT = 0.2
+    settings.NOTIFICATIONS_SEND_TIMEOUT = 0.2
     layer = get_channel_layer()
 
     async def never_answers(*args, **kwargs):
