@@ -1,12 +1,10 @@
-from importlib import import_module
 from typing import Any
 
-from channels.auth import get_user
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 
 from accounts.auth import TooManyFailures, bearer_token, token_for_bearer
+from accounts.sessions import session_user
 from consumers.readers import readers
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_UNAUTHORIZED, refuse
 
@@ -33,15 +31,6 @@ def has_credentials(scope: dict[str, Any]) -> bool:
         return True
     cookie = _header(scope, b"cookie")
     return cookie is not None and settings.SESSION_COOKIE_NAME.encode() + b"=" in cookie
-
-
-def session_user(session_key: str | None) -> tuple[Any, Any]:
-    """(the session, its user or AnonymousUser): channels' get_user, in the caller's
-    thread. Django's session engine, so the same rules as a page (expiry, the auth hash)."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    if not session_key:
-        return store, AnonymousUser()
-    return store, get_user.func({"session": store})
 
 
 async def _session_user(session_key: str | None) -> tuple[Any, Any]:

@@ -29,7 +29,8 @@ from django.core import signing
 from django.http.cookie import parse_cookie
 
 from accounts.auth import TooManyFailures, bearer_token, token_for_bearer
-from consumers.auth import has_credentials, session_user
+from accounts.sessions import session_user
+from consumers.auth import has_credentials
 from consumers.notifications import NotificationConsumer
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHORIZED
 from consumers.security import origin_allowed

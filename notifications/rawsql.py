@@ -127,6 +127,50 @@ def instances_in(
     return instances_read(model, key=key, values=values, using=using).run()
 
 
+def newest(
+    model: type[M],
+    *,
+    equal: dict[str, Any],
+    null: Sequence[str] = (),
+    limit: int,
+    using: str = "default",
+) -> list[M]:
+    """`filter(**equal, <each of null>__isnull=True).order_by("-pk")[:limit]`, as
+    instances (every concrete field), newest first."""
+    connection = connections[using]
+    meta = model._meta
+    key = (model, tuple(equal), tuple(null), using)
+    sql = _NEWEST.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        conditions = [f"{quote(meta.get_field(name).column)} = %s" for name in equal]
+        conditions += [f"{quote(meta.get_field(name).column)} IS NULL" for name in null]
+        sql = (
+            f"SELECT {', '.join(quote(f.column) for f in meta.concrete_fields)} "  # noqa: S608
+            f"FROM {quote(meta.db_table)} WHERE {' AND '.join(conditions)} "
+            f"ORDER BY {quote(meta.pk.column)} DESC LIMIT %s"
+        )
+        _NEWEST[key] = sql
+    params = [meta.get_field(name).get_db_prep_value(v, connection) for name, v in equal.items()]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        rows = cursor.fetchall()
+    fields = meta.concrete_fields
+    converters = [(i, c) for i, f in enumerate(fields) if (c := _converters(connection, f))]
+    names = [f.attname for f in fields]
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, funcs in converters:
+            for func in funcs:
+                values[i] = func(values[i], fields[i], connection)
+        out.append(model.from_db(using, names, values))
+    return out
+
+
+_NEWEST: dict[tuple, str] = {}
+
+
 def execute_then(
     sql: str, params: list[Any], reads: Sequence[Read[Any]], *, using: str = "default"
 ) -> tuple[list[tuple], list[Any]]:

@@ -52,6 +52,17 @@ async def test_a_relayed_frame_makes_no_thread_hop(layer, alice, hops):
     await socket.disconnect()
 
 
+async def test_a_handshake_hops_once_for_its_sync_and_a_close_not_at_all(layer, alice, hops):
+    """The sync read is the handshake's one hop to asgiref's thread (the session's read is
+    on a socket reader); a close makes none (stock channels closes old connections)."""
+    socket = await open_socket(alice)
+    assert (await receive(socket))["type"] == "sync"
+    assert [hop for hop in hops if hop != "force_login"] == ["sync_frame"]  # the test's login
+    hops.clear()
+    await socket.disconnect()
+    assert hops == []
+
+
 async def test_acks_from_many_sockets_commit_together_and_reach_every_tab(layer, alice, bob):
     messages = [await notify(alice, f"a{i}") for i in range(3)] + [await notify(bob, "b")]
     alice_tabs = [await open_socket(alice) for _ in range(2)]

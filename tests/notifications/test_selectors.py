@@ -99,3 +99,29 @@ def test_any_walk_yields_exactly_the_users_rows(alice, bob, owners, read_mask, l
     pages = walk(alice.pk, limit=limit, unread_only=unread_only)
     assert all(0 < len(p) <= limit for p in pages if expected)
     assert [i for p in pages for i in p] == sorted(expected, reverse=True)
+
+
+def test_unread_messages_is_the_orm_query_the_badge_counts(alice, bob):
+    """selectors.unread_messages (plain SQL on the connect path) returns the rows, values
+    and types of the unread queryset: newest `limit`, oldest first, this user's only."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for i in range(7):
+        Message.objects.create(recipient=alice, text=f"a{i}", group="g" if i % 2 else "")
+    Message.objects.create(recipient=bob, text="bob's")
+    Message.objects.create(recipient=alice, text="read", read_at=now)
+    Message.objects.create(recipient=alice, text="archived", archived_at=now)
+    Message.objects.create(recipient=alice, text="snoozed", snoozed_until=now + timedelta(1))
+    Message.objects.create(
+        recipient=alice, text="acts", actions=[{"label": "Open", "url": "/inbox/"}]
+    )
+    expected = list(reversed(Message.objects.for_user(alice.pk).unread().order_by("-id")[:5]))
+    found = selectors.unread_messages(user_id=alice.pk, limit=5)
+    assert [m.pk for m in found] == [m.pk for m in expected]
+    assert [m.to_payload() for m in found] == [m.to_payload() for m in expected]
+    assert found[-1].actions == [{"label": "Open", "url": "/inbox/"}]
+    assert found[-1].created_at.tzinfo is not None
+    assert selectors.unread_messages(user_id=bob.pk)[0].text == "bob's"
