@@ -18,7 +18,7 @@ from notifications.services.ids import int_ids
 
 def archive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     """Hide the user's own messages among `ids` from the default inbox (kept, no longer
-    unread); returns the ids changed and pushes `archived` to every socket of the user."""
+    unread); returns the ids changed and sends `archived` to every socket of the user."""
     wanted = int_ids(ids)
     if not wanted:
         return []
@@ -61,7 +61,7 @@ def unarchive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
 
 
 def delete(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
-    """Delete the user's own messages among `ids`; returns the ids deleted and pushes
+    """Delete the user's own messages among `ids`; returns the ids deleted and sends
     `deleted` to every socket of the user. Foreign and unknown ids are ignored."""
     wanted = int_ids(ids)
     if not wanted:

@@ -28,10 +28,10 @@ def notify(
     group: str = "",
     actions: list[dict[str, str]] | None = None,
 ) -> Message:
-    """Store one message for `user` (once per source_id) and push it after commit.
+    """Store one message for `user` (once per source_id) and send it after commit.
 
     With a collapse_key, the user's message with that key is updated in place (unread
-    again) and pushed under the same id; clients replace rather than add it. With a
+    again) and sent under the same id; clients replace rather than add it. With a
     `group` it joins that thread (notifications/threads.py); `actions` are up to two
     buttons (notifications/actions.py). The batching writer (notifications.writer) stores
     the hot path's messages with the same rows and frames, many at a time.
@@ -72,12 +72,12 @@ def notify(
             message.group, message.actions = extra["group"], extra["actions"]
             _update_in_place(message, text=text, level=level, link=link, also=list(extra))
         events.written(events.CREATED if created else events.UPDATED, [message])
-        _push_message(message)
+        _send_message(message)
     return message
 
 
 def edit_message(*, message_id: int, text: str, level: str, link: str) -> Message:
-    """Change a message's text, level and link (the admin); unread again, pushed after commit.
+    """Change a message's text, level and link (the admin); unread again, sent after commit.
 
     Raises InvalidNotification (nothing saved) for what notify would refuse. New content is
     news, as for a collapsed update in notify: unread, unseen, and Web Push tells of it.
@@ -87,11 +87,11 @@ def edit_message(*, message_id: int, text: str, level: str, link: str) -> Messag
         message = Message.objects.select_for_update().get(pk=message_id)
         _update_in_place(message, text=text, level=level, link=link)
         events.written(events.UPDATED, [message])
-        _push_message(message)
+        _send_message(message)
     return message
 
 
-def _push_message(message: Message) -> None:
+def _send_message(message: Message) -> None:
     # In the writing transaction: the frame carries the count as of this commit, and is
     # sent only once it has committed (live.send_on_commit). The same frame as a batch's.
     for user_id, frame in frames.notification_frames([message]):
@@ -107,15 +107,15 @@ def notify_users(
     source_id: str | None = None,
 ) -> FanOut:
     """Store one message for each user (once per user and source_id) in batched inserts,
-    and push each user theirs after commit. Names resolve with selectors.recipient_ids."""
+    and send each user theirs after commit. Names resolve with selectors.recipient_ids."""
     for attempt in range(FANOUT_ATTEMPTS):
         try:
             # A savepoint when the caller has a transaction (a fan-out job's step).
             with transaction.atomic():
-                result, pushes = bulk.notify_users(
+                result, sends = bulk.notify_users(
                     user_ids, text=text, level=level, link=link, source_id=source_id
                 )
-                live.send_many_on_commit(pushes)
+                live.send_many_on_commit(sends)
             return result
         except IntegrityError:
             # The same fan-out (one source_id) running at once elsewhere stored some of
@@ -131,8 +131,8 @@ FANOUT_ATTEMPTS = 3
 
 def notify_specs(*, specs: list[NotifySpec], cleaned: bool = False) -> list[Stored | Refused]:
     """Store each spec as bulk.notify_many does, in the caller's transaction; send after commit."""
-    results, pushes = bulk.notify_many(specs, cleaned=cleaned)
-    for user_id, frame in pushes:
+    results, sends = bulk.notify_many(specs, cleaned=cleaned)
+    for user_id, frame in sends:
         live.send_on_commit(user_id, frame)
     return results
 

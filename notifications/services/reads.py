@@ -66,7 +66,7 @@ def mark_all_read(*, user: AbstractBaseUser) -> list[int]:
 def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     """Mark the user's own read messages among `ids` unread; returns the ids changed.
 
-    Each changed message is pushed as a `notification` frame, which clients upsert, so
+    Each changed message is sent as a `notification` frame, which clients upsert, so
     every tab shows it again. An archived message comes back to the inbox (unread means
     counted, and archived messages never are). Foreign, unknown and already-unread ids
     are ignored.
@@ -122,7 +122,7 @@ def _mark(user: AbstractBaseUser, ids: set[int]) -> list[int]:
     # The socket's writer in the request's transaction: the same UPDATE, count and `read`
     # frame as an ack, the frame sent only once this commits.
     with transaction.atomic():
-        [changed], pushes = bulk.ack_many([(user.pk, sorted(ids))])
-        for user_id, frame in pushes:
+        [changed], sends = bulk.ack_many([(user.pk, sorted(ids))])
+        for user_id, frame in sends:
             live.send_on_commit(user_id, frame)
     return changed
