@@ -118,8 +118,10 @@ ADAPTERS = [
     "webhooks/admin.py",
     "webhooks/management",
 ]
-# The only product modules that may import the writers behind notifications.services,
-# each with why: every other module writes through the door.
+# The writers behind notifications.services' door.
+WRITERS = {"notifications.writer", "notifications.bulk"}
+# The only product modules that may import them, each with why: every other module
+# writes through the door.
 WRITERS_BEHIND_THE_DOOR = {
     "notifications/services": "the door itself",
     "notifications/bulk.py": "the batched writes",
@@ -138,15 +140,7 @@ def test_only_writers_import_the_writers_behind_the_services_door() -> None:
         if app in {"bench", "harness"}:  # drive the product from outside (bench times it)
             continue
         for path in (REPO / app).rglob("*.py"):
-            modules = imported_modules(path)
-            if (
-                "migrations" not in path.parts
-                and {
-                    "notifications.writer",
-                    "notifications.bulk",
-                }
-                & modules
-            ):
+            if "migrations" not in path.parts and WRITERS & imported_modules(path):
                 importers.add(str(path.relative_to(REPO)))
     allowed = {
         path
@@ -167,11 +161,7 @@ def test_only_writers_import_the_writers_behind_the_services_door() -> None:
         ("webhooks/asgi.py", "webhooks.views"),
         # Adapters write through notifications.services, the one door (ack, notify_one,
         # submit), never through the writers behind it.
-        *(
-            (adapter, writer)
-            for adapter in ADAPTERS
-            for writer in ("notifications.writer", "notifications.bulk")
-        ),
+        *((adapter, writer) for adapter in ADAPTERS for writer in sorted(WRITERS)),
     ],
 )
 def test_a_module_keeps_out_of_a_door_not_its_own(files: str, forbidden: str) -> None:
