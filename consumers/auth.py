@@ -3,8 +3,10 @@ from typing import Any
 from django.conf import settings
 from django.http.cookie import parse_cookie
 
+from accounts import sessions
 from accounts.auth import TooManyFailures, bearer_token, token_for_bearer
 from accounts.sessions import session_user
+from consumers.loopdb import loopdb
 from consumers.readers import readers
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_UNAUTHORIZED, refuse
 
@@ -34,6 +36,12 @@ def has_credentials(scope: dict[str, Any]) -> bool:
 
 
 async def _session_user(session_key: str | None) -> tuple[Any, Any]:
+    # On the event loop where the database allows (consumers/loopdb.py): no thread hop.
+    if loopdb.usable() and sessions.loop_safe():
+        try:
+            return await loopdb.run(sessions.session_user_plan(session_key))
+        except sessions.Stale:
+            pass  # the flush is a write: on a thread, below
     # On a socket reader (consumers/readers.py): its held connection, no pool check-out.
     return await readers.run(session_user, session_key)
 

@@ -23,6 +23,7 @@ from django.db import DatabaseError
 from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
 from consumers.credentials import session_fingerprint
+from consumers.loopdb import loopdb
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHORIZED, refuse
 from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
@@ -167,6 +168,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
                 asyncio.shield(self.channel_layer.group_discard(group, self.channel_name)),
                 settings.NOTIFICATIONS_SEND_TIMEOUT,
             )
+        except TimeoutError:
+            # One line, no traceback: under a storm many discards are slow at once (and
+            # the shielded discard goes on).
+            logger.info("group discard for user %s still running after the timeout", self.user.pk)
         except Exception:
             logger.info("group discard failed for user %s", self.user.pk, exc_info=True)
 
@@ -330,9 +335,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.mark_seen)(user=self.user, ids=valid_ids(ids))
 
     async def send_sync(self) -> None:
-        # asgiref's thread, not a socket reader (consumers/readers.py): a handshake that
-        # daphne cancels here goes on until the read is done, as the cleanup expects.
-        frame = await database_sync_to_async(selectors.sync_frame)(user_id=self.user.pk)
+        if loopdb.usable():  # on the event loop: no thread hop (consumers/loopdb.py)
+            frame = await loopdb.run(selectors.sync_frame_plan(user_id=self.user.pk))
+        else:
+            frame = await database_sync_to_async(selectors.sync_frame)(user_id=self.user.pk)
         await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:

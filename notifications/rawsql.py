@@ -14,39 +14,17 @@ every batch size; elsewhere (SQLite, the embedded default) it is `IN (%s, ...)`.
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from django.db import connections, models
+
+from sqlreads import Read, dialect
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
 U = TypeVar("U")
 # Rows per INSERT: 15 columns a message, far below SQLite's 32,766 bound parameters.
 INSERT_ROWS = 500
-
-
-@dataclass(frozen=True)
-class Read(Generic[T]):
-    """A SELECT not yet run, and how its rows become the caller's value: run it alone
-    (`run`), or after a write in the write's own round trip (`execute_then`)."""
-
-    sql: str  # empty: nothing to read (no keys), the value of no rows
-    params: list[Any]
-    finish: Callable[[list[tuple]], T]
-    using: str = "default"
-
-    def run(self) -> T:
-        if not self.sql:
-            return self.finish([])
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, self.params)
-            return self.finish(cursor.fetchall())
-
-    def then(self, func: Callable[[T], U]) -> "Read[U]":
-        """The same SELECT, its value passed through `func`."""
-        finish = self.finish
-        return Read(self.sql, self.params, lambda rows: func(finish(rows)), self.using)
 
 
 def select_in(
@@ -65,7 +43,7 @@ def select_in(
     values = list(values)
     if not values:
         return Read("", [], list, using)
-    connection = connections[using]
+    connection = dialect(using)  # builds text only: safe on the loop
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.pk if name == "pk" else meta.get_field(name) for name in columns]
@@ -127,17 +105,17 @@ def instances_in(
     return instances_read(model, key=key, values=values, using=using).run()
 
 
-def newest(
+def newest_read(
     model: type[M],
     *,
     equal: dict[str, Any],
     null: Sequence[str] = (),
     limit: int,
     using: str = "default",
-) -> list[M]:
+) -> Read[list[M]]:
     """`filter(**equal, <each of null>__isnull=True).order_by("-pk")[:limit]`, as
     instances (every concrete field), newest first."""
-    connection = connections[using]
+    connection = dialect(using)  # builds text only: safe on the loop
     meta = model._meta
     key = (model, tuple(equal), tuple(null), using)
     sql = _NEWEST.get(key)
@@ -152,20 +130,21 @@ def newest(
         )
         _NEWEST[key] = sql
     params = [meta.get_field(name).get_db_prep_value(v, connection) for name, v in equal.items()]
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
-        rows = cursor.fetchall()
     fields = meta.concrete_fields
     converters = [(i, c) for i, f in enumerate(fields) if (c := _converters(connection, f))]
     names = [f.attname for f in fields]
-    out = []
-    for row in rows:
-        values = list(row)
-        for i, funcs in converters:
-            for func in funcs:
-                values[i] = func(values[i], fields[i], connection)
-        out.append(model.from_db(using, names, values))
-    return out
+
+    def instances(rows: list[tuple]) -> list[M]:
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, funcs in converters:
+                for func in funcs:
+                    values[i] = func(values[i], fields[i], connection)
+            out.append(model.from_db(using, names, values))
+        return out
+
+    return Read(sql, [*params, limit], instances, using)
 
 
 _NEWEST: dict[tuple, str] = {}

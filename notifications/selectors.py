@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from notifications import follows, inbox_threads, preferences, rawsql, search
 from notifications.models import UNREAD_NULL, FanOutJob, Message, UnreadCounter, is_id
+from sqlreads import Plan, run_plan
 
 
 def unread_count(*, user_id: int) -> int:
@@ -36,42 +37,72 @@ def unread_counts_read(user_ids: Iterable[int]) -> rawsql.Read[dict[int, int]]:
     return read.then(totals)
 
 
-def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
-    """The newest `limit` unread messages, returned oldest first (toast order)."""
+def unread_read(*, user_id: int, limit: int | None = None) -> rawsql.Read[list[Message]]:
+    """The newest `limit` unread messages, oldest first (toast order), as a read.
+
+    Plain SQL: every socket's handshake reads this, and compiling the ORM query cost
+    more CPU than running it (rawsql)."""
     limit = limit or settings.NOTIFICATIONS_SYNC_LIMIT
-    # Plain SQL: every socket's handshake reads this, and compiling the ORM query cost
-    # more CPU than running it (rawsql).
-    newest = rawsql.newest(Message, equal={"recipient": user_id}, null=UNREAD_NULL, limit=limit)
-    return list(reversed(newest))
+    read = rawsql.newest_read(Message, equal={"recipient": user_id}, null=UNREAD_NULL, limit=limit)
+    return read.then(lambda newest: list(reversed(newest)))
+
+
+def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
+    """`unread_read`, run now."""
+    return unread_read(user_id=user_id, limit=limit).run()
 
 
 def quiet_ids(messages: Iterable[Message], *, user_id: int) -> set[int]:
     """The ids of `messages` the user's preferences hold from toasting now (a level turned
     off, do not disturb, a muted thread): the server decides `toast` for a page load and a
     sync as it does for a live frame (frames.notification_frames)."""
-    snapshot = preferences.snapshot_for(user_id)
-    now = timezone.now()
     messages = list(messages)
     muted = follows.muted_pairs({(user_id, m.group) for m in messages if m.group})
+    return quiet_among(messages, preferences.snapshot_for(user_id), muted)
+
+
+def quiet_among(
+    messages: list[Message], snapshot: preferences.PreferenceSnapshot, muted: set[tuple[int, str]]
+) -> set[int]:
+    """`quiet_ids` from what was read: one user's preferences and muted (user, key) pairs."""
+    now = timezone.now()
     return {
         m.pk
         for m in messages
-        if not snapshot.shows_toast(m.level, now) or (user_id, m.group) in muted
+        if not snapshot.shows_toast(m.level, now) or (m.recipient_id, m.group) in muted
     }
 
 
-def sync_frame(*, user_id: int) -> dict[str, Any]:
+def sync_frame_plan(*, user_id: int) -> Plan[dict[str, Any]]:
     """The `sync` frame: the unread set (capped) and the true unread total; a message its
-    user's preferences hold from toasting carries `toast: false`."""
+    user's preferences hold from toasting carries `toast: false`.
+
+    A plan (sqlreads): one round trip when nothing is unread, two otherwise; a socket
+    runs it on the event loop (consumers/loopdb.py), anything else with `sync_frame`."""
     limit = settings.NOTIFICATIONS_SYNC_LIMIT
-    unread = unread_messages(user_id=user_id, limit=limit)
-    # Under the cap the list is the whole set; only a full list needs the counter.
-    count = len(unread) if len(unread) < limit else unread_count(user_id=user_id)
-    quiet = quiet_ids(unread, user_id=user_id) if unread else set()
+    (unread,) = yield [unread_read(user_id=user_id, limit=limit)]
+    count, quiet = len(unread), set()
+    if unread:
+        # Under the cap the list is the whole set; only a full list needs the counter.
+        full = len(unread) >= limit
+        pairs = {(user_id, m.group) for m in unread if m.group}
+        counts, snapshots, muted = yield [
+            unread_counts_read({user_id} if full else set()),
+            preferences.snapshots_read({user_id}),
+            follows.muted_read(pairs),
+        ]
+        if full:
+            count = counts[user_id]
+        quiet = quiet_among(unread, snapshots[user_id], muted)
     payloads = [
         {**m.to_payload(), "toast": False} if m.pk in quiet else m.to_payload() for m in unread
     ]
     return {"type": "sync", "unread": payloads, "unread_count": count}
+
+
+def sync_frame(*, user_id: int) -> dict[str, Any]:
+    """`sync_frame_plan`, run now on this thread's connection."""
+    return run_plan(sync_frame_plan(user_id=user_id))
 
 
 def message_count(*, user_id: int) -> int:

@@ -110,6 +110,8 @@ def _release_socket_readers() -> Iterator[None]:
     """The socket readers hold connections between handshakes (consumers/readers.py): give
     them back after each test, or PostgreSQL's test database could not be dropped."""
     yield
+    from consumers.loopdb import loopdb
     from consumers.readers import readers
 
     readers.release()
+    loopdb.release()

@@ -7,6 +7,7 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -205,3 +206,28 @@ async def test_a_consumer_cancelled_before_its_disconnect_gives_its_place_back(a
     after = await socket_for(token=raw)
     assert (await receive(after))["type"] == "sync"
     await after.disconnect()
+
+
+async def test_a_group_discard_past_its_timeout_logs_one_line_without_a_traceback(
+    alice, settings, monkeypatch, caplog
+):
+    """Under a storm many discards miss the timeout at once: a line each, no traceback
+    (the discard goes on, shielded)."""
+    settings.NOTIFICATIONS_SEND_TIMEOUT = 0.05
+    _, raw = await database_sync_to_async(create_token)(user=alice)
+    socket = await socket_for(token=raw)
+    assert (await receive(socket))["type"] == "sync"
+    layer = get_channel_layer()
+    real = layer.group_discard
+
+    async def slow_discard(group, channel):
+        await asyncio.sleep(0.3)
+        await real(group, channel)
+
+    monkeypatch.setattr(layer, "group_discard", slow_discard)
+    with caplog.at_level("INFO", logger="consumers.notifications"):
+        await socket.disconnect()
+    lines = [r for r in caplog.records if "group discard" in r.getMessage()]
+    assert len(lines) == 1
+    assert lines[0].exc_info is None
+    await asyncio.sleep(0.4)  # the shielded discard finishes

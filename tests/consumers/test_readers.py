@@ -1,5 +1,9 @@
 """The handshake's reads on the socket readers: connections kept between handshakes,
-off asgiref's shared thread, a dead held connection replaced (consumers/readers.py)."""
+off asgiref's shared thread, a dead held connection replaced (consumers/readers.py).
+
+The readers serve bearer tokens everywhere and sessions where the event loop cannot read
+(SQLite; consumers/loopdb.py serves PostgreSQL): the session tests here turn the loop's
+path off to test the readers on either database."""
 
 import asyncio
 import threading
@@ -12,6 +16,7 @@ from django.db.backends.signals import connection_created
 from accounts.services import create_token
 from consumers import auth
 from consumers import readers as readers_module
+from consumers.loopdb import loopdb
 from consumers.readers import readers
 from tests.consumers.sockets import flush_layer, open_socket, receive, session_cookie
 
@@ -38,7 +43,12 @@ def opened():
 
 
 @pytest.fixture
-def authenticated_on(monkeypatch):
+def no_loop_reads(monkeypatch):
+    monkeypatch.setattr(loopdb, "usable", lambda: False)
+
+
+@pytest.fixture
+def authenticated_on(monkeypatch, no_loop_reads):
     """The threads the handshakes' session reads ran on."""
     threads: list[str] = []
     real = auth.session_user
@@ -96,7 +106,9 @@ async def on_every_reader(func) -> list:
     return await asyncio.gather(*futures)
 
 
-async def test_a_held_connection_that_died_is_replaced_and_the_handshake_succeeds(alice, bob):
+async def test_a_held_connection_that_died_is_replaced_and_the_handshake_succeeds(
+    alice, bob, no_loop_reads
+):
     for user in (alice, bob):  # connections held by the readers
         socket = await open_socket(user)
         assert (await receive(socket))["type"] == "sync"

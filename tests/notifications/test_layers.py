@@ -211,6 +211,9 @@ class GroupConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
 
+# Channels' stock consumer closes old database connections before each handler: where an
+# earlier test left this worker's executor thread a connection, that is database access.
+@pytest.mark.django_db
 async def test_a_closed_socket_leaves_nothing_behind_in_the_layer(settings):
     """Through channels' own consumer lifecycle: group_discard, then a cancelled receive."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.LocalChannelLayer"}}
