@@ -18,7 +18,7 @@ from pydantic import field_validator, model_validator
 from api.auth import SERVICE
 from api.errors import ApiError, unavailable
 from api.schemas import StrictIn, errors
-from notifications import bulk, fanout_jobs, selectors, services, validators, writer
+from notifications import fanout_jobs, selectors, services, validators
 from notifications.actions import MAX_ACTIONS
 from notifications.models import MAX_ID, Level
 from notifications.validators import MAX_GROUP
@@ -117,7 +117,7 @@ async def notify(request: HttpRequest, payload: NotifyIn, response: HttpResponse
     """Notify a user by username, or many users; idempotent on `source_id` per recipient."""
     if payload.user is None:
         return await _notify_many(payload, response)
-    spec = bulk.NotifySpec(
+    spec = services.NotifySpec(
         username=payload.user,
         text=payload.text,
         level=payload.level,
@@ -127,10 +127,10 @@ async def notify(request: HttpRequest, payload: NotifyIn, response: HttpResponse
         actions=payload.actions,  # checked by the writer
     )
     try:
-        result = await writer.submit(bulk.NOTIFY, spec)
-    except writer.Overloaded as exc:
+        result = await services.notify_one(spec=spec)
+    except services.Overloaded as exc:
         return unavailable(exc)
-    if isinstance(result, bulk.Refused):
+    if isinstance(result, services.Refused):
         if result.code == "unknown_user":
             raise ApiError(404, result.code)
         raise ApiError(400, result.code, result.detail)

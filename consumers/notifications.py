@@ -27,7 +27,7 @@ from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHO
 from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
 from consumers.watch import watch
-from notifications import bulk, live, selectors, services, writer
+from notifications import live, selectors, services
 from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             # short, it would leave the group subscribed in Redis for good.
             await asyncio.wait_for(
                 asyncio.shield(self.channel_layer.group_discard(group, self.channel_name)),
-                settings.NOTIFICATIONS_PUSH_TIMEOUT,
+                settings.NOTIFICATIONS_SEND_TIMEOUT,
             )
         except TimeoutError:
             # One line, no traceback: under a storm many discards are slow at once (and
@@ -235,14 +235,14 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         try:
             # Shielded inside the timeout: the forget finishes even when we stop waiting.
-            await asyncio.wait_for(asyncio.shield(work), settings.NOTIFICATIONS_PUSH_TIMEOUT)
+            await asyncio.wait_for(asyncio.shield(work), settings.NOTIFICATIONS_SEND_TIMEOUT)
         except (Exception, asyncio.CancelledError):
             logger.info("socket %s: leaving the layer failed", channel)
 
     async def join_group(self) -> None:
         await asyncio.wait_for(
             self.channel_layer.group_add(self.group, self.channel_name),
-            settings.NOTIFICATIONS_PUSH_TIMEOUT,
+            settings.NOTIFICATIONS_SEND_TIMEOUT,
         )
 
     async def refuse_try_again(self, receive: Any, send: Any) -> None:
@@ -314,7 +314,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         # Batched with every other write waiting; the `read` frame reaches every socket of
         # the user (this one too) via the group, after commit.
         try:
-            await writer.submit(bulk.ACK, (self.user.pk, valid_ids(ids)), bounded=False)
+            await services.ack(user_id=self.user.pk, ids=valid_ids(ids))
         except DatabaseError:
             logger.warning("ack by user %s not stored: database unavailable", self.user.pk)
             raise FrameError("unavailable", "not stored; send it again later") from None

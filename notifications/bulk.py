@@ -3,11 +3,12 @@
 Each function runs in its caller's transaction and returns, besides its results, the
 frames to push once that transaction commits (the caller pushes them: the batching
 writer after its commit, or `live.send_on_commit`). The rows and frames are the same
-as `services.notify` and `services.mark_read` write and push one at a time.
+as `services.notify` writes one at a time; `ack_many` is the one mark-read writer, for a
+socket's ack (the batching writer) and an HTTP read (`services.mark_read`) alike.
+Adapters never import this module: they call notifications.services.
 """
 
 from collections import defaultdict
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +16,11 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import events, follows, live, preferences, rawsql, selectors
+from notifications import events, frames, live, rawsql, selectors
 from notifications.actions import clean_actions
+from notifications.frames import Push
 from notifications.models import UNREAD_NULL, Message
 from notifications.validators import InvalidNotification, clean, clean_group
-
-Push = tuple[int, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -131,57 +131,7 @@ def notify_many(
             first = results[result.index]
             assert isinstance(first, Stored)
             results[index] = Stored(first.message_id, first.user_id, created=False)
-    return results, sorted_frames(created)
-
-
-def sorted_frames(messages: list[Message]) -> list[Push]:
-    """The `notification` frame of each message, oldest first, with its user's unread total
-    and `toast: false` where their preferences hold it or its thread is muted: two queries
-    (three when a message has a group), whatever the count."""
-    reads = frame_reads(messages)
-    return frames_from(messages, *(read.run() for read in reads))
-
-
-def frame_reads(
-    messages: list[Message], *, recipients: rawsql.Keys | None = None
-) -> list[rawsql.Read[Any]]:
-    """What the messages' frames need read once they are stored: their recipients' unread
-    totals and preferences, and which of their threads are muted when any has one
-    (rawsql.execute_then can run them in the write's round trip). `recipients`: the
-    recipients as a subquery, when the write that stores the messages resolves them."""
-    if recipients is not None:
-        reads = [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]
-        if any(m.group for m in messages):
-            reads.append(follows.muted_read(recipients))
-        return reads
-    ids = {m.recipient_id for m in messages}
-    reads = [selectors.unread_counts_read(ids), preferences.snapshots_read(ids)]
-    grouped = {(m.recipient_id, m.group) for m in messages if m.group}
-    if grouped:  # only then: messages without a thread pay nothing for mute
-        reads.append(follows.muted_read(grouped))
-    return reads
-
-
-def frames_from(
-    messages: list[Message],
-    counts: dict[int, int],
-    snapshots: dict[int, preferences.PreferenceSnapshot],
-    muted: AbstractSet[tuple[int, str]] = frozenset(),
-) -> list[Push]:
-    """`sorted_frames` from the values of `frame_reads`."""
-    now = timezone.now()
-    return [
-        (
-            m.recipient_id,
-            live.notification_frame(
-                m.to_payload(),
-                counts[m.recipient_id],
-                toast=snapshots[m.recipient_id].shows_toast(m.level, now)
-                and (m.recipient_id, m.group) not in muted,
-            ),
-        )
-        for m in sorted(messages, key=lambda m: m.pk)
-    ]
+    return results, frames.notification_frames(created)
 
 
 # Recipients per statement in a fan-out: far below SQLite's 32766 bound parameters, and
@@ -235,7 +185,7 @@ def notify_users(
         )
         events.written(events.CREATED, messages)
         created += len(messages)
-        pushes.extend(sorted_frames(messages))
+        pushes.extend(frames.notification_frames(messages))
     return FanOut(recipients=len(ordered), created=created), pushes
 
 

@@ -1,6 +1,6 @@
 """Lifecycle events of messages, announced inside the transaction that writes them.
 
-Each write site of `services.py` and `bulk.py` makes one call here, with what it changed.
+Each write site of `services/` and `bulk.py` makes one call here, with what it changed.
 Other apps listen without this app knowing them (the outbound webhooks' outbox,
 outbound/outbox.py, stores a row per event in the same transaction, so an event exists
 exactly when its change committed). With no listener a call costs one check.

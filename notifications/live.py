@@ -101,23 +101,23 @@ def send_on_commit(user_id: int, frame: dict[str, Any]) -> None:
     transaction.on_commit(partial(send_now, user_id, frame), robust=True)
 
 
-# Frames per `send_many` call in a fan-out: each call has NOTIFICATIONS_PUSH_TIMEOUT to
+# Frames per `send_many` call in a fan-out: each call has NOTIFICATIONS_SEND_TIMEOUT to
 # itself, and 10,000 group_sends one Redis round trip each take longer than that.
 FANOUT_SLICE = 500
 
 
-def send_many_on_commit(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+def send_many_on_commit(sends: list[tuple[int, dict[str, Any]]]) -> None:
     """Send many frames (each to every socket of its user) once the transaction commits:
     one hook for a whole fan-out, in slices, pipelined where the layer can (`send_many`)."""
-    if pushes:
-        transaction.on_commit(partial(async_to_sync(_push_slices), pushes), robust=True)
+    if sends:
+        transaction.on_commit(partial(async_to_sync(_send_slices), sends), robust=True)
 
 
-async def _push_slices(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+async def _send_slices(sends: list[tuple[int, dict[str, Any]]]) -> None:
     # A slice that fails (timeout, Redis down) is logged by send_many; the rest still go,
     # and every message is saved for the recipients' next sync.
-    for start in range(0, len(pushes), FANOUT_SLICE):
-        await send_many(pushes[start : start + FANOUT_SLICE])
+    for start in range(0, len(sends), FANOUT_SLICE):
+        await send_many(sends[start : start + FANOUT_SLICE])
 
 
 def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
@@ -125,16 +125,16 @@ def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
     transaction.on_commit(partial(signal_now, user_id, {"type": event_type, **fields}), robust=True)
 
 
-async def send_many(pushes: list[tuple[int, dict[str, Any]]]) -> bool:
+async def send_many(sends: list[tuple[int, dict[str, Any]]]) -> bool:
     """Send frames now, each to every socket of its user: one round trip where the layer
     can pipeline (notifications.layers). Never raises; False when the layer failed."""
-    if not pushes:
+    if not sends:
         return True
-    messages = [(user_group(user_id), _relay(frame)) for user_id, frame in pushes]
+    messages = [(user_group(user_id), _relay(frame)) for user_id, frame in sends]
     layer = get_channel_layer()
     many = getattr(layer, "group_send_many", None)
     try:
-        async with asyncio.timeout(settings.NOTIFICATIONS_PUSH_TIMEOUT):
+        async with asyncio.timeout(settings.NOTIFICATIONS_SEND_TIMEOUT):
             if many is not None:
                 await many(messages)
             else:
@@ -142,7 +142,7 @@ async def send_many(pushes: list[tuple[int, dict[str, Any]]]) -> bool:
                     await layer.group_send(group, message)
     except Exception:
         logger.warning("sending %d frames to the layer failed", len(messages), exc_info=True)
-        metrics.PUSHES_FAILED.inc(len(messages))
+        metrics.sends_failed(len(messages))
         return False
     return True
 
@@ -168,7 +168,7 @@ def _send_now(user_id: int, message: dict[str, Any]) -> bool:
         async_to_sync(_group_send)(user_group(user_id), message)
     except Exception:
         logger.warning("sending %s to user %s failed", message["type"], user_id, exc_info=True)
-        metrics.PUSHES_FAILED.inc()
+        metrics.sends_failed()
         return False
     return True
 
@@ -176,7 +176,7 @@ def _send_now(user_id: int, message: dict[str, Any]) -> bool:
 async def _group_send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     await asyncio.wait_for(
-        layer.group_send(group, message), timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT
+        layer.group_send(group, message), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT
     )
 
 
@@ -195,5 +195,5 @@ def pass_client_frame(channel: str, text: str) -> bool:
 async def _channel_send(channel: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     await asyncio.wait_for(
-        layer.send(channel, message), timeout=settings.NOTIFICATIONS_PUSH_TIMEOUT
+        layer.send(channel, message), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT
     )

@@ -60,7 +60,7 @@ def unread_messages(*, user_id: int, limit: int | None = None) -> list[Message]:
 def quiet_ids(messages: Iterable[Message], *, user_id: int) -> set[int]:
     """The ids of `messages` the user's preferences hold from toasting now (a level turned
     off, do not disturb, a muted thread): the server decides `toast` for a page load and a
-    sync as it does for a live frame (bulk.sorted_frames)."""
+    sync as it does for a live frame (frames.notification_frames)."""
     messages = list(messages)
     muted = follows.muted_pairs({(user_id, m.group) for m in messages if m.group})
     return quiet_among(messages, preferences.snapshot_for(user_id), muted)

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import bulk, events, live, selectors
+from notifications import events, frames, live, selectors
 from notifications.models import EmailedMessage, Message, is_id
 from notifications.snooze_times import checked
 
@@ -111,9 +111,7 @@ def _wake(owners: dict[int, set[int]], *, now: datetime, toast: bool) -> list[in
         EmailedMessage.objects.filter(message_id__in=changed).delete()
         messages = list(Message.objects.filter(id__in=changed, archived_at__isnull=True))
         events.changed(events.WOKEN, _by_user(messages))
-        pushes = bulk.sorted_frames(messages)
-        if not toast:
-            pushes = [(user_id, {**frame, "toast": False}) for user_id, frame in pushes]
+        pushes = frames.notification_frames(messages, quiet=not toast)
         live.send_many_on_commit(pushes)
     return changed
 

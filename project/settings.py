@@ -8,6 +8,7 @@ import base64
 import os
 import secrets
 import tempfile
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -32,9 +33,18 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
-def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
+def env_float(name: str, default: float, *, was: str = "") -> float:
+    value = _env(name, was)
     return float(value) if value else default
+
+
+def _env(name: str, was: str) -> str | None:
+    """The environment's `name`, else its deprecated former name `was`, still read (with a
+    warning at start-up) so a deployment that sets the old name keeps its value."""
+    value = os.environ.get(name)
+    if not value and was and (value := os.environ.get(was)):
+        warnings.warn(f"{was} is deprecated; set {name} instead", FutureWarning, stacklevel=3)
+    return value
 
 
 DEBUG = env_bool("DEBUG")
@@ -256,9 +266,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Notifications and the WebSocket protocol (docs/protocol.md) ---
 NOTIFICATIONS_SYNC_LIMIT = env_int("NOTIFICATIONS_SYNC_LIMIT", 100)
-# A push that cannot reach the channel layer within this many seconds is logged and
-# dropped: the message is saved, and clients get it on their next sync.
-NOTIFICATIONS_PUSH_TIMEOUT = env_float("NOTIFICATIONS_PUSH_TIMEOUT", 2.0)
+# A send to the channel layer (a frame to users' sockets, a socket joining or leaving its
+# group) that takes longer than this many seconds is given up and logged: the message is
+# saved, and clients get it on their next sync. Formerly NOTIFICATIONS_PUSH_TIMEOUT ("push"
+# is Web Push's word now), still read, deprecated.
+NOTIFICATIONS_SEND_TIMEOUT = env_float(
+    "NOTIFICATIONS_SEND_TIMEOUT", 2.0, was="NOTIFICATIONS_PUSH_TIMEOUT"
+)
 NOTIFICATIONS_MAX_FRAME_BYTES = env_int("NOTIFICATIONS_MAX_FRAME_BYTES", 8192)
 NOTIFICATIONS_MAX_ACK_IDS = env_int("NOTIFICATIONS_MAX_ACK_IDS", 500)
 # Inbox pages and API lists: rows per page when the client does not ask (at most 100).

@@ -4,9 +4,9 @@ SNS is a machine: it sends no cookies and reads no HTML, so the browser middlewa
 nothing to do for it. Under ASGI each of those middlewares costs thread hops per request
 (docs/performance.md). Here a delivery is verified on the event loop, and a `notify`
 delivery, parsed and cleaned here once (webhooks/notify.py), is written by the batching
-writer (notifications/writer.py) with the others waiting; deliveries of other kinds take
-one hop into the classic path. This and the Django view answer through
-webhooks/outcomes.py, so they answer alike.
+writer with the others waiting (`batch.store`, through notifications.services);
+deliveries of other kinds take one hop into the classic path. This and the Django view
+answer through webhooks/outcomes.py, so they answer alike.
 """
 
 import logging
@@ -16,10 +16,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from notifications import writer
-from notifications.writer import Overloaded
-from webhooks import certs, notify, services, sns
-from webhooks.batch import SNS_NOTIFY
+from notifications.services import Overloaded
+from webhooks import batch, certs, notify, services, sns
 from webhooks.outcomes import Outcome, answer, check_size, declared_length, too_large
 
 logger = logging.getLogger(__name__)
@@ -60,7 +58,7 @@ async def _deliver(body: bytes, headers: dict[str, str], declared: int) -> Outco
             body=body, headers=headers
         )
     if (delivery := notify.parse(envelope)) is not None:
-        return await writer.submit(SNS_NOTIFY, delivery)
+        return await batch.store(delivery)
     return await _classic(envelope)
 
 

@@ -20,14 +20,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications import events, rawsql
-from notifications.bulk import (
-    NotifySpec,
-    Push,
-    cleaned_spec,
-    frame_reads,
-    frames_from,
-    notify_many,
-)
+from notifications import services as notification_services
+from notifications.bulk import NotifySpec, cleaned_spec, notify_many
+from notifications.frames import Push, notification_frames_from, notification_reads
 from notifications.models import Message
 from notifications.validators import InvalidNotification
 from webhooks import notify, services, sns
@@ -128,6 +123,12 @@ def _claim_resolving(
     return {message_id: dispatched[message_id] for message_id in claimed}, pushes
 
 
+async def store(delivery: notify.Delivery) -> Outcome:
+    """Store one delivery with every other one waiting (the ASGI entry); its outcome once
+    committed and sent. Raises Overloaded when the batching writer's queue is full."""
+    return await notification_services.submit(SNS_NOTIFY, delivery)
+
+
 def _claim(unique: list[sns.Envelope], dispatched: dict[str, Dispatched]) -> set[str]:
     """Insert a ProcessedMessage, with its outcome, per new MessageId; those inserted."""
     ops = connection.ops
@@ -183,7 +184,7 @@ def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], l
     ]
     _, _, message_params = rawsql.typed_values(messages, extra=[("text", names)])
     ids = _active(names, ["pk"])
-    reads = frame_reads(messages, recipients=rawsql.Keys(ids.sql, ids.params))
+    reads = notification_reads(messages, recipients=rawsql.Keys(ids.sql, ids.params))
     users = _active(names, [get_user_model().USERNAME_FIELD, "pk"])
     found, values = rawsql.execute_then(
         _claim_and_store_sql(users.sql, len(messages)),
@@ -208,7 +209,7 @@ def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], l
     unknown = [
         message_id for message_id, (spec, _) in specs.items() if spec.username not in by_name
     ]
-    return dispatched, frames_from(created, *values), unknown
+    return dispatched, notification_frames_from(created, *values), unknown
 
 
 def _active(names: list[str], columns: list[str]) -> rawsql.Read[list[tuple]]:

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from notifications import bulk
 from notifications import services as notification_services
-from notifications.bulk import NotifySpec, Refused, Stored
+from notifications.services import NotifySpec, Refused, Stored
 from notifications.validators import InvalidNotification, clean, storable
 from webhooks import sns
 from webhooks.outcomes import Dispatched

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError
 
-from notifications.writer import Overloaded
+from notifications.services import Overloaded
 from webhooks import sns
 from webhooks.errors import Rejected, TooLarge
 from webhooks.metrics import SNS_REJECTED

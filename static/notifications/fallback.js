@@ -10,6 +10,7 @@
 // again after a while (UPGRADE_FIRST_MS, doubling up to UPGRADE_CAP_MS, jittered) while
 // the stream stays in use; once that socket has its sync, the stream is closed.
 // LiveSocket's interface (socket.js); `onTransport("websocket"|"sse")` tells which one.
+import { SYNC } from "./frames.js";
 import { EventStreamSocket } from "./sse.js";
 import { LiveSocket } from "./socket.js";
 
@@ -75,7 +76,7 @@ export class FallbackSocket {
   newSocket() {
     const socket = this.createSocket(this.url, {
       onFrame: (frame) => {
-        if (this.trial === socket && frame.type === "sync") this.promote(socket);
+        if (this.trial === socket && frame.type === SYNC) this.promote(socket);
         if (this.current === socket) this.handlers.onFrame(frame);
       },
       onState: (state) => {

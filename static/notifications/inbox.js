@@ -2,6 +2,7 @@
 // and turns the page's forms into requests that keep the page. Without this file the
 // same forms post and redirect back. Displays only; the server decides.
 import { withId } from "./api.js";
+import { NOTIFICATION, READ, SYNC } from "./frames.js";
 import { gettext } from "./i18n.js";
 import { safeLink } from "./links.js";
 import { levelName, named } from "./toasts.js";
@@ -138,11 +139,11 @@ function start(list) {
     const frame = event.detail;
     // The Archived view: inbox_select.js; the Snoozed view: inbox_snooze.js.
     if (list.dataset.archived === "1" || list.dataset.snoozed === "1") return;
-    if (frame.type === "notification") {
+    if (frame.type === NOTIFICATION) {
       upsert(frame.message);
-    } else if (frame.type === "read") {
+    } else if (frame.type === READ) {
       markRead(frame.ids);
-    } else if (frame.type === "sync") {
+    } else if (frame.type === SYNC) {
       // The unread set, capped: below its oldest id, only a complete set proves a row read.
       const unread = new Set(frame.unread.map((m) => m.id));
       const complete = frame.unread_count <= frame.unread.length;

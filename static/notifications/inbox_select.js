@@ -3,6 +3,7 @@
 // Select all and "N selected"; the actions show only with a selection; a delete waits a
 // few seconds (data-undo-seconds) with an Undo before it is sent. Without this file the
 // bulk form posts and redirects back. Displays only.
+import { ARCHIVED, DELETED, NOTIFICATION, READ, SYNC, UNARCHIVED } from "./frames.js";
 import { format, gettext, ngettext } from "./i18n.js";
 
 const list = document.getElementById("inbox");
@@ -19,7 +20,7 @@ function start(list, form) {
   const undoMs = 1000 * Number(form.dataset.undoSeconds);
   // The frame each bulk action's answer stands for, applied here at once (the socket
   // brings the same frame to every tab, this one too; applying it twice changes nothing).
-  const FRAMES = { read: "read", archive: "archived", unarchive: "unarchived", delete: "deleted" };
+  const FRAMES = { read: READ, archive: ARCHIVED, unarchive: UNARCHIVED, delete: DELETED };
   let pendingDelete = null; // {ids, rows, timer} while its Undo is offered
 
   selectAll.closest("label").hidden = false;
@@ -86,13 +87,13 @@ function start(list, form) {
 
   document.addEventListener("notifications:frame", (event) => {
     const frame = event.detail;
-    if (frame.type === "archived" || frame.type === "deleted") {
+    if (frame.type === ARCHIVED || frame.type === DELETED) {
       removeRows(frame.ids);
-    } else if (archivedView && frame.type === "unarchived") {
+    } else if (archivedView && frame.type === UNARCHIVED) {
       removeRows(frame.ids);
-    } else if (archivedView && frame.type === "notification") {
+    } else if (archivedView && frame.type === NOTIFICATION) {
       removeRows([frame.message.id]); // collapsed or marked unread: back in the inbox
-    } else if (archivedView && frame.type === "sync") {
+    } else if (archivedView && frame.type === SYNC) {
       removeRows(frame.unread.map((m) => m.id)); // unread means not archived
     }
   });

@@ -2,6 +2,7 @@
 // the Snoozed view's "Unsnooze", posted in place; the `snoozed` frame removes the rows in
 // every tab, and in the Snoozed view a message that comes back (`notification`) leaves it.
 // Displays only: the server decides when a snooze ends (docs/inbox.md, "Snooze").
+import { NOTIFICATION, SNOOZED, SYNC } from "./frames.js";
 import { gettext } from "./i18n.js";
 
 const list = document.getElementById("inbox");
@@ -117,11 +118,11 @@ function start(list) {
 
   document.addEventListener("notifications:frame", (event) => {
     const frame = event.detail;
-    if (!snoozedView && frame.type === "snoozed") {
+    if (!snoozedView && frame.type === SNOOZED) {
       removeRows(frame.ids);
-    } else if (snoozedView && frame.type === "notification") {
+    } else if (snoozedView && frame.type === NOTIFICATION) {
       removeRows([frame.message.id]); // its time came, or it was unsnoozed elsewhere
-    } else if (snoozedView && frame.type === "sync") {
+    } else if (snoozedView && frame.type === SYNC) {
       removeRows(frame.unread.map((m) => m.id)); // unread means not snoozed
     }
   });

@@ -4,6 +4,7 @@
 // Runs after inbox.js, which adds and updates the plain rows. Without this file the same
 // forms post and redirect back. Displays only: the server decides.
 import { actUrl, postForm } from "./api.js";
+import { INTERACTED, MUTED, NOTIFICATION, SYNC } from "./frames.js";
 import { format, gettext, ngettext } from "./i18n.js";
 import { safeLink } from "./links.js";
 
@@ -162,13 +163,13 @@ function start(list) {
   document.addEventListener("notifications:frame", (event) => {
     const frame = event.detail;
     if (list.dataset.archived === "1") return;
-    if (frame.type === "notification") {
+    if (frame.type === NOTIFICATION) {
       arrived(frame.message);
-    } else if (frame.type === "sync") {
+    } else if (frame.type === SYNC) {
       for (const msg of frame.unread) arrived(msg);
-    } else if (frame.type === "muted") {
+    } else if (frame.type === MUTED) {
       for (const row of threadRows(frame.group)) setMuted(row, frame.muted);
-    } else if (frame.type === "interacted") {
+    } else if (frame.type === INTERACTED) {
       const row = rowFor(frame.id);
       if (row) acted(row);
     }

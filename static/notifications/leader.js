@@ -8,12 +8,13 @@
 // keeps its own LiveSocket. SharedSocket has LiveSocket's interface, so client.js does not
 // know which one it has. The lock and channel names hold the user id: two users of one
 // browser profile never share a socket.
+import { ACK, SEEN, SYNC, syncFrame } from "./frames.js";
 import { LiveSocket } from "./socket.js";
 
 const STATES = new Set(["connecting", "live", "offline"]);
 const TRANSPORTS = new Set(["websocket", "sse"]); // fallback.js
 // What a follower may have the leader send: the frames client.js sends.
-const RELAYED = new Set(["ack", "seen", "sync"]);
+const RELAYED = new Set([ACK, SEEN, SYNC]);
 // Syncs asked for by tabs opening together go out as one frame: the server rate-limits
 // frames per socket, and now every tab's frames share one.
 export const SYNC_COALESCE_MS = 50;
@@ -47,7 +48,7 @@ export function leaderAction(message) {
   if (message.kind === "hello") return { do: "announce" };
   if (message.kind === "retry") return { do: "retry" };
   if (message.kind === "send" && isFrame(message.frame) && RELAYED.has(message.frame.type)) {
-    return message.frame.type === "sync" ? { do: "sync" } : { do: "send", frame: message.frame };
+    return message.frame.type === SYNC ? { do: "sync" } : { do: "send", frame: message.frame };
   }
   return null;
 }
@@ -208,7 +209,7 @@ export class SharedSocket {
         this.setState(action.state);
       } else if (action.do === "frame") {
         this.handlers.onFrame(action.frame);
-        if (action.frame.type === "sync" && this.state === "live") this.handlers.onLive();
+        if (action.frame.type === SYNC && this.state === "live") this.handlers.onLive();
       } else if (action.do === "unauthorized") {
         this.handlers.onUnauthorized();
       } else if (action.do === "transport") {
@@ -221,7 +222,7 @@ export class SharedSocket {
     if (this.syncTimer !== null) return;
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
-      if (this.role === "leader") this.live.send({ type: "sync" });
+      if (this.role === "leader") this.live.send(syncFrame());
     }, SYNC_COALESCE_MS);
   }
 

@@ -2,6 +2,7 @@
 // off and reconnects, and during a long wait asks whether the server is back (probe.js).
 // Knows nothing of toasts.
 import { hintOf, nextRetry } from "./backoff.js";
+import { ERROR, SYNC } from "./frames.js";
 import { afterProbe, firstProbe } from "./probe.js";
 
 /** One frame's text from the server, on a socket or an event stream (sse.js): parsed,
@@ -15,16 +16,16 @@ export function receiveFrame(transport, text) {
     return;
   }
   // A busy server says how long to wait at least, before it closes (4503, 4429).
-  if (frame.type === "error") transport.hintMs = Math.max(transport.hintMs, hintOf(frame));
+  if (frame.type === ERROR) transport.hintMs = Math.max(transport.hintMs, hintOf(frame));
   // Live only once the first sync arrives: the server accepts a socket before it
   // refuses it (4429, 4503), and a refused one must keep backing off.
-  if (frame.type === "sync" && !transport.live) {
+  if (frame.type === SYNC && !transport.live) {
     transport.live = true;
     transport.attempt = 0;
     transport.handlers.onState("live");
   }
   transport.handlers.onFrame(frame);
-  if (frame.type === "sync") transport.handlers.onLive();
+  if (frame.type === SYNC) transport.handlers.onLive();
 }
 
 export class LiveSocket {

@@ -213,7 +213,7 @@ async def test_a_group_discard_past_its_timeout_logs_one_line_without_a_tracebac
 ):
     """Under a storm many discards miss the timeout at once: a line each, no traceback
     (the discard goes on, shielded)."""
-    settings.NOTIFICATIONS_PUSH_TIMEOUT = 0.05
+    settings.NOTIFICATIONS_SEND_TIMEOUT = 0.05
     _, raw = await database_sync_to_async(create_token)(user=alice)
     socket = await socket_for(token=raw)
     assert (await receive(socket))["type"] == "sync"

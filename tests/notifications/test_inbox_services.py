@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications import services
+from notifications import preferences, services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +57,18 @@ def test_mark_seen_sets_once_for_own_rows_and_pushes_nothing(
     assert Message.objects.get(pk=mine.pk).seen_at == first
     assert Message.objects.get(pk=theirs.pk).seen_at is None
     assert Message.objects.get(pk=mine.pk).read_at is None  # seen is not read
+
+
+def test_mark_unread_honours_do_not_disturb_as_a_new_message_does(
+    alice, pushed, django_capture_on_commit_callbacks
+):
+    """A message unread again comes back quietly while do-not-disturb is on (it did toast)."""
+    message = services.notify(alice, "a")
+    services.mark_read(user=alice, ids=[message.pk])
+    preferences.set_quiet(user=alice, choice="1h")
+    pushed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_unread(user=alice, ids=[message.pk])
+    assert [(f["type"], f["message"]["id"], f.get("toast")) for _, f in pushed] == [
+        ("notification", message.pk, False)
+    ]

@@ -41,7 +41,8 @@ def test_metrics_endpoint_is_hidden_without_the_token(client, settings):
         "notifications_commit_to_group_send_seconds",
         "notifications_ack_seconds",
         "notifications_open_sockets",
-        "notifications_pushes_failed_total",
+        "notifications_sends_failed_total",
+        "notifications_pushes_failed_total",  # its deprecated name, still counted
         "notifications_writer_batch_size",
         "notifications_writer_refused_total",
         "webhooks_sns_rejected_total",
@@ -62,15 +63,18 @@ async def test_the_writer_observes_commit_push_and_batch(alice):
     assert value("notifications_commit_to_group_send_seconds_count") == pushed_before + 1
 
 
-def test_failed_pushes_are_counted(alice, monkeypatch, django_capture_on_commit_callbacks):
+def test_failed_sends_are_counted_under_both_names(
+    alice, monkeypatch, django_capture_on_commit_callbacks
+):
     async def broken(*args, **kwargs):
         raise ConnectionError("layer down")
 
     monkeypatch.setattr(live, "_group_send", broken)
-    before = value("notifications_pushes_failed_total")
+    names = ("notifications_sends_failed_total", "notifications_pushes_failed_total")
+    before = [value(name) for name in names]
     with django_capture_on_commit_callbacks(execute=True):
-        services.notify(alice, "lost push")
-    assert value("notifications_pushes_failed_total") == before + 1
+        services.notify(alice, "lost send")
+    assert [value(name) for name in names] == [count + 1 for count in before]
 
 
 def test_rejected_sns_deliveries_are_counted_by_kind(client):

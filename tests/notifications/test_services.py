@@ -146,7 +146,7 @@ def test_replaying_the_first_event_after_a_collapse_changes_nothing(alice, pushe
 
 def test_a_concurrent_first_collapse_updates_the_winners_row(alice, pushed, monkeypatch):
     winner = services.notify(alice, "Transcoding a.wav", collapse_key="f1")
-    real = services._collapsible
+    real = services.messages._collapsible
     calls = []
 
     def racing(user, key):
@@ -154,7 +154,7 @@ def test_a_concurrent_first_collapse_updates_the_winners_row(alice, pushed, monk
         # The first look finds nothing, as when another producer commits meanwhile.
         return None if len(calls) == 1 else real(user, key)
 
-    monkeypatch.setattr(services, "_collapsible", racing)
+    monkeypatch.setattr(services.messages, "_collapsible", racing)
     message = services.notify(alice, "a.wav is ready", collapse_key="f1")
     assert message.pk == winner.pk
     assert Message.objects.get().text == "a.wav is ready"
@@ -187,11 +187,11 @@ def test_concurrent_acks_claim_each_message_once(alice, bob, pushed):
     assert Message.objects.get(pk=theirs).read_at is None
 
 
-def test_a_hanging_layer_delays_the_producer_by_the_push_timeout_only(
+def test_a_hanging_layer_delays_the_producer_by_the_send_timeout_only(
     alice, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     """A Redis that accepts but never answers (paused, partitioned) must not hang a webhook."""
-    settings.NOTIFICATIONS_PUSH_TIMEOUT = 0.2
+    settings.NOTIFICATIONS_SEND_TIMEOUT = 0.2
     layer = get_channel_layer()
 
     async def never_answers(*args, **kwargs):

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from notifications import bulk, follows, live, preferences, selectors, services, threads
+from notifications import bulk, follows, frames, live, preferences, selectors, services, threads
 from notifications.models import Follow, Message
 from notifications.validators import InvalidNotification, clean_group
 
@@ -99,10 +99,10 @@ def test_the_batched_writer_honours_mute_with_one_read_more_only_for_groups(
         Message.objects.create(recipient=alice, text="b"),
     ]
     with django_assert_num_queries(3):  # counts, preferences, mutes
-        frames = bulk.sorted_frames(messages)
-    assert [frame.get("toast", True) for _, frame in frames] == [False, True]
+        built = frames.notification_frames(messages)
+    assert [frame.get("toast", True) for _, frame in built] == [False, True]
     with django_assert_num_queries(2):  # no group: no read of mutes
-        bulk.sorted_frames(messages[1:])
+        frames.notification_frames(messages[1:])
 
 
 def test_unmute_toasts_again(alice, pushed, django_capture_on_commit_callbacks):

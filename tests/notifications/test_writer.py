@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import DatabaseError, OperationalError, connection
 
-from notifications import bulk, live, writer
+from notifications import bulk, live, services, writer
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -193,6 +193,25 @@ async def test_acks_are_not_atomic_and_still_mark_and_push(alice, pushed):
     )()
     assert await writer.submit(bulk.ACK, (alice.pk, [message.pk])) == [message.pk]
     assert pushed == [(alice.pk, {"type": "read", "ids": [message.pk], "unread_count": 0})]
+
+
+async def test_a_socket_ack_and_an_http_read_write_alike(alice, bob, pushed, monkeypatch):
+    """One writer for mark-read: services.ack (the batching writer) and services.mark_read
+    (the request's transaction) run the same UPDATE and send the same `read` frame."""
+    sent_on_commit: list[tuple[int, dict]] = []
+    monkeypatch.setattr(
+        live, "send_now", lambda user_id, frame: sent_on_commit.append((user_id, frame))
+    )
+    create = database_sync_to_async(
+        lambda user, text: Message.objects.create(recipient=user, text=text)
+    )
+    acked, read, theirs = await create(alice, "a"), await create(alice, "b"), await create(bob, "c")
+    assert await services.ack(user_id=alice.pk, ids=[acked.pk, theirs.pk]) == [acked.pk]
+    mark_read = database_sync_to_async(services.mark_read)
+    assert await mark_read(user=alice, ids=[read.pk, theirs.pk, acked.pk]) == [read.pk]
+    assert pushed == [(alice.pk, {"type": "read", "ids": [acked.pk], "unread_count": 1})]
+    assert sent_on_commit == [(alice.pk, {"type": "read", "ids": [read.pk], "unread_count": 0})]
+    assert await database_sync_to_async(lambda: Message.objects.get(pk=theirs.pk).read_at)() is None
 
 
 async def test_with_events_stored_an_ack_and_its_read_event_commit_together(

@@ -104,6 +104,56 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
+# Modules that authenticate, parse, call one service or selector, and map the result.
+ADAPTERS = [
+    "consumers",
+    "api",
+    "webhooks/views.py",
+    "webhooks/asgi.py",
+    "webhooks/outcomes.py",
+    "notifications/views.py",
+    "notifications/views_data.py",
+    "notifications/views_preferences.py",
+    "notifications/views_threads.py",
+    "notifications/views_triage.py",
+    "notifications/admin.py",
+    "notifications/management",
+    "webhooks/admin.py",
+    "webhooks/management",
+]
+# The writers behind notifications.services' door.
+WRITERS = {"notifications.writer", "notifications.bulk"}
+# The only product modules that may import them, each with why: every other module
+# writes through the door.
+WRITERS_BEHIND_THE_DOOR = {
+    "notifications/services": "the door itself",
+    "notifications/bulk.py": "the batched writes",
+    "notifications/writer.py": "the batching writer",
+    # Fans a thread's message out to its followers with bulk.notify_users: a writer.
+    "notifications/threads.py": "a writer",
+    # The SNS webhook's job kind for the batching writer, and the specs it resolves.
+    "webhooks/batch.py": "a writer job kind",
+    "webhooks/notify.py": "the SNS job kind's specs",
+}
+
+
+def test_only_writers_import_the_writers_behind_the_services_door() -> None:
+    importers = set()
+    for app in APPS:
+        if app in {"bench", "harness"}:  # drive the product from outside (bench times it)
+            continue
+        for path in (REPO / app).rglob("*.py"):
+            if "migrations" not in path.parts and WRITERS & imported_modules(path):
+                importers.add(str(path.relative_to(REPO)))
+    allowed = {
+        path
+        for path in importers
+        if any(path == door or path.startswith(f"{door}/") for door in WRITERS_BEHIND_THE_DOOR)
+    }
+    assert "notifications/services/batched.py" in importers  # the test sees imports at all
+    assert importers - allowed == set()
+
+
 @pytest.mark.parametrize(
     ("files", "forbidden"),
     [
@@ -112,6 +162,9 @@ def imported_modules(path: Path) -> set[str]:
         ("webhooks", "notifications.live"),
         # The two SNS entry points share webhooks/outcomes.py; neither imports the other.
         ("webhooks/asgi.py", "webhooks.views"),
+        # Adapters write through notifications.services, the one door (ack, notify_one,
+        # submit), never through the writers behind it.
+        *((adapter, writer) for adapter in ADAPTERS for writer in sorted(WRITERS)),
     ],
 )
 def test_a_module_keeps_out_of_a_door_not_its_own(files: str, forbidden: str) -> None:

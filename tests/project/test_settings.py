@@ -92,3 +92,24 @@ def test_https_settings_follow_secure_cookies(checkout):
         SECURE_HSTS_SECONDS="60",
     )
     assert tuned["redirect"] is False and tuned["hsts"] == 60
+
+
+SEND_TIMEOUT = "import project.settings as s; print(s.NOTIFICATIONS_SEND_TIMEOUT)"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected", "warned"),
+    [
+        ({}, "2.0", False),
+        ({"NOTIFICATIONS_SEND_TIMEOUT": "0.5"}, "0.5", False),
+        # The deprecated name still works, with a warning that names the new one.
+        ({"NOTIFICATIONS_PUSH_TIMEOUT": "0.7"}, "0.7", True),
+        ({"NOTIFICATIONS_SEND_TIMEOUT": "0.5", "NOTIFICATIONS_PUSH_TIMEOUT": "0.7"}, "0.5", False),
+    ],
+)
+def test_a_renamed_setting_still_reads_its_deprecated_name(checkout, env, expected, warned):
+    result = load(checkout, SEND_TIMEOUT, DEBUG="1", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+    warning = "NOTIFICATIONS_PUSH_TIMEOUT is deprecated; set NOTIFICATIONS_SEND_TIMEOUT instead"
+    assert (warning in result.stderr) is warned

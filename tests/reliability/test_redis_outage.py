@@ -54,7 +54,7 @@ async def test_messages_saved_during_an_outage_reach_every_socket_after_it(
         during = [json.loads(sent)["id"]]
         during.append(int(await asyncio.to_thread(stack.manage, "notify", "alice", "meanwhile")))
         # The SNS webhook too: SNS gives up on a delivery after 15 s, and a timeout or a 5xx
-        # would make it retry; the push is bounded by NOTIFICATIONS_PUSH_TIMEOUT (2 s).
+        # would make it retry; the push is bounded by NOTIFICATIONS_SEND_TIMEOUT (2 s).
         delivery = notification(
             {"notify": {"user": "alice", "text": "from SNS"}},
             key=pki.key,
