@@ -90,6 +90,20 @@ def cleaned_spec(spec: NotifySpec, *, user_id: int | None, cleaned: bool = False
     )
 
 
+def message_of(spec: NotifySpec, *, recipient_id: int | None) -> Message:
+    """The unsaved Message a (cleaned) spec stores; its recipient may be resolved later
+    (the SNS batch looks users up inside its own statement)."""
+    return Message(
+        recipient_id=recipient_id,
+        text=spec.text,
+        level=spec.level,
+        link=spec.link,
+        source_id=spec.source_id,
+        group=spec.group,
+        actions=spec.actions or [],
+    )
+
+
 def notify_many(
     specs: list[NotifySpec], *, repeats_possible: bool = True, cleaned: bool = False
 ) -> tuple[list[Stored | Refused], list[Push]]:
@@ -106,16 +120,7 @@ def notify_many(
         if isinstance(spec, Refused):
             results[index] = spec
             continue
-        message = Message(
-            recipient_id=spec.user_id,
-            text=spec.text,
-            level=spec.level,
-            link=spec.link,
-            source_id=spec.source_id,
-            group=spec.group,
-            actions=spec.actions or [],
-        )
-        rows.append((index, message))
+        rows.append((index, message_of(spec, recipient_id=spec.user_id)))
     if repeats_possible:
         rows = _drop_repeats(rows, results)
     # Sorted by recipient, so concurrent batches take the counter rows' locks in one

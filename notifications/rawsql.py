@@ -74,16 +74,7 @@ def select_in(
     ]
 
     def convert(rows: list[tuple]) -> list[tuple]:
-        if not converters:
-            return [tuple(row) for row in rows]
-        out = []
-        for row in rows:
-            row = list(row)
-            for i, funcs in converters:
-                for func in funcs:
-                    row[i] = func(row[i], fields[i], connection)
-            out.append(tuple(row))
-        return out
+        return [tuple(_converted(row, converters, fields, connection)) for row in rows]
 
     return Read(sql, params, convert, using)
 
@@ -148,14 +139,10 @@ def newest_read(
     names = [f.attname for f in fields]
 
     def instances(rows: list[tuple]) -> list[M]:
-        out = []
-        for row in rows:
-            values = list(row)
-            for i, funcs in converters:
-                for func in funcs:
-                    values[i] = func(values[i], fields[i], connection)
-            out.append(model.from_db(using, names, values))
-        return out
+        return [
+            model.from_db(using, names, _converted(row, converters, fields, connection))
+            for row in rows
+        ]
 
     return Read(sql, [*params, limit], instances, using)
 
@@ -312,6 +299,20 @@ def _select_text(
 
 
 _CONVERTERS: dict[tuple[str, models.Field], list[Callable]] = {}
+
+
+def _converted(
+    row: Sequence[Any],
+    converters: list[tuple[int, list[Callable]]],
+    fields: Sequence[models.Field],
+    connection: Any,
+) -> list[Any]:
+    """One row's values through their columns' converters (the ORM's, `_converters`)."""
+    values = list(row)
+    for i, funcs in converters:
+        for func in funcs:
+            values[i] = func(values[i], fields[i], connection)
+    return values
 
 
 def _converters(connection: Any, field: models.Field) -> list[Callable]:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from notifications import events, rawsql
 from notifications import services as notification_services
-from notifications.bulk import NotifySpec, cleaned_spec, notify_many
+from notifications.bulk import NotifySpec, cleaned_spec, message_of, notify_many
 from notifications.frames import Push, notification_frames_from, notification_reads
 from notifications.models import Message
 from notifications.validators import InvalidNotification
@@ -171,17 +171,7 @@ def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], l
         sent_at = ops.adapt_datetimefield_value(envelope.sent_at)
         claim_params += [envelope.message_id, envelope.type, envelope.topic_arn, sent_at, now]
         claim_params.append(name)
-    messages = [
-        Message(
-            text=spec.text,
-            level=spec.level,
-            link=spec.link,
-            source_id=spec.source_id,
-            group=spec.group,
-            actions=spec.actions or [],
-        )
-        for spec, _ in specs.values()
-    ]
+    messages = [message_of(spec, recipient_id=None) for spec, _ in specs.values()]
     _, _, message_params = rawsql.typed_values(messages, extra=[("text", names)])
     ids = _active(names, ["pk"])
     reads = notification_reads(messages, recipients=rawsql.Keys(ids.sql, ids.params))
