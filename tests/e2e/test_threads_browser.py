@@ -67,7 +67,8 @@ def test_a_thread_is_one_row_and_one_toast_and_mute_crosses_browsers(browser, ma
     # Mute from the row (no page load): the thread's toast leaves the other browser, and
     # a new update is listed and counted but toasts nowhere.
     with browser.js_only(inbox):
-        row.get_by_role("button", name="Mute").click()
+        # exact: a role's name matches substrings, and "Unmute" contains "mute".
+        row.get_by_role("button", name="Mute", exact=True).click()
         expect(row.get_by_role("button", name="Unmute")).to_be_visible()
     for page in (home, other):
         expect(page.locator(".toast[data-id]:visible")).to_have_count(0)
@@ -89,7 +90,7 @@ def test_a_thread_is_one_row_and_one_toast_and_mute_crosses_browsers(browser, ma
     notify(base_url, "Invoice 118 is due", thread="invoice:118")
     for page in (home, other):
         expect(page.locator(".toast[data-id]:visible")).to_have_count(1)
-    other.locator(".toast[data-id]").get_by_role("button", name="Mute").click()
+    other.locator(".toast[data-id]").get_by_role("button", name="Mute", exact=True).click()
     for page in (home, other):
         expect(page.locator(".toast[data-id]:visible")).to_have_count(0)
         badge(page, 5)
@@ -97,7 +98,11 @@ def test_a_thread_is_one_row_and_one_toast_and_mute_crosses_browsers(browser, ma
     # Unmute from the row: the next update toasts again.
     with browser.js_only(inbox):
         rows.filter(has_text="Upload 42").get_by_role("button", name="Unmute").click()
-        expect(rows.filter(has_text="Upload 42").get_by_role("button", name="Mute")).to_be_visible()
+        # Without exact, the "Unmute" button itself matched at once, and the next update
+        # raced the unmute (CI saw it arrive muted).
+        expect(
+            rows.filter(has_text="Upload 42").get_by_role("button", name="Mute", exact=True)
+        ).to_be_visible()
     notify(base_url, "Upload 42: downloaded", thread="upload:42")
     for page in (home, other):
         expect(page.locator(".toast[data-id]:visible")).to_contain_text("Upload 42: downloaded")
