@@ -345,7 +345,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     # --- channel layer events ---------------------------------------------------
     async def frame_relay(self, event: dict[str, Any]) -> None:
-        """A frame from notifications.live, already serialised once for all sockets."""
+        """A frame from live (its `RELAY` message), already serialised once for all sockets."""
         await self.send(text_data=event["text"])
 
     async def layer_recovered(self, event: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ def admin_client(client, make_user):
 def pushed(monkeypatch) -> list[tuple[int, dict]]:
     frames: list[tuple[int, dict]] = []
     monkeypatch.setattr(
-        "live.send.send_now", lambda user_id, frame: frames.append((user_id, frame))
+        "live.send_now", lambda user_id, frame: frames.append((user_id, frame))
     )
     return frames
 

@@ -186,6 +186,8 @@ def test_a_module_keeps_out_of_a_door_not_its_own(files: str, forbidden: str) ->
 
 # The channel layer's one door is live/: the only product code that imports Channels' layer
 # module (get_channel_layer, the layer classes) or channels-redis. Each exception, and why.
+# Not an import, so not checked here: the socket's consumer joins and leaves its own group
+# through the `self.channel_layer` Channels gives every consumer (consumers/notifications.py).
 LAYER_MODULES = ("channels.layers", "channels_redis")
 LAYER_DOOR_EXCEPTIONS = {
     # The floor: a bare Channels app with none of our code, what the product is measured
