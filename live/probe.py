@@ -20,8 +20,8 @@ from live import LAYER_RECOVERED, WATCH_PROBE
 class Probe:
     """One watch run's probe: its own channel on the layer, made at the first check."""
 
-    def __init__(self) -> None:
-        self._layer: Any = get_channel_layer()
+    def __init__(self, layer: Any = None) -> None:
+        self._layer: Any = layer if layer is not None else get_channel_layer()
         self._channel: str | None = None
 
     async def check(self, *, within: float) -> bool:
