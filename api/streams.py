@@ -13,11 +13,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+import live
 from api.auth import USER
 from api.errors import ApiError
 from api.schemas import USER_ERRORS, errors
 from consumers.eventstream import stream_channel
-from notifications import live
 
 router = Router(auth=USER, tags=["streams"])
 

@@ -39,7 +39,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from notifications import live, selectors, services
+    import live
+    from notifications import selectors, services
     from notifications.models import Message
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)

@@ -1,7 +1,7 @@
 """`python -m bench.layers`: what the channel layer costs per frame, outside any server.
 
 Two micro-benchmarks, one process, no Django:
-- in-process layers: Channels' InMemoryChannelLayer against notifications.layers'
+- in-process layers: Channels' InMemoryChannelLayer against live.layers'
   LocalChannelLayer, SOCKETS channels in GROUPS groups, each channel received by channels'
   own `await_many_dispatch` (as a consumer does); one group message at a time, waited for
   until every member has it;
@@ -28,7 +28,7 @@ from channels.utils import await_many_dispatch
 from redis import asyncio as aioredis
 from redis.asyncio.connection import _AsyncRESP2Parser
 
-from notifications.layers import LocalChannelLayer, PipelinedPubSubLayer
+from live.layers import LocalChannelLayer, PipelinedPubSubLayer
 
 try:
     from redis._parsers import _AsyncHiredisParser

@@ -13,8 +13,8 @@ from django.contrib.sessions.models import Session
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+import live
 from accounts.signals import credentials_changed, token_ended
-from notifications import live
 
 
 def session_fingerprint(session_key: str | None) -> str:

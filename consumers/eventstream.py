@@ -12,7 +12,7 @@ the POST hands them to this stream's channel, where the socket's code handles th
 `NOTIFICATIONS_SSE_HEARTBEAT` seconds keep proxies from timing a quiet response out.
 
 django-eventstream (bench/peer) is not used: it keeps its own channels, storage and event
-ids, while these frames are already one layer message per user group (notifications/live.py)
+ids, while these frames are already one layer message per user group (live/__init__.py)
 with the database as the truth; it would be a second push path for the same frames.
 """
 

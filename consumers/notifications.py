@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
+import live
 from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
 from consumers.credentials import session_fingerprint
@@ -27,7 +28,7 @@ from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHO
 from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
 from consumers.watch import watch
-from notifications import live, selectors, services
+from notifications import selectors, services
 from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)
@@ -344,7 +345,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
 
     # --- channel layer events ---------------------------------------------------
     async def frame_relay(self, event: dict[str, Any]) -> None:
-        """A frame from notifications.live, already serialised once for all sockets."""
+        """A frame from live (its `RELAY` message), already serialised once for all sockets."""
         await self.send(text_data=event["text"])
 
     async def layer_recovered(self, event: dict[str, Any]) -> None:

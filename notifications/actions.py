@@ -13,7 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import events, live, selectors
+import live
+from notifications import events, frames, selectors
 from notifications.models import Message, is_id
 from notifications.validators import InvalidNotification, clean_link
 
@@ -92,6 +93,6 @@ def act(*, user: AbstractBaseUser, message_id: int, index: int) -> Acted:
         count = selectors.unread_count(user_id=user.pk)
         if was_unread:  # clients that predate actions still see it read
             events.changed(events.READ, {user.pk: [message.pk]})
-            live.send_on_commit(user.pk, live.read_frame([message.pk], count))
-        live.send_on_commit(user.pk, live.interacted_frame(message.pk, index, count))
+            live.send_on_commit(user.pk, frames.read_frame([message.pk], count))
+        live.send_on_commit(user.pk, frames.interacted_frame(message.pk, index, count))
     return Acted(action, first=True)

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import events, frames, live, rawsql, selectors
+from notifications import events, frames, rawsql, selectors
 from notifications.actions import clean_actions
 from notifications.frames import Push
 from notifications.models import UNREAD_NULL, Message
@@ -222,7 +222,9 @@ def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[P
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
     events.changed(events.READ, by_user)
     pushes = [
-        (user_id, live.read_frame(ids, counts[user_id])) for user_id, ids in by_user.items() if ids
+        (user_id, frames.read_frame(ids, counts[user_id]))
+        for user_id, ids in by_user.items()
+        if ids
     ]
     return [sorted(set(ids) & changed) for _, ids in acks], pushes
 

@@ -1,10 +1,12 @@
-"""The one builder of `notification` frames: a message with its user's unread total and
-whether it may toast now.
+"""The frames sent to users' open tabs (docs/protocol.md): one builder per frame type.
 
-Every writer that sends a message to open tabs (notify, a batch, mark unread, unarchive,
-a snooze's wake-up, the SNS batch) builds its frames here, so the user's preferences (a
-level's toasts turned off, do-not-disturb) and muted threads are honoured on every path.
-The frame's shape itself is `live.notification_frame`; nothing else calls it.
+`notification_frames` is the one builder of `notification` frames: a message with its
+user's unread total and whether it may toast now. Every writer that sends a message to
+open tabs (notify, a batch, mark unread, unarchive, a snooze's wake-up, the SNS batch)
+builds its frames there, so the user's preferences (a level's toasts turned off,
+do-not-disturb) and muted threads are honoured on every path; the frame's shape itself
+is `notification_frame`, which nothing else calls. The other frames say what changed
+(`read`, `archived`...). Sending them is the live transport's job (`live.send_on_commit`).
 """
 
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from notifications import follows, live, preferences, rawsql, selectors
+from notifications import follows, preferences, rawsql, selectors
 from notifications.models import Message
 
 Push = tuple[int, dict[str, Any]]
@@ -74,7 +76,55 @@ def _frames(
     return [
         (
             m.recipient_id,
-            live.notification_frame(m.to_payload(), counts[m.recipient_id], toast=toasts(m)),
+            notification_frame(m.to_payload(), counts[m.recipient_id], toast=toasts(m)),
         )
         for m in sorted(messages, key=lambda m: m.pk)
     ]
+
+
+def notification_frame(
+    message: dict[str, Any], unread_count: int, *, toast: bool = True
+) -> dict[str, Any]:
+    """A new or changed message (`Message.to_payload()`), with the user's unread total.
+
+    `toast: false` (only ever sent as false) tells clients to add it to the inbox quietly:
+    the user's preferences hold toasts for this level, or do-not-disturb is on.
+    """
+    frame = {"type": "notification", "message": message, "unread_count": unread_count}
+    if not toast:
+        frame["toast"] = False
+    return frame
+
+
+def read_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    return {"type": "read", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def archived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages hidden from the default inbox (kept); they no longer count as unread."""
+    return {"type": "archived", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def unarchived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages back in the default inbox (the unread ones also come as `notification`)."""
+    return {"type": "unarchived", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def snoozed_frame(ids: list[int], until: str, unread_count: int) -> dict[str, Any]:
+    """Messages away until `until` (ISO time); back as `notification` frames when it comes."""
+    return {"type": "snoozed", "ids": sorted(ids), "until": until, "unread_count": unread_count}
+
+
+def deleted_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
+    """Messages gone for good."""
+    return {"type": "deleted", "ids": sorted(ids), "unread_count": unread_count}
+
+
+def muted_frame(group: str, muted: bool) -> dict[str, Any]:
+    """The user muted (or unmuted) thread `group`: its toasts go, its rows say so."""
+    return {"type": "muted", "group": group, "muted": muted}
+
+
+def interacted_frame(message_id: int, action: int, unread_count: int) -> dict[str, Any]:
+    """The user clicked action number `action` (0 or 1) of a message; it is read now."""
+    return {"type": "interacted", "id": message_id, "action": action, "unread_count": unread_count}

@@ -23,17 +23,3 @@ WRITER_BATCH = Histogram(
 WRITER_REFUSED = Counter(
     "notifications_writer_refused_total", "Writes refused because the writer's queue was full."
 )
-SENDS_FAILED = Counter(
-    "notifications_sends_failed_total", "Frames the channel layer did not take (logged)."
-)
-# SENDS_FAILED's former name ("push" is Web Push's word now), still counted so dashboards
-# that read it keep working: deprecated.
-PUSHES_FAILED = Counter(
-    "notifications_pushes_failed_total", "Deprecated: notifications_sends_failed_total."
-)
-
-
-def sends_failed(count: int = 1) -> None:
-    """Count frames the channel layer did not take, under the new name and the old."""
-    SENDS_FAILED.inc(count)
-    PUSHES_FAILED.inc(count)

@@ -18,7 +18,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import events, frames, live, selectors
+import live
+from notifications import events, frames, selectors
 from notifications.models import EmailedMessage, Message, is_id
 from notifications.snooze_times import checked
 
@@ -41,7 +42,7 @@ def snooze(*, user: AbstractBaseUser, ids: Iterable[int], until: datetime) -> li
         if changed:
             events.changed(events.SNOOZED, {user.pk: changed})
             count = selectors.unread_count(user_id=user.pk)
-            live.send_on_commit(user.pk, live.snoozed_frame(changed, until.isoformat(), count))
+            live.send_on_commit(user.pk, frames.snoozed_frame(changed, until.isoformat(), count))
     from notifications import snooze_clock  # the clock imports this module
 
     snooze_clock.after_commit()

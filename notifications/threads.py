@@ -10,7 +10,8 @@ unread, but never toasted (`toast: false`), sent by Web Push or emailed.
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from notifications import bulk, follows, live
+import live
+from notifications import bulk, follows, frames
 from notifications.models import Follow, Level
 from notifications.validators import InvalidNotification, clean_group
 
@@ -54,7 +55,7 @@ def _set_muted(user: AbstractBaseUser, key: str, *, muted: bool) -> None:
     key = _key(key)
     with transaction.atomic():
         Follow.objects.update_or_create(user_id=user.pk, key=key, defaults={"muted": muted})
-        live.send_on_commit(user.pk, live.muted_frame(key, muted))
+        live.send_on_commit(user.pk, frames.muted_frame(key, muted))
 
 
 def notify_followers(

@@ -16,7 +16,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import live, preferences, selectors, services
+import live
+from notifications import preferences, selectors, services
 from notifications.models import Follow, Message, PushSubscription, UnreadCounter
 
 # Messages deleted per transaction by `erase` (and read per query by `export`).

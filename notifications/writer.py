@@ -30,7 +30,8 @@ from weakref import WeakKeyDictionary
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, transaction
 
-from notifications import live, metrics
+import live
+from notifications import metrics
 from notifications.writer_thread import WriterThread
 
 logger = logging.getLogger(__name__)

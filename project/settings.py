@@ -212,7 +212,7 @@ if REDIS_URLS:
     # clients heal from the database (see docs/protocol.md).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "notifications.layers.PipelinedPubSubLayer",
+            "BACKEND": "live.layers.PipelinedPubSubLayer",
             # Pub/sub channels are global to a Redis server, whatever the database number:
             # deployments (or test runs) sharing one Redis keep apart by prefix.
             "CONFIG": {"hosts": REDIS_URLS, "prefix": os.environ.get("REDIS_PREFIX", "asgi")},
@@ -224,7 +224,7 @@ else:
     # only a socket 1,000 frames behind misses one (it heals on its next sync).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "notifications.layers.LocalChannelLayer",
+            "BACKEND": "live.layers.LocalChannelLayer",
             "CONFIG": {"capacity": 1000},
         }
     }

@@ -76,12 +76,12 @@ def bob(make_user):
 def layer(request: pytest.FixtureRequest, settings) -> Iterator[str]:
     """Run a test on the in-process layer and on the Redis pub/sub layer, as deployed."""
     if request.param == "memory":
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.LocalChannelLayer"}}
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "live.layers.LocalChannelLayer"}}
     else:
         url = request.getfixturevalue("redis_url")
         settings.CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "notifications.layers.PipelinedPubSubLayer",
+                "BACKEND": "live.layers.PipelinedPubSubLayer",
                 # A prefix per test run keeps parallel runs on one Redis apart.
                 "CONFIG": {"hosts": [url], "prefix": f"test{os.getpid()}"},
             }

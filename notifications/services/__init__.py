@@ -11,7 +11,7 @@ behind it (tests/project/test_layering.py says so).
   SNS webhook's), `Overloaded` when its queue is full.
 
 Every `notification` frame is built by notifications/frames.py (preferences honoured)
-and sent after commit by notifications/live.py. The writers behind this door:
+and sent after commit by `live` (live/__init__.py). The writers behind this door:
 notifications/bulk.py (many rows at once) and notifications/writer.py (the batching
 writer). The only other writes are bookkeeping users never see: Web Push's `pushed_at`
 (webpush/send.py) and the retention purge of read messages.

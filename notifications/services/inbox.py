@@ -11,7 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import events, frames, live, selectors
+import live
+from notifications import events, frames, selectors
 from notifications.models import Message
 from notifications.services.ids import int_ids
 
@@ -32,7 +33,7 @@ def archive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
         if changed:
             events.changed(events.ARCHIVED, {user.pk: changed})
             count = selectors.unread_count(user_id=user.pk)
-            live.send_on_commit(user.pk, live.archived_frame(changed, count))
+            live.send_on_commit(user.pk, frames.archived_frame(changed, count))
     return changed
 
 
@@ -56,7 +57,7 @@ def unarchive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
             unread = list(Message.objects.filter(id__in=changed).unread())
             for user_id, frame in frames.notification_frames(unread, quiet=True):
                 live.send_on_commit(user_id, frame)
-            live.send_on_commit(user.pk, live.unarchived_frame(changed, count))
+            live.send_on_commit(user.pk, frames.unarchived_frame(changed, count))
     return changed
 
 
@@ -79,5 +80,5 @@ def delete(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
             Message.objects.filter(id__in=changed).delete()
             events.changed(events.DELETED, {user.pk: changed})
             count = selectors.unread_count(user_id=user.pk)
-            live.send_on_commit(user.pk, live.deleted_frame(changed, count))
+            live.send_on_commit(user.pk, frames.deleted_frame(changed, count))
     return changed

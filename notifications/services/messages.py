@@ -9,7 +9,8 @@ frames after commit, built by notifications/frames.py.
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from notifications import bulk, events, frames, live
+import live
+from notifications import bulk, events, frames
 from notifications.actions import clean_actions
 from notifications.bulk import FanOut, NotifySpec, Refused, Stored
 from notifications.models import Level, Message

@@ -13,7 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import bulk, events, frames, live
+import live
+from notifications import bulk, events, frames
 from notifications.models import Message
 from notifications.services.batched import submit
 from notifications.services.ids import int_ids

@@ -2,5 +2,5 @@
 
 `send` picks what is due and sends it (the `push_unread` command), `network` keeps those
 sends to public addresses, `views` subscribes and unsubscribes browsers. Not the live
-path: that is notifications/live.py and the channel layer.
+path: that is `live` (live/__init__.py) and the channel layer.
 """

@@ -3,10 +3,10 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+import live
 from accounts import services
 from accounts.models import ApiToken
 from accounts.selectors import token_is_usable
-from notifications import live
 
 pytestmark = pytest.mark.django_db(transaction=True)  # autocommit, as a script saves
 

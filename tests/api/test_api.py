@@ -5,8 +5,9 @@ import json
 import pytest
 from django.test import Client
 
+import live
 from accounts.services import create_token
-from notifications import live, services
+from notifications import services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,7 @@ def redis_layer(settings, redis_url):
     prefix = f"cancel{os.getpid()}"
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "notifications.layers.PipelinedPubSubLayer",
+            "BACKEND": "live.layers.PipelinedPubSubLayer",
             "CONFIG": {"hosts": [redis_url], "prefix": prefix},
         }
     }

@@ -7,7 +7,8 @@ from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from notifications import live, services
+import live
+from notifications import services
 from notifications.models import Message
 from tests.consumers.sockets import assert_quiet, flush_layer, open_socket, receive
 

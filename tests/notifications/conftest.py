@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from notifications import live
+import live
 
 
 @pytest.fixture

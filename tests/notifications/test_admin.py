@@ -22,9 +22,7 @@ def admin_client(client, make_user):
 @pytest.fixture
 def pushed(monkeypatch) -> list[tuple[int, dict]]:
     frames: list[tuple[int, dict]] = []
-    monkeypatch.setattr(
-        "notifications.live.send_now", lambda user_id, frame: frames.append((user_id, frame))
-    )
+    monkeypatch.setattr("live.send_now", lambda user_id, frame: frames.append((user_id, frame)))
     return frames
 
 

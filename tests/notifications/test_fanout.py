@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from notifications import bulk, live, selectors, services
+import live
+from notifications import bulk, selectors, services
 from notifications.models import Message
 
 SERVICE = "s3rvice-token-for-tests"

@@ -46,14 +46,16 @@ def test_quiet_frames_never_toast_and_read_only_the_totals(alice, django_assert_
 
 
 def test_only_the_builder_makes_notification_frames():
-    """One builder per frame type: no writer calls live.notification_frame itself, so none
+    """One builder per frame type: no writer calls frames.notification_frame itself, so none
     can forget the user's preferences (services.mark_unread once did)."""
     callers = set()
     packages = [p.parent for p in REPO.glob("*/__init__.py")]  # the apps and tests/
     for path in (path for package in packages for path in package.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            named = (isinstance(node, ast.Attribute) and node.attr == "notification_frame") or (
-                isinstance(node, ast.alias) and node.name == "notification_frame"
+            named = (
+                (isinstance(node, ast.Attribute) and node.attr == "notification_frame")
+                or (isinstance(node, ast.alias) and node.name == "notification_frame")
+                or (isinstance(node, ast.Name) and node.id == "notification_frame")
             )
             if named:
                 callers.add(str(path.relative_to(REPO)))

@@ -3,7 +3,8 @@ import asyncio
 import pytest
 from prometheus_client import REGISTRY
 
-from notifications import bulk, live, services, writer
+import live
+from notifications import bulk, services, writer
 from tests.consumers.sockets import open_socket, receive
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ def run() -> tuple[str, str]:
 
 
 def test_without_a_shared_layer_it_says_the_message_was_not_pushed(alice, settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.LocalChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "live.layers.LocalChannelLayer"}}
     out, err = run()
     assert out.strip() == str(Message.objects.get(recipient=alice).pk)
     assert WARNING in err
@@ -27,7 +27,7 @@ def test_without_a_shared_layer_it_says_the_message_was_not_pushed(alice, settin
 def test_with_the_redis_layer_it_says_nothing_more(alice, settings, redis_url):
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "notifications.layers.PipelinedPubSubLayer",
+            "BACKEND": "live.layers.PipelinedPubSubLayer",
             "CONFIG": {"hosts": [redis_url], "prefix": "inbox-notify-test"},
         }
     }

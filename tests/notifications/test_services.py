@@ -6,7 +6,8 @@ import pytest
 from channels.layers import get_channel_layer
 from django.db import connection
 
-from notifications import live, services
+import live
+from notifications import services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db

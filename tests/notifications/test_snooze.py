@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from notifications import live, selectors, services, snooze
+import live
+from notifications import selectors, services, snooze
 from notifications.models import EmailedMessage, Message
 from notifications.snooze_times import InvalidSnooze
 

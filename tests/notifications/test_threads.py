@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from notifications import bulk, follows, frames, live, preferences, selectors, services, threads
+import live
+from notifications import bulk, follows, frames, preferences, selectors, services, threads
 from notifications.models import Follow, Message
 from notifications.validators import InvalidNotification, clean_group
 

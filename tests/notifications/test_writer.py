@@ -8,7 +8,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.db import DatabaseError, OperationalError, connection
 
-from notifications import bulk, live, services, writer
+import live
+from notifications import bulk, services, writer
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,6 +21,7 @@ LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
 DOMAINS = ["django", "djangojs"]
 # What makemessages reads: every app, the templates, the browser's JS, and manage.py.
 SOURCES = [
+    "live",
     "sqlreads",
     "accounts",
     "api",

@@ -7,6 +7,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = [
+    "live",
     "sqlreads",
     "accounts",
     "notifications",
@@ -21,20 +22,25 @@ APPS = [
 ]
 # Lower layers first; an app imports only apps to its left in this table.
 ALLOWED = {
+    # The live transport (the channel layer's one door: layers, send, the watch's probe):
+    # the ground floor, which knows no Message and imports none of ours.
+    "live": set(),
     # Plain SQL reads and plans of them (Django's connections, none of our models).
     "sqlreads": set(),
     "accounts": {"sqlreads"},
-    "notifications": {"accounts", "sqlreads"},
+    "notifications": {"accounts", "live", "sqlreads"},
     "uploads": {"notifications"},
     "webhooks": {"notifications", "uploads"},
-    "consumers": {"accounts", "notifications", "sqlreads"},
+    "consumers": {"accounts", "live", "notifications", "sqlreads"},
     # Listens to the writers' lifecycle events (notifications/events.py); nothing imports it
     # but the project.
     "outbound": {"notifications"},
     # The JSON API (django-ninja): an adapter over accounts' authentication and the
     # notifications services and selectors; nothing imports it but the project's URLs.
-    "api": {"accounts", "notifications", "consumers"},
+    # live: an event stream's client frame is handed to its channel (api/streams.py).
+    "api": {"accounts", "live", "notifications", "consumers"},
     "project": {
+        "live",
         "accounts",
         "notifications",
         "uploads",
@@ -48,7 +54,8 @@ ALLOWED = {
     "harness": set(),
     # The load tool drives the product from outside; it never imports the test suite.
     # webhooks: bench/writer.py times the SNS writer kind itself (the write path alone).
-    "bench": {"accounts", "notifications", "webhooks", "project", "harness"},
+    # live: bench/layers.py times the layer backends, bench/fanout.py the fan-out's sends.
+    "bench": {"accounts", "live", "notifications", "webhooks", "project", "harness"},
 }
 
 
@@ -159,7 +166,7 @@ def test_only_writers_import_the_writers_behind_the_services_door() -> None:
     [
         # The SNS webhook writes through notifications' writers and services, which send
         # after commit; it never talks to the layer itself.
-        ("webhooks", "notifications.live"),
+        ("webhooks", "live"),
         # The two SNS entry points share webhooks/outcomes.py; neither imports the other.
         ("webhooks/asgi.py", "webhooks.views"),
         # Adapters write through notifications.services, the one door (ack, notify_one,
@@ -175,3 +182,37 @@ def test_a_module_keeps_out_of_a_door_not_its_own(files: str, forbidden: str) ->
         if "migrations" not in path.parts and forbidden in imported_modules(path)
     )
     assert offenders == []
+
+
+# The channel layer's one door is live/: the only product code that imports Channels' layer
+# module (get_channel_layer, the layer classes) or channels-redis. Each exception, and why.
+# Not an import, so not checked here: the socket's consumer joins and leaves its own group
+# through the `self.channel_layer` Channels gives every consumer (consumers/notifications.py).
+LAYER_MODULES = ("channels.layers", "channels_redis")
+LAYER_DOOR_EXCEPTIONS = {
+    # The floor: a bare Channels app with none of our code, what the product is measured
+    # against (bench/floor/__init__.py).
+    "bench/floor/asgi.py": "the floor measures Channels alone",
+    # Times live.layers' LocalChannelLayer against Channels' own InMemoryChannelLayer.
+    "bench/layers.py": "the baseline it compares with",
+}
+
+
+def test_only_live_imports_the_channel_layer() -> None:
+    importers = set()
+    for app in APPS:
+        if app == "live":
+            continue
+        for path in (REPO / app).rglob("*.py"):
+            imported = imported_modules(path)
+            if "migrations" not in path.parts and any(
+                module == door or module.startswith(f"{door}.")
+                for module in imported
+                for door in LAYER_MODULES
+            ):
+                importers.add(str(path.relative_to(REPO)))
+    live_imports = {
+        module for path in (REPO / "live").rglob("*.py") for module in imported_modules(path)
+    }
+    assert "channels.layers.get_channel_layer" in live_imports  # the test sees imports at all
+    assert importers == set(LAYER_DOOR_EXCEPTIONS)

@@ -35,7 +35,7 @@ def settings_of(checkout, **env: str) -> dict:
 def test_a_comma_separated_redis_url_is_one_shard_per_host(checkout):
     urls = "redis://10.0.0.1:6379/0, redis://10.0.0.2:6379/0"
     layer = settings_of(checkout, REDIS_URL=urls)["layer"]["default"]
-    assert layer["BACKEND"] == "notifications.layers.PipelinedPubSubLayer"
+    assert layer["BACKEND"] == "live.layers.PipelinedPubSubLayer"
     assert layer["CONFIG"]["hosts"] == ["redis://10.0.0.1:6379/0", "redis://10.0.0.2:6379/0"]
     one = settings_of(checkout, REDIS_URL="redis://10.0.0.1:6379/0")["layer"]["default"]
     assert one["CONFIG"]["hosts"] == ["redis://10.0.0.1:6379/0"]

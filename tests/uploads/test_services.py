@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from notifications import live
+import live
 from notifications.models import Message
 from uploads import services
 from uploads.events import JobEvent, JobState

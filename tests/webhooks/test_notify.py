@@ -101,7 +101,7 @@ def test_the_classic_path_stores_one_and_sends_after_commit(
     alice, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent: list[tuple[int, dict]] = []
-    monkeypatch.setattr("notifications.live.send_now", lambda *pair: sent.append(pair))
+    monkeypatch.setattr("live.send_now", lambda *pair: sent.append(pair))
     parsed = notify.from_payload({"notify": {"user": "alice", "text": " Hi "}}, message_id="m-1")
     with django_capture_on_commit_callbacks(execute=True):
         outcome = notify.store_one(parsed)

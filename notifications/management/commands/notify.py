@@ -1,9 +1,8 @@
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+import live
 from notifications import services
-from notifications.layers import LocalChannelLayer
 from notifications.models import Level
 
 
@@ -37,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(str(message.pk))
         # An in-process layer ends with this process: the server's tabs hear nothing.
-        if isinstance(get_channel_layer(), LocalChannelLayer | InMemoryChannelLayer):
+        if live.is_process_local():
             self.stderr.write(
                 "saved; not pushed live: this process has no shared channel layer (REDIS_URL)"
             )

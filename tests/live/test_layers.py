@@ -1,4 +1,4 @@
-"""The channel layers of notifications.layers: Channels' layer API, on both backends."""
+"""The channel layers of live.layers: Channels' layer API, on both backends."""
 
 import asyncio
 import json
@@ -12,9 +12,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from channels_redis.pubsub import RedisPubSubChannelLayer
+from django.utils.module_loading import import_string
 
-from notifications import layers
-from notifications.layers import LocalChannelLayer, PipelinedPubSubLayer
+from live import layers
+from live.layers import LocalChannelLayer, PipelinedPubSubLayer
 
 GUARD = 5  # seconds: only a bound on a hang, never a measurement
 
@@ -216,7 +217,7 @@ class GroupConsumer(AsyncWebsocketConsumer):
 @pytest.mark.django_db
 async def test_a_closed_socket_leaves_nothing_behind_in_the_layer(settings):
     """Through channels' own consumer lifecycle: group_discard, then a cancelled receive."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.LocalChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "live.layers.LocalChannelLayer"}}
     channel_layers.backends.clear()
     try:
         layer = channel_layers["default"]
@@ -305,3 +306,14 @@ async def test_group_send_many_publishes_nothing_when_one_message_cannot_be_seri
 
 async def test_group_send_many_of_nothing_is_a_no_op(any_layer):
     await any_layer.group_send_many([])
+
+
+def test_the_old_dotted_path_still_names_the_layers(settings):
+    """Deployments may still name notifications.layers.* in CHANNEL_LAYERS: the alias holds."""
+    assert import_string("notifications.layers.PipelinedPubSubLayer") is PipelinedPubSubLayer
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.LocalChannelLayer"}}
+    channel_layers.backends.clear()
+    try:
+        assert type(channel_layers["default"]) is LocalChannelLayer
+    finally:
+        channel_layers.backends.clear()

@@ -1,11 +1,17 @@
-"""The live path: group names, frames, and the one sender to the channel layer.
+"""The live transport: the one door to the channel layer, at the ground floor.
 
-Every frame to users' open tabs goes through this module, and this module is the only one
-that talks to the channel layer ("live", to tell it from Web Push in notifications/webpush).
-Frames are serialised once here, so each socket only relays a ready string. Writers call
-`send_on_commit` / `signal_on_commit` inside their transaction (they register the hook
-themselves: nothing unsaved is ever sent); the batching writer, which sends a whole batch
-after its own commit, calls `send_many`.
+It imports none of the project's apps and knows no `Message`. Here: group names, the
+layer's message types, and the senders; `live/layers.py` holds the channel layer backends
+CHANNEL_LAYERS names, `live/probe.py` the probe the layer watch (consumers/watch.py) sends.
+The senders live in this package's own module, so `live.send_now` is one name whether a
+caller or a test looks it up (a re-export would give a test two places to patch).
+
+Every frame to users' open tabs goes through here ("live", to tell it from Web Push in
+notifications/webpush). A frame is any JSON-able dict (its builders live with the messages,
+in notifications/frames.py); it is serialised once here, so each socket only relays a
+ready string. Writers call `send_on_commit` / `signal_on_commit` inside their transaction
+(they register the hook themselves: nothing unsaved is ever sent); the batching writer,
+which sends a whole batch after its own commit, calls `send_many`.
 """
 
 import asyncio
@@ -15,11 +21,12 @@ from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from notifications import metrics
+from live import metrics
+from live.layers import LocalChannelLayer
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +40,7 @@ SESSION_ENDED = "session.ended"
 TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event name
 CREDENTIALS_CHANGED = "credentials.changed"
 LAYER_RECOVERED = "layer.recovered"
-# The layer watch's probe, sent to its own channel only (consumers/watch.py).
+# The layer watch's probe, sent to its own channel only (live/probe.py).
 WATCH_PROBE = "watch.probe"
 # A client frame POSTed for an event stream, to that stream's channel only, from whichever
 # process took the POST (consumers/eventstream.py handles it as the socket does).
@@ -44,56 +51,14 @@ def user_group(user_id: int) -> str:
     return f"notifications.user.{user_id}"
 
 
+def is_process_local() -> bool:
+    """The layer lives in this process (no REDIS_URL): nothing sent leaves it, and nothing
+    outside it can fail."""
+    return isinstance(get_channel_layer(), LocalChannelLayer | InMemoryChannelLayer)
+
+
 def encode(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
-
-
-def notification_frame(
-    message: dict[str, Any], unread_count: int, *, toast: bool = True
-) -> dict[str, Any]:
-    """A new or changed message (`Message.to_payload()`), with the user's unread total.
-
-    `toast: false` (only ever sent as false) tells clients to add it to the inbox quietly:
-    the user's preferences hold toasts for this level, or do-not-disturb is on.
-    """
-    frame = {"type": "notification", "message": message, "unread_count": unread_count}
-    if not toast:
-        frame["toast"] = False
-    return frame
-
-
-def read_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
-    return {"type": "read", "ids": sorted(ids), "unread_count": unread_count}
-
-
-def archived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
-    """Messages hidden from the default inbox (kept); they no longer count as unread."""
-    return {"type": "archived", "ids": sorted(ids), "unread_count": unread_count}
-
-
-def unarchived_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
-    """Messages back in the default inbox (the unread ones also come as `notification`)."""
-    return {"type": "unarchived", "ids": sorted(ids), "unread_count": unread_count}
-
-
-def snoozed_frame(ids: list[int], until: str, unread_count: int) -> dict[str, Any]:
-    """Messages away until `until` (ISO time); back as `notification` frames when it comes."""
-    return {"type": "snoozed", "ids": sorted(ids), "until": until, "unread_count": unread_count}
-
-
-def deleted_frame(ids: list[int], unread_count: int) -> dict[str, Any]:
-    """Messages gone for good."""
-    return {"type": "deleted", "ids": sorted(ids), "unread_count": unread_count}
-
-
-def muted_frame(group: str, muted: bool) -> dict[str, Any]:
-    """The user muted (or unmuted) thread `group`: its toasts go, its rows say so."""
-    return {"type": "muted", "group": group, "muted": muted}
-
-
-def interacted_frame(message_id: int, action: int, unread_count: int) -> dict[str, Any]:
-    """The user clicked action number `action` (0 or 1) of a message; it is read now."""
-    return {"type": "interacted", "id": message_id, "action": action, "unread_count": unread_count}
 
 
 def send_on_commit(user_id: int, frame: dict[str, Any]) -> None:
@@ -127,7 +92,7 @@ def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
 
 async def send_many(sends: list[tuple[int, dict[str, Any]]]) -> bool:
     """Send frames now, each to every socket of its user: one round trip where the layer
-    can pipeline (notifications.layers). Never raises; False when the layer failed."""
+    can pipeline (live/layers.py). Never raises; False when the layer failed."""
     if not sends:
         return True
     messages = [(user_group(user_id), _relay(frame)) for user_id, frame in sends]

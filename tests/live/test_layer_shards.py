@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from harness.servers import RedisServer
-from notifications.layers import PipelinedPubSubLayer
+from live.layers import PipelinedPubSubLayer
 from tests.conftest import require
 
 GUARD = 5  # seconds: only a bound on a hang, never a measurement

@@ -1,0 +1,71 @@
+"""The layer watch: probes while sockets are open, resyncs them when the layer comes back."""
+
+import asyncio
+
+import pytest
+
+from consumers import watch as watch_module
+from consumers.watch import LayerWatch
+
+GUARD = 5  # seconds: only a bound on a hang, never a measurement
+
+
+class ScriptedProbe:
+    """A probe whose answers are scripted: the watch's own logic, without a layer."""
+
+    instances: list["ScriptedProbe"] = []
+
+    def __init__(self) -> None:
+        self.answers = [True, False, False, True]
+        self.told: list[list[str]] = []
+        self.closed = False
+        self.done = asyncio.Event()
+        ScriptedProbe.instances.append(self)
+
+    async def check(self, *, within: float) -> bool:
+        if not self.answers:
+            self.done.set()
+            await asyncio.Event().wait()
+        return self.answers.pop(0)
+
+    async def tell_recovered(self, channels) -> None:
+        self.told.append(sorted(channels))
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class Socket:
+    def __init__(self, name: str) -> None:
+        self.channel_name = name
+
+
+@pytest.fixture
+def scripted(monkeypatch, settings):
+    settings.NOTIFICATIONS_LAYER_CHECK_INTERVAL = 0
+    ScriptedProbe.instances = []
+    monkeypatch.setattr(watch_module, "Probe", ScriptedProbe)
+    monkeypatch.setattr(watch_module.live, "is_process_local", lambda: False)
+
+
+async def test_sockets_are_told_once_when_the_layer_comes_back(scripted):
+    watch = LayerWatch()
+    sockets = [Socket("a"), Socket("b")]
+    for socket in sockets:
+        watch.register(socket)
+    [probe] = ScriptedProbe.instances  # one probing task for every socket
+    await asyncio.wait_for(probe.done.wait(), GUARD)
+    assert probe.told == [["a", "b"]]  # down twice, then back: told once
+    assert watch.healthy
+    for socket in sockets:
+        watch.unregister(socket)
+    await asyncio.sleep(0)  # the close runs as a task of its own
+    assert probe.closed
+
+
+async def test_an_in_process_layer_is_not_watched(scripted, monkeypatch):
+    monkeypatch.setattr(watch_module.live, "is_process_local", lambda: True)
+    watch = LayerWatch()
+    watch.register(Socket("a"))
+    assert ScriptedProbe.instances == []
+    assert len(watch.sockets) == 0

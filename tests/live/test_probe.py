@@ -1,0 +1,65 @@
+"""The layer watch's probe: through the layer and back, or False; its channel let go."""
+
+import asyncio
+
+import live
+from live.layers import LocalChannelLayer
+from live.probe import Probe
+
+GUARD = 5  # seconds: only a bound on a hang, never a measurement
+
+
+async def test_a_probe_goes_through_a_working_layer_on_one_channel():
+    layer = LocalChannelLayer()
+    probe = Probe(layer)
+    assert await probe.check(within=GUARD)
+    channel = probe._channel
+    assert channel is not None and channel.startswith("watch.")
+    assert await probe.check(within=GUARD)
+    assert probe._channel == channel  # one channel for the watch run, not one per probe
+
+
+class BrokenLayer(LocalChannelLayer):
+    async def send(self, channel, message):
+        raise ConnectionError("layer down")
+
+
+async def test_a_failing_layer_fails_the_probe_and_its_channel_is_made_afresh():
+    probe = Probe(BrokenLayer())
+    assert not await probe.check(within=GUARD)
+    assert probe._channel is None
+
+
+class Silent(LocalChannelLayer):
+    async def receive(self, channel):
+        await asyncio.Event().wait()  # pub/sub lost the message: nothing ever comes
+
+
+async def test_a_probe_that_never_comes_back_is_a_failure():
+    assert not await Probe(Silent()).check(within=0.05)
+
+
+class Forgetting(LocalChannelLayer):
+    forgotten: list[str]
+
+    async def forget(self, channel, groups=()):
+        self.forgotten.append(channel)
+
+
+async def test_closing_forgets_the_probe_channel_once():
+    layer = Forgetting()
+    layer.forgotten = []
+    probe = Probe(layer)
+    assert await probe.check(within=GUARD)
+    channel = probe._channel
+    await probe.close()
+    await probe.close()
+    assert layer.forgotten == [channel]
+
+
+async def test_recovery_reaches_every_socket_even_past_a_failing_one():
+    layer = LocalChannelLayer(capacity=1)
+    full, fine = await layer.new_channel(), await layer.new_channel()
+    await layer.send(full, {"type": "x"})  # at capacity: its send raises ChannelFull
+    await Probe(layer).tell_recovered([full, fine])
+    assert await asyncio.wait_for(layer.receive(fine), GUARD) == {"type": live.LAYER_RECOVERED}
