@@ -196,10 +196,14 @@ function start(list, form) {
       return;
     }
     for (const b of form.querySelectorAll("button")) b.disabled = true;
+    // The action takes the selection now: what is selected while it is on the way (a
+    // keyboard user's `x` on the next row) is the next action's, so the answer leaves the
+    // boxes alone (the plain-form fallback checks its ids again).
+    for (const box of boxes()) if (ids.includes(Number(box.value))) box.checked = false;
+    refresh();
     post(action, ids)
       .then((answer) => {
         apply(action, answer);
-        for (const box of list.querySelectorAll(".inbox-select:checked")) box.checked = false;
         refresh();
       })
       .catch(() => fallback(action, ids))

