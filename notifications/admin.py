@@ -1,4 +1,4 @@
-"""Admin for messages and push subscriptions.
+"""Admin for messages, thread choices, and the notify/export/erase actions on users.
 
 Messages are written through the services, never by the ModelForm's own save: a message
 added here is `services.notify`'s, and a change is `services.edit_message`'s, so both are
@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from notifications import services, userdata, validators
-from notifications.models import Follow, Level, Message, PushSubscription
+from notifications.models import Follow, Level, Message
 from notifications.validators import MAX_LINK, MAX_TEXT
 
 
@@ -68,7 +68,6 @@ class MessageAdmin(admin.ModelAdmin):
         "updated_at",
         "read_at",
         "seen_at",
-        "pushed_at",
     ]
 
     def get_fields(self, request: HttpRequest, obj: Message | None = None) -> list[str]:
@@ -105,14 +104,6 @@ class FollowAdmin(admin.ModelAdmin):
     list_filter = ["following", "muted"]
     search_fields = ["key", "user__username"]
     raw_id_fields = ["user"]
-
-
-@admin.register(PushSubscription)
-class PushSubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["user", "endpoint", "created_at", "last_error"]
-    search_fields = ["user__username", "endpoint"]
-    raw_id_fields = ["user"]
-    readonly_fields = ["endpoint", "p256dh", "auth", "created_at"]
 
 
 # --- "Send a notification to the selected users", on the User admin -------------------

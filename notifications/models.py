@@ -135,8 +135,6 @@ class Message(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # Shown to the user (a toast visible in a focused tab) but not necessarily read.
     seen_at = models.DateTimeField(null=True, blank=True)
-    # Set when Web Push takes the message (notifications/webpush), so it is pushed at most once.
-    pushed_at = models.DateTimeField(null=True, blank=True)
     # Hidden from the default inbox but kept; an archived message never counts as unread.
     archived_at = models.DateTimeField(null=True, blank=True)
     # The producer's thread key ("upload:42"): the inbox shows one row per group, toasts of
@@ -260,23 +258,6 @@ class UnreadCounter(models.Model):
         return f"{self.user_id}: {self.unread} unread"
 
 
-class PushSubscription(models.Model):
-    """One browser's Web Push subscription (docs/inbox.md, "Web Push")."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
-    )
-    # The push service's URL for this browser; one browser is one subscription.
-    endpoint = models.URLField(max_length=1000, unique=True)
-    p256dh = models.CharField(max_length=100)
-    auth = models.CharField(max_length=50)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_error = models.CharField(max_length=500, blank=True, default="")
-
-    def __str__(self) -> str:
-        return f"{self.user_id}: {self.endpoint[:60]}"
-
-
 class NotificationPreference(models.Model):
     """One user's channel choices (docs/inbox.md, "Preferences"); no row: the defaults.
 
@@ -305,22 +286,6 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"
-
-
-class EmailedMessage(models.Model):
-    """A message taken by the email digest (notifications.digest): emailed at most once.
-
-    A table of its own rather than a column on Message, so the digest never writes to
-    the hot table and purging a message drops its row with it.
-    """
-
-    message = models.OneToOneField(
-        Message, on_delete=models.CASCADE, primary_key=True, related_name="emailed"
-    )
-    emailed_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.message_id} emailed at {self.emailed_at:%Y-%m-%d %H:%M}"
 
 
 class FanOutJob(models.Model):

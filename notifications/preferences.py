@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from notifications import follows, rawsql
 from notifications.models import Level, NotificationPreference
@@ -137,6 +138,22 @@ def email_held(messages: QuerySet, *, now: datetime) -> QuerySet:
     return follows.unmuted(messages).exclude(
         Exists(_prefs_of_recipient().filter(Q(email=False) | Q(quiet_until__gt=now)))
     )
+
+
+def email_delay_text() -> str:
+    """NOTIFICATIONS_EMAIL_DELAY_SECONDS as the preferences page and the digest's footer
+    say it, in the active language: "30 seconds", "2 hours"."""
+    seconds = settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS
+    if seconds >= 3600 and seconds % 3600 == 0:
+        n = seconds // 3600
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    if seconds >= 60 and seconds % 60 == 0:
+        n = seconds // 60
+        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
+    if seconds >= 60:
+        n = round(seconds / 60)
+        return ngettext("about %(n)d minute", "about %(n)d minutes", n) % {"n": n}
+    return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
 
 
 # --- writes -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 import live
 from notifications import events, frames, selectors
-from notifications.models import EmailedMessage, Message, is_id
+from notifications.models import Message, is_id
 from notifications.snooze_times import checked
 
 # Messages woken per transaction; a pass that woke this many runs again at once.
@@ -99,7 +99,6 @@ def _wake(owners: dict[int, set[int]], *, now: datetime, toast: bool) -> list[in
                 "snoozed_until": None,
                 "read_at": None,
                 "seen_at": None,
-                "pushed_at": None,
                 "created_at": now,
                 "updated_at": now,
             },
@@ -108,9 +107,9 @@ def _wake(owners: dict[int, set[int]], *, now: datetime, toast: bool) -> list[in
         )
         if not changed:
             return []
-        # Emailed before its snooze: the digest may tell of it again, as of a new message.
-        EmailedMessage.objects.filter(message_id__in=changed).delete()
         messages = list(Message.objects.filter(id__in=changed, archived_at__isnull=True))
+        # Sent by Web Push or emailed before its snooze: offline/ hears WOKEN and may send
+        # it again, as a new message.
         events.changed(events.WOKEN, _by_user(messages))
         pushes = frames.notification_frames(messages, quiet=not toast)
         live.send_many_on_commit(pushes)

@@ -21,27 +21,13 @@ urlpatterns += [
     path("unsnooze/", views_triage.unsnooze, name="unsnooze"),
 ]
 
-# Web Push (notifications/webpush/views.py)
-from notifications.webpush import views as views_push  # noqa: E402
-
-urlpatterns += [
-    path("sw.js", views_push.service_worker, name="push_sw"),
-    path("push/key/", views_push.key, name="push_key"),
-    path("push/subscribe/", views_push.subscribe, name="push_subscribe"),
-    path("push/unsubscribe/", views_push.unsubscribe, name="push_unsubscribe"),
-]
-
-# Preferences and the email unsubscribe link (notifications/views_preferences.py)
+# Preferences (notifications/views_preferences.py). Web Push's endpoints and the email
+# unsubscribe link live under this prefix too, in offline/urls.py.
 from notifications import views_preferences  # noqa: E402
 
 urlpatterns += [
     path("preferences/", views_preferences.page, name="preferences"),
     path("preferences/quiet/", views_preferences.quiet, name="preferences_quiet"),
-    path(
-        "email/unsubscribe/<str:token>/",
-        views_preferences.email_unsubscribe,
-        name="email_unsubscribe",
-    ),
 ]
 
 # Threads and actions (notifications/views_threads.py)

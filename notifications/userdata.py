@@ -14,11 +14,12 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 import live
 from notifications import preferences, selectors, services
-from notifications.models import Follow, Message, PushSubscription, UnreadCounter
+from notifications.models import Follow, Message, UnreadCounter
 
 # Messages deleted per transaction by `erase` (and read per query by `export`).
 SLICE = 1000
@@ -41,22 +42,25 @@ EXPORT_FIELDS = (
     "snoozed_until",
 )
 
+# Other apps add their part of an export without this app knowing them: sent with
+# `user=`, each receiver returns {key: JSON value} (offline/: "push_subscriptions").
+exporting = Signal()
+
 
 def export(*, user: AbstractBaseUser) -> dict[str, Any]:
     """Everything about the user's notifications: messages (archived too, oldest first),
-    preferences, Web Push subscriptions, thread choices and the unread count, as JSON
-    types."""
-    return {
+    preferences, what other apps add (Web Push subscriptions), thread choices and the
+    unread count, as JSON types."""
+    data: dict[str, Any] = {
         "user": {"id": user.pk, "username": user.get_username()},
         "exported_at": timezone.now().isoformat(),
         "unread_count": selectors.unread_count(user_id=user.pk),
         "preferences": preferences.snapshot_for(user.pk).to_json(),
-        "push_subscriptions": [
-            {"endpoint": endpoint, "created_at": _iso(created)}
-            for endpoint, created in PushSubscription.objects.filter(user_id=user.pk)
-            .order_by("id")
-            .values_list("endpoint", "created_at")
-        ],
+    }
+    for _, sections in exporting.send(sender=None, user=user):
+        data.update(sections)
+    return {
+        **data,
         "messages": list(_messages(user.pk)),
         # Threads the user chose to follow, unfollow or mute (docs/inbox.md).
         "threads": [

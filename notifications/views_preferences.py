@@ -1,21 +1,19 @@
-"""The preferences page and the email unsubscribe link (docs/inbox.md, "Preferences").
+"""The preferences page (docs/inbox.md, "Preferences").
 
-Plain HTML forms (CSRF protected), so the page works without JavaScript. The
-unsubscribe link needs no login: its signed token names the user.
+Plain HTML forms (CSRF protected), so the page works without JavaScript. The email's
+unsubscribe link is offline/views.py's.
 """
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications import digest, preferences
+from notifications import preferences
 from notifications.models import Level
 
 
@@ -50,7 +48,7 @@ def page(request: HttpRequest) -> HttpResponse:
             "snapshot": snapshot,
             "quiet": snapshot.is_quiet(now),
             "has_email": bool(request.user.email),
-            "email_delay": digest.delay_text(),
+            "email_delay": preferences.email_delay_text(),
             # Without VAPID keys nothing is ever sent by Web Push: no column for it.
             "webpush": bool(settings.WEBPUSH_VAPID_PUBLIC_KEY),
         },
@@ -74,22 +72,3 @@ def quiet(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, gettext("Do not disturb is off."))
     return redirect("notifications:preferences")
-
-
-@csrf_exempt  # the signed token is the credential; mail clients POST without cookies
-@require_http_methods(["GET", "POST"])
-def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """GET: a confirmation page (link scanners only GET). POST: unsubscribe (RFC 8058)."""
-    user_id = digest.user_for_token(token)
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    if user is None:
-        return render(
-            request, "notifications/email/unsubscribe.html", {"invalid": True}, status=404
-        )
-    if request.method == "POST":
-        preferences.update_preferences(user=user, changes={"email": False})
-    return render(
-        request,
-        "notifications/email/unsubscribe.html",
-        {"done": request.method == "POST", "token": token},
-    )

@@ -6,7 +6,7 @@ dies between the POST and that mark sends it again later, with the same `webhook
 its reference library (`standardwebhooks`): `webhook-signature: v1,<base64 HMAC-SHA256 of
 "id.timestamp.body">`, the timestamp being the attempt's.
 
-Private addresses are refused as for Web Push (notifications/webpush/network.py checks
+Private addresses are refused as for Web Push (offline/webpush/network.py checks
 the address actually connected to); OUTBOUND_WEBHOOK_ALLOW_LOOPBACK lets tests and
 development POST to a receiver on loopback.
 """
@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from notifications.webpush import network
+from offline.webpush import network
 from outbound import metrics, wake
 from outbound.models import OutboundEvent
 

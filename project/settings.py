@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "notifications",
+    # What reaches a user with no tab open: Web Push and the email digest.
+    "offline",
     "uploads",
     "webhooks",
     "consumers",

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("notifications/", include("notifications.urls")),
+    # Web Push's endpoints and the email's unsubscribe link, under the same prefix.
+    path("notifications/", include("offline.urls")),
     path("api/", include("api.urls")),
     # A user's data (notifications/views_data.py); the account page links here.
     path("account/data/", views_data.page, name="account_data"),

@@ -13,8 +13,8 @@ behind it (tests/project/test_layering.py says so).
 Every `notification` frame is built by notifications/frames.py (preferences honoured)
 and sent after commit by `live` (live/__init__.py). The writers behind this door:
 notifications/bulk.py (many rows at once) and notifications/writer.py (the batching
-writer). The only other writes are bookkeeping users never see: Web Push's `pushed_at`
-(webpush/send.py) and the retention purge of read messages.
+writer). The only other write is bookkeeping users never see: the retention purge of
+read messages. (What Web Push and the email digest took is offline/'s own table.)
 """
 
 from notifications.bulk import FanOut as FanOut

@@ -164,9 +164,9 @@ def _update_in_place(
     # The row keeps its first source_id: a replay of that first event must still be
     # recognised, and must not turn the message back into its older text.
     message.text, message.level, message.link = text, level, link
-    # New content: unread, unseen, back in the inbox if archived, and not yet pushed again
-    # (Web Push tells of the update).
-    message.read_at = message.seen_at = message.pushed_at = message.archived_at = None
+    # New content: unread, unseen, back in the inbox if archived; Web Push tells of the
+    # update (offline/ hears `events.UPDATED` and forgets it pushed the message).
+    message.read_at = message.seen_at = message.archived_at = None
     message.snoozed_until = None
     message.save(
         update_fields=[
@@ -175,7 +175,6 @@ def _update_in_place(
             "link",
             "read_at",
             "seen_at",
-            "pushed_at",
             "archived_at",
             "snoozed_until",
             "updated_at",

@@ -15,7 +15,7 @@ from notifications.preferences import DEFAULTS, LEVELS, InvalidPreferences, Pref
 from tests.conftest import PASSWORD
 
 # Web Push's fixtures: a local push service, VAPID keys, a browser's subscription.
-from tests.notifications.test_webpush import (  # noqa: F401
+from tests.offline.webpush.fixtures import (  # noqa: F401
     browser,
     loopback_allowed,
     push_service,

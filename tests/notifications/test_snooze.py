@@ -13,7 +13,7 @@ from django.utils import timezone
 
 import live
 from notifications import selectors, services, snooze
-from notifications.models import EmailedMessage, Message
+from notifications.models import Message
 from notifications.snooze_times import InvalidSnooze
 
 pytestmark = pytest.mark.django_db
@@ -82,37 +82,21 @@ def test_at_its_time_it_comes_back_unread_as_new_with_a_toast(
 ):
     message = services.notify(alice, "later")
     services.mark_read(user=alice, ids=[message.pk])
-    Message.objects.filter(pk=message.pk).update(seen_at=timezone.now(), pushed_at=timezone.now())
-    EmailedMessage.objects.create(message=message, emailed_at=timezone.now())
+    Message.objects.filter(pk=message.pk).update(seen_at=timezone.now())
     snooze.snooze(user=alice, ids=[message.pk], until=_soon(60))
     frames.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert snooze.wake_due() == 0  # not yet
         assert snooze.wake_due(now=_soon(61)) == 1
     back = Message.objects.get(pk=message.pk)
-    assert back.snoozed_until is back.read_at is back.seen_at is back.pushed_at is None
-    assert back.created_at > message.created_at  # the digest and Web Push see it as new
-    assert not EmailedMessage.objects.filter(message=message).exists()
+    assert back.snoozed_until is back.read_at is back.seen_at is None
+    # The digest and Web Push see it as new (tests/offline/test_receivers.py).
+    assert back.created_at > message.created_at
     assert selectors.unread_count(user_id=alice.pk) == 1
     assert [(user, f["type"], f["message"]["id"], f.get("toast")) for user, f in frames] == [
         (alice.pk, "notification", message.pk, None)  # toasts (no `toast: false`)
     ]
     assert frames[0][1]["unread_count"] == 1
-
-
-def test_the_email_digest_treats_a_woken_message_as_new(alice):
-    from notifications import digest
-
-    alice.email = "alice@example.com"
-    alice.save()
-    message = services.notify(alice, "emailed once already")
-    EmailedMessage.objects.create(message=message, emailed_at=timezone.now())
-    snooze.snooze(user=alice, ids=[message.pk], until=_soon(60))
-    woke_at = _soon(61)
-    snooze.wake_due(now=woke_at)
-    # Not before the digest's delay after the wake-up, then once, as for a new message.
-    assert digest.due(now=woke_at + digest.delay() - timedelta(seconds=1)) == []
-    assert [m.pk for m in digest.due(now=woke_at + digest.delay())] == [message.pk]
 
 
 def test_a_wake_up_honours_the_users_toast_preferences(

@@ -8,7 +8,8 @@ from django.test import Client
 
 from accounts.services import create_token
 from notifications import selectors, services, userdata
-from notifications.models import Message, PushSubscription, UnreadCounter
+from notifications.models import Message, UnreadCounter
+from offline.models import PushSubscription
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

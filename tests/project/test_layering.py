@@ -11,6 +11,7 @@ APPS = [
     "sqlreads",
     "accounts",
     "notifications",
+    "offline",
     "uploads",
     "webhooks",
     "consumers",
@@ -29,12 +30,16 @@ ALLOWED = {
     "sqlreads": set(),
     "accounts": {"sqlreads"},
     "notifications": {"accounts", "live", "sqlreads"},
+    # What reaches a user with no tab open (Web Push, the email digest): reads messages and
+    # preferences, listens to notifications' events; notifications never imports it.
+    "offline": {"accounts", "notifications"},
     "uploads": {"notifications"},
     "webhooks": {"notifications", "uploads"},
     "consumers": {"accounts", "live", "notifications", "sqlreads"},
     # Listens to the writers' lifecycle events (notifications/events.py); nothing imports it
-    # but the project.
-    "outbound": {"notifications"},
+    # but the project. offline: Web Push's public-addresses-only connections
+    # (offline/webpush/network.py) guard its POSTs too.
+    "outbound": {"notifications", "offline"},
     # The JSON API (django-ninja): an adapter over accounts' authentication and the
     # notifications services and selectors; nothing imports it but the project's URLs.
     # live: an event stream's client frame is handed to its channel (api/streams.py).
@@ -43,6 +48,7 @@ ALLOWED = {
         "live",
         "accounts",
         "notifications",
+        "offline",
         "uploads",
         "webhooks",
         "consumers",
@@ -125,6 +131,10 @@ ADAPTERS = [
     "notifications/views_triage.py",
     "notifications/admin.py",
     "notifications/management",
+    "offline/views.py",
+    "offline/webpush/views.py",
+    "offline/admin.py",
+    "offline/management",
     "webhooks/admin.py",
     "webhooks/management",
 ]

@@ -1,8 +1,8 @@
 """Email: one digest per user of the messages left unread (docs/inbox.md, "Email").
 
-The model is Web Push's (notifications/webpush): a message still unread and unseen
-NOTIFICATIONS_EMAIL_DELAY_SECONDS after it was created is taken once, by a run of
-`manage.py email_unread`. Every message a run takes for one user goes into one email,
+The model is Web Push's (offline/webpush): a message still unread and unseen
+NOTIFICATIONS_EMAIL_DELAY_SECONDS after it was created is taken once (offline/taken.py),
+by a run of `manage.py email_unread`. Every message a run takes for one user goes into one email,
 with a signed one-click unsubscribe link (RFC 8058) that needs no login.
 """
 
@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +24,9 @@ from django.utils.translation import ngettext
 
 from accounts import locale
 from notifications import preferences, validators
-from notifications.models import EmailedMessage, Message
+from notifications.models import Message
+from offline import taken
+from offline.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ BATCH = 500
 # Older messages are left alone: after a scheduler outage or a long do-not-disturb, a
 # day-old digest helps nobody, and the inbox has them all.
 MAX_AGE = timedelta(days=1)
+# The salt of every unsubscribe link ever sent: it names the module's former home, and
+# changing it would break those links.
 UNSUBSCRIBE_SALT = "notifications.digest.unsubscribe"
 
 
@@ -63,22 +66,12 @@ def user_for_token(token: str) -> int | None:
 
 def unsubscribe_url(user_id: int) -> str:
     token = unsubscribe_token(user_id)
-    return absolute(reverse("notifications:email_unsubscribe", args=[token]))
+    return absolute(reverse("offline:email_unsubscribe", args=[token]))
 
 
 def delay_text() -> str:
     """The delay as the footer says it, in the active language: "30 seconds", "2 hours"."""
-    seconds = settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS
-    if seconds >= 3600 and seconds % 3600 == 0:
-        n = seconds // 3600
-        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
-    if seconds >= 60 and seconds % 60 == 0:
-        n = seconds // 60
-        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
-    if seconds >= 60:
-        n = round(seconds / 60)
-        return ngettext("about %(n)d minute", "about %(n)d minutes", n) % {"n": n}
-    return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+    return preferences.email_delay_text()
 
 
 def why_nothing(*, now: datetime) -> str:
@@ -100,9 +93,7 @@ def why_nothing(*, now: datetime) -> str:
         ),
         (
             "every due message was emailed already",
-            messages := messages.exclude(
-                Exists(EmailedMessage.objects.filter(message_id=OuterRef("pk")))
-            ),
+            messages := taken.not_taken(messages, channel=Channel.EMAIL),
         ),
         (
             "their users have no email address (set on the account page, /accounts/)",
@@ -132,35 +123,21 @@ def due(*, now: datetime) -> list[Message]:
         Message.objects.unread()
         .filter(seen_at__isnull=True)
         .filter(created_at__lte=now - delay(), created_at__gt=now - delay() - MAX_AGE)
-        .exclude(Exists(EmailedMessage.objects.filter(message_id=OuterRef("pk"))))
         .filter(Exists(users.exclude(email="")))
     )
+    messages = taken.not_taken(messages, channel=Channel.EMAIL)
     messages = preferences.email_held(messages, now=now)
     return list(messages.select_related("recipient").order_by("id")[:BATCH])
 
 
 def _claim(messages: list[Message], *, now: datetime) -> list[Message]:
-    """Mark `messages` emailed, those still unread and unseen; [] if another run took any."""
-    still = set(
-        Message.objects.unread()
-        .filter(pk__in=[m.pk for m in messages], seen_at__isnull=True)
-        .values_list("pk", flat=True)
-    )
-    claimed = [m for m in messages if m.pk in still]
-    try:
-        # One insert: a concurrent run that took any of them makes it fail as a whole, and
-        # the rest wait for the next run.
-        with transaction.atomic():
-            EmailedMessage.objects.bulk_create(
-                EmailedMessage(message_id=m.pk, emailed_at=now) for m in claimed
-            )
-    except IntegrityError:
-        return []
-    return claimed
+    """Take `messages` for email, those still unread, unseen and not taken by another run."""
+    claimed = set(taken.claim(channel=Channel.EMAIL, ids=[m.pk for m in messages], now=now))
+    return [m for m in messages if m.pk in claimed]
 
 
 def _unclaim(messages: list[Message]) -> None:
-    EmailedMessage.objects.filter(message_id__in=[m.pk for m in messages]).delete()
+    taken.give_back(channel=Channel.EMAIL, ids=[m.pk for m in messages])
 
 
 def one_line(text: str) -> str:
@@ -205,7 +182,7 @@ def _compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAlter
     )
     email = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string("notifications/email/digest.txt", context),
+        body=render_to_string("offline/email/digest.txt", context),
         to=[user.email],
         headers={
             "List-Unsubscribe": f"<{link}>",
@@ -214,9 +191,7 @@ def _compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAlter
             "Auto-Submitted": "auto-generated",
         },
     )
-    email.attach_alternative(
-        render_to_string("notifications/email/digest.html", context), "text/html"
-    )
+    email.attach_alternative(render_to_string("offline/email/digest.html", context), "text/html")
     return email
 
 

@@ -1,4 +1,4 @@
-"""The unread email digest: what is due, once per message, one email per user, unsubscribe.
+"""offline/digest.py and `email_unread`: what is due, once per message, one email per user.
 
 Most tests use Django's locmem backend (mail.outbox); one goes end to end through a real
 SMTP server on 127.0.0.1 (aiosmtpd) with `manage.py email_unread`.
@@ -14,38 +14,26 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
-from django.test import Client
 from django.utils import timezone
 
-from notifications import digest, preferences, services
-from notifications.models import EmailedMessage, Message
+from notifications import preferences, services
+from notifications.models import Message
+from offline import digest
+from offline.models import Channel, Taken
+from tests.offline.conftest import DELAY
 
-pytestmark = pytest.mark.django_db
+# email_settings, carol, dave: tests/offline/conftest.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("email_settings")]
 
-DELAY = 900
 LATER = timedelta(seconds=DELAY + 1)
-
-
-@pytest.fixture(autouse=True)
-def email_settings(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.NOTIFICATIONS_EMAIL_DELAY_SECONDS = DELAY
-    settings.SITE_URL = "https://audio.example.com"
-    settings.DEFAULT_FROM_EMAIL = "notifications@example.com"
-
-
-@pytest.fixture
-def carol(make_user):
-    return make_user("carol", email="carol@example.com")
-
-
-@pytest.fixture
-def dave(make_user):
-    return make_user("dave", email="dave@example.com")
 
 
 def run(now=None) -> int:
     return digest.email_unread(now=now or timezone.now() + LATER)
+
+
+def emailed():
+    return Taken.objects.filter(channel=Channel.EMAIL)
 
 
 def test_one_digest_per_user_with_every_due_message(carol, dave):
@@ -73,7 +61,7 @@ def test_one_digest_per_user_with_every_due_message(carol, dave):
     assert link in to_carol.body and link.startswith("https://audio.example.com/")
     [to_dave] = [m for m in mail.outbox if m.to == ["dave@example.com"]]
     assert to_dave.subject == "Hello dave"
-    assert EmailedMessage.objects.filter(message=first).exists()
+    assert emailed().filter(message=first).exists()
 
 
 def test_each_message_is_emailed_once(carol):
@@ -106,7 +94,7 @@ def test_users_without_an_address_inactive_or_opted_out_get_nothing(make_user, c
         services.notify(user, f"for {user.username}")
     assert run() == 1
     assert [m.to for m in mail.outbox] == [["carol@example.com"]]
-    assert not EmailedMessage.objects.exclude(message__recipient=carol).exists()
+    assert not emailed().exclude(message__recipient=carol).exists()
 
 
 def test_do_not_disturb_holds_the_digest_until_it_ends(carol):
@@ -117,15 +105,14 @@ def test_do_not_disturb_holds_the_digest_until_it_ends(carol):
     assert digest.email_unread(now=timezone.now() + timedelta(hours=1, minutes=1)) == 1
 
 
-def test_an_overlapping_run_that_took_a_message_wins(carol):
+def test_an_overlapping_run_takes_only_what_the_other_left(carol):
     taken = services.notify(carol, "taken by the other run")
-    services.notify(carol, "free")
+    free = services.notify(carol, "free")
     messages = digest.due(now=timezone.now() + LATER)
-    EmailedMessage.objects.create(message=taken, emailed_at=timezone.now())
-    assert digest._claim(messages, now=timezone.now()) == []
-    # The free one is taken by the next run, alone.
-    assert run() == 1
-    assert mail.outbox[0].subject == "free"
+    Taken.objects.create(message=taken, channel=Channel.EMAIL, taken_at=timezone.now())
+    # The other run's row is skipped, not an error: this run takes the free one only.
+    assert digest._claim(messages, now=timezone.now()) == [free]
+    assert run() == 0 and mail.outbox == []  # both taken: neither is emailed again
 
 
 def test_an_unreachable_mail_server_loses_nothing(carol, settings):
@@ -135,7 +122,7 @@ def test_an_unreachable_mail_server_loses_nothing(carol, settings):
     settings.EMAIL_TIMEOUT = 2
     services.notify(carol, "kept for the next run")
     assert run() == 0
-    assert not EmailedMessage.objects.exists()
+    assert not emailed().exists()
 
 
 def test_a_line_break_in_the_text_makes_a_one_line_subject_and_the_digest_goes(carol):
@@ -162,11 +149,11 @@ def test_a_failed_send_is_not_marked_emailed_and_the_next_run_sends_it(carol, mo
 
     monkeypatch.setattr(digest, "get_connection", failing)
     assert run() == 0
-    assert not EmailedMessage.objects.exists()  # left for the next run
+    assert not emailed().exists()  # left for the next run
     monkeypatch.setattr(digest, "get_connection", real)
     assert run() == 1
     assert [m.subject for m in mail.outbox] == ["try again"]
-    assert EmailedMessage.objects.count() == 1
+    assert emailed().count() == 1
 
 
 def test_a_stored_script_link_is_text_in_the_digest(carol):
@@ -179,40 +166,6 @@ def test_a_stored_script_link_is_text_in_the_digest(carol):
     assert "javascript:" not in html and "javascript:" not in sent.body
     assert "click me" in html
     assert 'href="https://audio.example.com/uploads/7/"' in html
-
-
-# --- unsubscribe -------------------------------------------------------------------------
-def test_unsubscribe_link_confirms_on_get_and_unsubscribes_on_post(carol):
-    path = digest.unsubscribe_url(carol.pk).removeprefix("https://audio.example.com")
-    client = Client(enforce_csrf_checks=True)  # no login, no CSRF cookie: as a mail client
-
-    page = client.get(path)
-    assert page.status_code == 200 and b"Unsubscribe" in page.content
-    assert preferences.snapshot_for(carol.pk).email  # a link scanner's GET changes nothing
-
-    # RFC 8058: the mail client POSTs this body to the List-Unsubscribe URL.
-    done = client.post(
-        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
-    )
-    assert done.status_code == 200 and b"no more notification emails" in done.content
-    assert not preferences.snapshot_for(carol.pk).email
-    services.notify(carol, "after unsubscribing")
-    assert run() == 0
-
-
-@pytest.mark.parametrize("token", ["nonsense", "MQ:bad-signature"])
-def test_a_bad_unsubscribe_token_is_a_404_and_changes_nothing(carol, token):
-    response = Client().post(f"/notifications/email/unsubscribe/{token}/")
-    assert response.status_code == 404
-    assert preferences.snapshot_for(carol.pk).email
-
-
-def test_a_token_signed_with_another_salt_is_refused(carol):
-    from django.core import signing
-
-    other = signing.Signer(salt="something else").sign_object(carol.pk)
-    assert digest.user_for_token(other) is None
-    assert digest.user_for_token(digest.unsubscribe_token(carol.pk)) == carol.pk
 
 
 # --- end to end through SMTP -------------------------------------------------------------

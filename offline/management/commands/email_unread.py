@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from notifications import digest
 from notifications.management.periodic import PeriodicCommand
+from offline import digest
 
 
 class Command(PeriodicCommand):

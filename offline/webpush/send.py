@@ -1,8 +1,9 @@
 """Web Push: browser subscriptions, and messages pushed when no tab has read them.
 
-Off unless the VAPID keys are set (docs/inbox.md, "Web Push"). A message is pushed once,
-to the subscriptions its recipient had when it was created, after WEBPUSH_DELAY_SECONDS
-during which an open tab can show it (a seen or read message is never pushed).
+Off unless the VAPID keys are set (docs/inbox.md, "Web Push"). A message is pushed once
+(taken once, offline/taken.py), to the subscriptions its recipient had when it was
+created, after WEBPUSH_DELAY_SECONDS during which an open tab can show it (a seen or
+read message is never pushed).
 """
 
 import base64
@@ -27,8 +28,10 @@ from pywebpush import WebPushException, webpush
 
 from accounts import locale
 from notifications import preferences, validators
-from notifications.models import Message, PushSubscription
-from notifications.webpush import network as push_network
+from notifications.models import Message
+from offline import taken
+from offline.models import Channel, PushSubscription
+from offline.webpush import network as push_network
 
 logger = logging.getLogger(__name__)
 
@@ -151,24 +154,21 @@ def push_unread(*, now: datetime | None = None) -> int:
     )
     due = (
         Message.objects.unread()
-        .filter(pushed_at__isnull=True, seen_at__isnull=True)
+        .filter(seen_at__isnull=True)
         .filter(created_at__lte=now - delay(), created_at__gt=now - delay() - MAX_AGE)
         .filter(Exists(subscribed))
     )
+    due = taken.not_taken(due, channel=Channel.PUSH)
     # The recipient's preferences (level off, do not disturb), in SQL: held messages never
     # take a batch's place, and one held by do-not-disturb is pushed when it ends (if
     # still within MAX_AGE).
     due = preferences.webpush_held(due, now=now).order_by("id")[:BATCH]
     pushed = 0
     for message in list(due):
-        # Claimed before sending, so overlapping runs never push a message twice; one read,
-        # seen or archived meanwhile is skipped.
-        claimed = (
-            Message.objects.unread()
-            .filter(pk=message.pk, pushed_at__isnull=True, seen_at__isnull=True)
-            .update(pushed_at=now)
-        )
-        if not claimed:
+        # Claimed before sending, one at a time (a crash loses at most this one), so
+        # overlapping runs never push a message twice; one read, seen or archived
+        # meanwhile is skipped.
+        if not taken.claim(channel=Channel.PUSH, ids=[message.pk], now=now):
             continue
         pushed += 1
         data = _payload(message)

@@ -4,7 +4,7 @@ import time
 from typing import Any
 
 from notifications.management.periodic import PeriodicCommand
-from notifications.webpush import send as push
+from offline.webpush import send as push
 
 
 class Command(PeriodicCommand):

@@ -13,7 +13,7 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from notifications.webpush import send as push
+from offline.webpush import send as push
 
 
 def _require_push() -> push.VapidConfig:

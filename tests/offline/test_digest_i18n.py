@@ -1,4 +1,4 @@
-"""The email digest in the recipient's language and time zone (notifications/digest.py)."""
+"""The email digest in the recipient's language and time zone (offline/digest.py)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,8 +7,9 @@ from django.core import mail
 from django.utils import translation
 
 from accounts import account
-from notifications import digest, services
+from notifications import services
 from notifications.models import Message
+from offline import digest
 
 pytestmark = pytest.mark.django_db
 

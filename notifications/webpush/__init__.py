@@ -1,6 +1,0 @@
-"""Web Push: messages left unread sent to the user's browsers when no tab is open.
-
-`send` picks what is due and sends it (the `push_unread` command), `network` keeps those
-sends to public addresses, `views` subscribes and unsubscribes browsers. Not the live
-path: that is `live` (live/__init__.py) and the channel layer.
-"""
