@@ -7,7 +7,7 @@ The senders live in this package's own module, so `live.send_now` is one name wh
 caller or a test looks it up (a re-export would give a test two places to patch).
 
 Every frame to users' open tabs goes through here ("live", to tell it from Web Push in
-notifications/webpush). A frame is any JSON-able dict (its builders live with the messages,
+offline/webpush). A frame is any JSON-able dict (its builders live with the messages,
 in notifications/frames.py); it is serialised once here, so each socket only relays a
 ready string. Writers call `send_on_commit` / `signal_on_commit` inside their transaction
 (they register the hook themselves: nothing unsaved is ever sent); the batching writer,

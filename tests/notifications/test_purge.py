@@ -40,6 +40,15 @@ def test_deletes_only_read_messages_past_the_retention(rows):
     assert left == {"old unread", "new read"}  # unread ones are never purged
 
 
+def test_rows_that_go_with_a_message_are_not_counted(rows):
+    from offline.models import Channel, Taken  # what Web Push and email took goes too
+
+    for channel in Channel:
+        Taken.objects.create(message=rows["old_read"], channel=channel, taken_at=timezone.now())
+    assert "deleted 2 read messages older than 90 days" in purge()
+    assert not Taken.objects.exists()
+
+
 def test_days_option_and_setting(rows, settings):
     settings.NOTIFICATIONS_RETENTION_DAYS = 5
     assert "deleted 3" in purge()

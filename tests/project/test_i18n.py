@@ -26,6 +26,7 @@ SOURCES = [
     "accounts",
     "api",
     "notifications",
+    "offline",
     "uploads",
     "webhooks",
     "consumers",

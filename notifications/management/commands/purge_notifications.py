@@ -46,7 +46,9 @@ class Command(BaseCommand):
             ids = list(expired.order_by("id").values_list("id", flat=True)[:BATCH])
             if not ids:
                 break
-            # Re-filtered: a message marked unread since the SELECT is kept.
-            deleted += expired.filter(id__in=ids).delete()[0]
+            # Re-filtered: a message marked unread since the SELECT is kept. Messages only
+            # are counted, not the rows that go with them (what Web Push or email took).
+            _, per_model = expired.filter(id__in=ids).delete()
+            deleted += per_model.get(Message._meta.label, 0)
         logger.info("purged %s read messages older than %s days", deleted, days)
         self.stdout.write(f"deleted {deleted} read messages older than {days} days")
