@@ -3,7 +3,9 @@
 Each write site of `services/` and `bulk.py` makes one call here, with what it changed.
 Other apps listen without this app knowing them (the outbound webhooks' outbox,
 outbound/outbox.py, stores a row per event in the same transaction, so an event exists
-exactly when its change committed). With no listener a call costs one check.
+exactly when its change committed; offline/receivers.py lets Web Push and the email digest
+send a message again that UPDATED or WOKEN made news). With no listener a call costs one
+check.
 
 Event names are the outbound webhooks' `type` values (docs/webhooks-outbound.md); new
 ones (muted, interacted) are added here with their write site.

@@ -69,18 +69,14 @@ def unsubscribe_url(user_id: int) -> str:
     return absolute(reverse("offline:email_unsubscribe", args=[token]))
 
 
-def delay_text() -> str:
-    """The delay as the footer says it, in the active language: "30 seconds", "2 hours"."""
-    return preferences.email_delay_text()
-
-
 def why_nothing(*, now: datetime) -> str:
     """Why a run emailed nothing: the first of `due`'s conditions that no message meets."""
     messages = Message.objects.unread()
+    waited = preferences.email_delay_text()
     steps = [
         ("no message is unread", messages),
         (
-            f"no unread message is older than NOTIFICATIONS_EMAIL_DELAY_SECONDS ({delay_text()})",
+            f"no unread message is older than NOTIFICATIONS_EMAIL_DELAY_SECONDS ({waited})",
             messages := messages.filter(created_at__lte=now - delay()),
         ),
         (
@@ -170,7 +166,7 @@ def _compose(user: AbstractBaseUser, messages: list[Message]) -> EmailMultiAlter
         "inbox_url": absolute(reverse("notifications:inbox")),
         "preferences_url": absolute(reverse("notifications:preferences")),
         "unsubscribe_url": link,
-        "delay": delay_text(),
+        "delay": preferences.email_delay_text(),
         "LANGUAGE_CODE": translation.get_language(),
     }
     count = len(messages)
