@@ -22,7 +22,7 @@ urlpatterns += [
 ]
 
 # Preferences (notifications/views_preferences.py). Web Push's endpoints and the email
-# unsubscribe link live under this prefix too, in offline/urls.py.
+# unsubscribe link join these in one namespace (offline/urls.py, project/urls.py).
 from notifications import views_preferences  # noqa: E402
 
 urlpatterns += [

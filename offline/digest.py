@@ -2,8 +2,9 @@
 
 The model is Web Push's (offline/webpush): a message still unread and unseen
 NOTIFICATIONS_EMAIL_DELAY_SECONDS after it was created is taken once (offline/taken.py),
-by a run of `manage.py email_unread`. Every message a run takes for one user goes into one email,
-with a signed one-click unsubscribe link (RFC 8058) that needs no login.
+by a run of `manage.py email_unread`. Every message a run takes for one user goes into
+one email, with a signed one-click unsubscribe link (RFC 8058) that needs no login
+(offline/views.py).
 """
 
 import logging
@@ -66,7 +67,7 @@ def user_for_token(token: str) -> int | None:
 
 def unsubscribe_url(user_id: int) -> str:
     token = unsubscribe_token(user_id)
-    return absolute(reverse("offline:email_unsubscribe", args=[token]))
+    return absolute(reverse("notifications:email_unsubscribe", args=[token]))
 
 
 def why_nothing(*, now: datetime) -> str:

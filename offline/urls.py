@@ -1,12 +1,11 @@
-"""Under /notifications/ (project/urls.py), next to the inbox's URLs: Web Push's endpoints
-and the email's unsubscribe link, at the paths they always had."""
+"""Web Push's endpoints and the email's unsubscribe link, at the paths and names they always
+had: under /notifications/, in the "notifications" namespace that project/urls.py gives
+them with the inbox's routes ("notifications:push_key", "notifications:email_unsubscribe")."""
 
 from django.urls import path
 
 from offline import views
 from offline.webpush import views as views_push
-
-app_name = "offline"
 
 urlpatterns = [
     path("sw.js", views_push.service_worker, name="push_sw"),

@@ -5,6 +5,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
+import notifications.urls
+import offline.urls
 from notifications import views_data
 from project.jsi18n import catalog
 from project.metrics import metrics
@@ -12,9 +14,13 @@ from project.metrics import metrics
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
-    path("notifications/", include("notifications.urls")),
-    # Web Push's endpoints and the email's unsubscribe link, under the same prefix.
-    path("notifications/", include("offline.urls")),
+    # One namespace for the pages under /notifications/ ("notifications:inbox",
+    # "notifications:push_key"...): the inbox's routes, and Web Push's and the email
+    # link's (offline/urls.py).
+    path(
+        "notifications/",
+        include(([*notifications.urls.urlpatterns, *offline.urls.urlpatterns], "notifications")),
+    ),
     path("api/", include("api.urls")),
     # A user's data (notifications/views_data.py); the account page links here.
     path("account/data/", views_data.page, name="account_data"),
