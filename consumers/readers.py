@@ -1,23 +1,25 @@
-"""The handshake's authentication reads (session and user, or bearer token) on threads of
-their own.
+"""The handshake's reads (session and user, or bearer token; then the `sync` frame) on
+threads of their own.
 
 `database_sync_to_async` runs every call on asgiref's one shared thread, one at a time,
 behind every other socket's reads, and that thread gave its connection back to the pool
 now and then (after every call on SQLite), each check-out costing the pool's
-health-check round trip (`CONN_HEALTH_CHECKS`). The `sync` read after the group join
-stays there: asgiref lets a call already running finish and its caller go on even when
-the handshake is cancelled, and the socket's cleanup relies on that.
+health-check round trip (`CONN_HEALTH_CHECKS`).
 
 Here each of `READERS` threads keeps its connection while work keeps coming and returns
-it to the pool after `IDLE_RELEASE` seconds without any; a call goes to the reader with
-the least work queued, so round trips of different handshakes overlap, and the shared
-thread is left to everything else. A connection that fails is closed at once and the
-call tried once more on a fresh one (checked by the pool): after a database outage no
-handshake fails only because its reader held a dead connection. The calls run in
-autocommit and end any atomic block they open: a held connection holds no transaction.
+it to the pool after `IDLE_RELEASE` seconds without any. The calls made in one turn of
+the event loop are shared out over the readers, least loaded first, as one job each:
+one wake-up of a thread per turn, not per call, and round trips of different handshakes
+overlap. A connection that fails is closed at once and the call tried once more on a
+fresh one (checked by the pool): after a database outage no handshake fails only
+because its reader held a dead connection. The calls run in autocommit and end any
+atomic block they open: a held connection holds no transaction. A handshake cancelled
+while its call waits or runs stops waiting; the call's answer is dropped, and the
+consumer's own cleanup (`NotificationConsumer.__call__`) leaves the layer.
 """
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -60,15 +62,18 @@ class _Reader(threading.Thread):
             self.run_job(*job)
 
     def run_job(
-        self, func: Callable[[], Any], loop: asyncio.AbstractEventLoop, future: Any
+        self, loop: asyncio.AbstractEventLoop, calls: list[tuple[Callable[[], Any], Any]]
     ) -> None:
+        answers = []
+        for func, future in calls:
+            try:
+                answers.append((future, self.call(func), None))
+            except BaseException as exc:  # handed to the awaiting coroutine
+                answers.append((future, None, exc))
         try:
-            result, error = self.call(func), None
-        except BaseException as exc:  # handed to the awaiting coroutine
-            result, error = None, exc
-        try:
-            loop.call_soon_threadsafe(_settle, future, result, error)
-        except RuntimeError:  # the loop is closed: nobody waits for this answer
+            # One wake-up of the loop for the whole batch.
+            loop.call_soon_threadsafe(_settle, self, answers)
+        except RuntimeError:  # the loop is closed: nobody waits for these answers
             pass
 
     def call(self, func: Callable[[], Any]) -> Any:
@@ -95,13 +100,17 @@ class _Reader(threading.Thread):
             connections.close_all()  # this thread's: back to the pool
 
 
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+def _settle(
+    reader: _Reader, answers: list[tuple[asyncio.Future, Any, BaseException | None]]
+) -> None:
+    reader.queued -= len(answers)
+    for future, result, error in answers:
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 class Readers:
@@ -109,6 +118,8 @@ class Readers:
         self.count = count
         self._readers: list[_Reader] = []
         self._lock = threading.Lock()
+        # Calls of this turn of each loop, not handed to a reader yet.
+        self._pending: dict[asyncio.AbstractEventLoop, list[tuple[Callable[[], Any], Any]]] = {}
 
     def _started(self) -> list[_Reader]:
         with self._lock:
@@ -119,16 +130,31 @@ class Readers:
             return self._readers
 
     async def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """func(*args, **kwargs) on the reader with the least work queued."""
-        reader = min(self._started(), key=lambda r: r.queued)
+        """func(*args, **kwargs) on the reader with the least work queued.
+
+        The calls made in one turn of the event loop go to a reader together, as one job:
+        one wake-up of the thread, not one per call. In a reconnect storm a turn of the
+        loop starts many handshakes, and each wake-up cost the loop more than the call's
+        own work there (a woken thread takes the core, and the GIL, from the loop)."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        reader.queued += 1
-        reader.jobs.put((lambda: func(*args, **kwargs), loop, future))
-        try:
-            return await future
-        finally:
-            reader.queued -= 1
+        calls = self._pending.get(loop)
+        if calls is None:
+            calls = self._pending[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        calls.append((functools.partial(func, *args, **kwargs), future))
+        return await future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        calls = self._pending.pop(loop, [])
+        if not calls:
+            return
+        # Shared out over the readers, least loaded first, so their round trips overlap.
+        readers = sorted(self._started(), key=lambda r: r.queued)[: len(calls)]
+        for index, reader in enumerate(readers):
+            share = calls[index :: len(readers)]
+            reader.queued += len(share)
+            reader.jobs.put((loop, share))
 
     def release(self, timeout: float = 5.0) -> None:
         """Every reader gives its connection back now (tests: before the database goes)."""
