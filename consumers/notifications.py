@@ -336,7 +336,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.mark_seen)(user=self.user, ids=valid_ids(ids))
 
     async def send_sync(self) -> None:
-        frame = await readers.run(selectors.sync_frame, user_id=self.user.pk)
+        # With the other handshakes' of this turn of the loop (consumers/readers.py).
+        frame = await readers.run_each(selectors.sync_frames, self.user.pk)
         await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:

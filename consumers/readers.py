@@ -31,12 +31,16 @@ from django.db import DatabaseError, connections
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 # Connections of the pool (DB_POOL_MAX_SIZE) these may hold at once. Two, not more: each
 # is a thread that competes with the event loop for the GIL, and on a starved core the
 # loop's lateness is what refuses handshakes (project/admission.py).
 READERS = 2
 IDLE_RELEASE = 1.0  # seconds without work before a reader gives its connection back
+# Keys per `run_each` call: a layer's recovery resyncs every socket of the process in one
+# turn, and a statement of thousands of reads would hold a reader for all of them.
+EACH_AT_MOST = 64
 
 
 class _Reader(threading.Thread):
@@ -70,9 +74,10 @@ class _Reader(threading.Thread):
                 answers.append((future, self.call(func), None))
             except BaseException as exc:  # handed to the awaiting coroutine
                 answers.append((future, None, exc))
+        count = sum(len(f) if isinstance(f, list) else 1 for _, f in calls)
         try:
             # One wake-up of the loop for the whole batch.
-            loop.call_soon_threadsafe(_settle, self, answers)
+            loop.call_soon_threadsafe(_settle, self, answers, count)
         except RuntimeError:  # the loop is closed: nobody waits for these answers
             pass
 
@@ -101,16 +106,36 @@ class _Reader(threading.Thread):
 
 
 def _settle(
-    reader: _Reader, answers: list[tuple[asyncio.Future, Any, BaseException | None]]
+    reader: _Reader, answers: list[tuple[Any, Any, BaseException | None]], count: int
 ) -> None:
-    reader.queued -= len(answers)
+    reader.queued -= count
     for future, result, error in answers:
-        if future.cancelled():
-            continue
-        if error is not None:
-            future.set_exception(error)
+        if isinstance(future, list):  # a `run_each` group: one answer per key, in order
+            results = [None] * len(future) if error is not None else result
+            for one, value in zip(future, results, strict=True):
+                _set(one, value, error)
         else:
-            future.set_result(result)
+            _set(future, result, error)
+
+
+def _set(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+class _Turn:
+    """The calls of one turn of a loop, not handed to a reader yet."""
+
+    __slots__ = ("calls", "groups")
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Callable[[], Any], Any]] = []
+        # run_each: per function of many keys, its keys and their futures.
+        self.groups: dict[Callable[[list[Any]], list[Any]], tuple[list[Any], list[Any]]] = {}
 
 
 class Readers:
@@ -118,8 +143,7 @@ class Readers:
         self.count = count
         self._readers: list[_Reader] = []
         self._lock = threading.Lock()
-        # Calls of this turn of each loop, not handed to a reader yet.
-        self._pending: dict[asyncio.AbstractEventLoop, list[tuple[Callable[[], Any], Any]]] = {}
+        self._pending: dict[asyncio.AbstractEventLoop, _Turn] = {}
 
     def _started(self) -> list[_Reader]:
         with self._lock:
@@ -138,22 +162,43 @@ class Readers:
         own work there (a woken thread takes the core, and the GIL, from the loop)."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        calls = self._pending.get(loop)
-        if calls is None:
-            calls = self._pending[loop] = []
-            loop.call_soon(self._hand_over, loop)
-        calls.append((functools.partial(func, *args, **kwargs), future))
+        self._turn(loop).calls.append((functools.partial(func, *args, **kwargs), future))
         return await future
 
+    async def run_each(self, many: Callable[[list[K]], list[T]], key: K) -> T:
+        """`many`'s answer for `key`: the keys asked of the same `many` in one turn of the
+        loop go to it together, in one call (one round trip for all where it can), which
+        answers each in order. An exception it raises is every one's answer."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        keys, futures = self._turn(loop).groups.setdefault(many, ([], []))
+        keys.append(key)
+        futures.append(future)
+        return await future
+
+    def _turn(self, loop: asyncio.AbstractEventLoop) -> _Turn:
+        turn = self._pending.get(loop)
+        if turn is None:
+            turn = self._pending[loop] = _Turn()
+            loop.call_soon(self._hand_over, loop)
+        return turn
+
     def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
-        calls = self._pending.pop(loop, [])
+        turn = self._pending.pop(loop, None)
+        if turn is None:
+            return
+        calls = list(turn.calls)
+        for many, (keys, futures) in turn.groups.items():
+            for start in range(0, len(keys), EACH_AT_MOST):
+                chunk = slice(start, start + EACH_AT_MOST)
+                calls.append((functools.partial(many, keys[chunk]), futures[chunk]))
         if not calls:
             return
         # Shared out over the readers, least loaded first, so their round trips overlap.
         readers = sorted(self._started(), key=lambda r: r.queued)[: len(calls)]
         for index, reader in enumerate(readers):
             share = calls[index :: len(readers)]
-            reader.queued += len(share)
+            reader.queued += sum(len(f) if isinstance(f, list) else 1 for _, f in share)
             reader.jobs.put((loop, share))
 
     def release(self, timeout: float = 5.0) -> None:

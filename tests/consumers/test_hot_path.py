@@ -64,13 +64,13 @@ async def test_a_handshake_and_a_close_make_no_hop_to_asgirefs_thread(
     from consumers import notifications as consumer_module
 
     read_on: list[str] = []
-    real = consumer_module.selectors.sync_frame
+    real = consumer_module.selectors.sync_frames
 
-    def sync_frame(**kwargs):
+    def sync_frames(user_ids):
         read_on.append(threading.current_thread().name)
-        return real(**kwargs)
+        return real(user_ids)
 
-    monkeypatch.setattr(consumer_module.selectors, "sync_frame", sync_frame)
+    monkeypatch.setattr(consumer_module.selectors, "sync_frames", sync_frames)
     socket = await open_socket(alice)
     assert (await receive(socket))["type"] == "sync"
     assert [hop for hop in hops if hop != "force_login"] == []  # the test's login

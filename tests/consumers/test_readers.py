@@ -41,13 +41,13 @@ def opened():
 def authenticated_on(monkeypatch):
     """The threads the handshakes' session reads ran on."""
     threads: list[str] = []
-    real = auth.session_user
+    real = auth.session_users
 
-    def session_user(session_key):
-        threads.append(threading.current_thread().name)
-        return real(session_key)
+    def session_users(session_keys):
+        threads.extend([threading.current_thread().name] * len(session_keys))
+        return real(session_keys)
 
-    monkeypatch.setattr(auth, "session_user", session_user)
+    monkeypatch.setattr(auth, "session_users", session_users)
     return threads
 
 
