@@ -34,7 +34,7 @@ from django.db.models import Manager, Model
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from sqlreads import Read, dialect
+from sqlreads import Read, dialect, fetch
 
 DB_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -84,31 +84,53 @@ def user_read(user_id: Any) -> Read[Model | None]:
     """The user with this primary key, or None: `get(pk=...)` as one plain SELECT."""
     model = get_user_model()
     using = router.db_for_read(model)
-    connection = dialect(using)
-    meta = model._meta
-    quote = connection.ops.quote_name
-    fields = meta.concrete_fields
-    sql = (
-        f"SELECT {', '.join(quote(f.column) for f in fields)} "  # noqa: S608 - model names
-        f"FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
-    )
+    shape = _USER_SHAPES.get((model, using))
+    if shape is None:
+        shape = _USER_SHAPES[(model, using)] = _UserShape(model, using)
+    return Read(shape.sql, [shape.prep(user_id)], shape.instance, using)
 
-    def instance(rows: list[tuple]) -> Model | None:
+
+class _UserShape:
+    """The user SELECT's text and converters, built once per model and database."""
+
+    def __init__(self, model: type[Model], using: str) -> None:
+        connection = dialect(using)
+        meta = model._meta
+        quote = connection.ops.quote_name
+        self.model, self.using, self.connection = model, using, connection
+        self.fields = meta.concrete_fields
+        self.names = [f.attname for f in self.fields]
+        self.sql = (
+            f"SELECT {', '.join(quote(f.column) for f in self.fields)} "  # noqa: S608
+            f"FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
+        )
+        self.pk = meta.pk
+        # The backend's and the field's converters, as the ORM's compiler applies them
+        # (SQLite's integers to booleans, text to datetimes).
+        self.converters = []
+        for i, field in enumerate(self.fields):
+            col = field.get_col(meta.db_table)
+            found = [
+                *connection.ops.get_db_converters(col),
+                *col.get_db_converters(connection),
+            ]
+            if found:
+                self.converters.append((i, col, found))
+
+    def prep(self, user_id: Any) -> Any:
+        return self.pk.get_db_prep_value(user_id, self.connection)
+
+    def instance(self, rows: list[tuple]) -> Model | None:
         if not rows:
             return None
         values = list(rows[0])
-        for i, field in enumerate(fields):
-            # The backend's and the field's converters, as the ORM's compiler applies them
-            # (SQLite's integers to booleans, text to datetimes).
-            col = field.get_col(meta.db_table)
-            for convert in [
-                *connection.ops.get_db_converters(col),
-                *col.get_db_converters(connection),
-            ]:
-                values[i] = convert(values[i], col, connection)
-        return model.from_db(using, [f.attname for f in fields], values)
+        for i, col, converters in self.converters:
+            for convert in converters:
+                values[i] = convert(values[i], col, self.connection)
+        return self.model.from_db(self.using, self.names, values)
 
-    return Read(sql, [meta.pk.get_db_prep_value(user_id, connection)], instance, using)
+
+_USER_SHAPES: dict[tuple[Any, str], _UserShape] = {}
 
 
 def user_by_pk(user_id: Any) -> Model | None:
@@ -124,28 +146,82 @@ def _plain_manager() -> bool:
 
 def session_user(session_key: str | None) -> tuple[SessionBase, Any]:
     """(the session, its user or AnonymousUser), in the caller's thread."""
-    store = session_store(session_key)
-    if not session_key:
-        return store, AnonymousUser()
-    try:  # SessionStore loads with its plain SELECT; other engines as Django does
+    return session_users([session_key])[0]
+
+
+def session_users(session_keys: list[str | None]) -> list[tuple[SessionBase, Any]]:
+    """`session_user` for each key, in order. With the database engine the sessions are
+    read together (`fetch`: one round trip on PostgreSQL), then their users together: a
+    socket reader hands over every handshake of a turn of the loop at once
+    (consumers/readers.py `run_each`)."""
+    stores = [session_store(key) if key else None for key in session_keys]
+    if settings.SESSION_ENGINE == DB_ENGINE:
+        _load([store for store in stores if store is not None and store.session_key])
+    claims = [_claims(store) for store in stores]
+    fast = [
+        i
+        for i, claim in enumerate(claims)
+        if claim is not None
+        and type(claim[1]).get_user is ModelBackend.get_user
+        and _plain_manager()
+    ]
+    found = dict(zip(fast, _fetch([user_read(claims[i][0]) for i in fast]), strict=True))
+    results = []
+    for i, (key, store, claim) in enumerate(zip(session_keys, stores, claims, strict=True)):
+        if claim is None:
+            results.append((store or session_store(key), AnonymousUser()))
+            continue
+        user_id, backend = claim
+        if i in found:
+            user = found[i]
+            if user is not None and not backend.user_can_authenticate(user):
+                user = None
+        else:
+            user = backend.get_user(user_id)
+        results.append((store, _checked(store, user)))
+    return results
+
+
+def _load(stores: list[SessionStore]) -> None:
+    """Load every store's session data, as the engine would one by one."""
+    datas = _fetch([store.session_read() for store in stores])
+    for store, data in zip(stores, datas, strict=True):
+        if data is None:
+            store._session_key = None  # as the engine does: a new session, not this one
+            store._session_cache = {}
+        else:
+            store._session_cache = store.decode(data)
+
+
+def _fetch(reads: list[Read[Any]]) -> list[Any]:
+    """`fetch` on the reads' database (one round trip), or one by one if they differ."""
+    aliases = {read.using for read in reads}
+    if len(aliases) == 1:
+        return fetch(reads, using=aliases.pop())
+    return [read.run() for read in reads]
+
+
+def _claims(store: SessionBase | None) -> tuple[Any, Any] | None:
+    """The session's user id and backend, if it names a user of a configured backend."""
+    if store is None:
+        return None
+    try:  # loaded by _load, or by the engine itself on first access
         user_id = get_user_model()._meta.pk.to_python(store[SESSION_KEY])
         backend_path = store[BACKEND_SESSION_KEY]
     except (KeyError, ValidationError):
-        return store, AnonymousUser()
+        return None
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
-        return store, AnonymousUser()
-    backend = load_backend(backend_path)
-    if type(backend).get_user is ModelBackend.get_user and _plain_manager():
-        user = user_read(user_id).run()
-        if user is not None and not backend.user_can_authenticate(user):
-            user = None
-    else:
-        user = backend.get_user(user_id)
+        return None
+    return user_id, load_backend(backend_path)
+
+
+def _checked(store: SessionBase, user: Any) -> Any:
+    """The user, if the session's auth hash still matches theirs; else AnonymousUser."""
     if user is None:
-        return store, AnonymousUser()
+        return AnonymousUser()
     if hasattr(user, "get_session_auth_hash"):
         session_hash = store.get(HASH_SESSION_KEY)
         if not (session_hash and constant_time_compare(session_hash, user.get_session_auth_hash())):
             store.flush()  # a password changed since: this session is over (as Channels)
-            return store, AnonymousUser()
-    return store, user
+            return AnonymousUser()
+    return user

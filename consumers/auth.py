@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http.cookie import parse_cookie
 
 from accounts.auth import TooManyFailures, bearer_token, token_for_bearer
-from accounts.sessions import session_user
+from accounts.sessions import session_users
 from consumers.readers import readers
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_UNAUTHORIZED, refuse
 
@@ -34,8 +34,9 @@ def has_credentials(scope: dict[str, Any]) -> bool:
 
 
 async def _session_user(session_key: str | None) -> tuple[Any, Any]:
-    # On a socket reader (consumers/readers.py): its held connection, no pool check-out.
-    return await readers.run(session_user, session_key)
+    # On a socket reader (consumers/readers.py): its held connection, no pool check-out,
+    # read with the other handshakes of this turn of the loop.
+    return await readers.run_each(session_users, session_key)
 
 
 async def _token_for_bearer(raw: str, *, address: str | None) -> Any:

@@ -24,6 +24,7 @@ import live
 from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
 from consumers.credentials import session_fingerprint
+from consumers.readers import readers
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHORIZED, refuse
 from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
@@ -335,9 +336,8 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.mark_seen)(user=self.user, ids=valid_ids(ids))
 
     async def send_sync(self) -> None:
-        # asgiref's thread, not a socket reader (consumers/readers.py): a handshake that
-        # daphne cancels here goes on until the read is done, as the cleanup expects.
-        frame = await database_sync_to_async(selectors.sync_frame)(user_id=self.user.pk)
+        # With the other handshakes' of this turn of the loop (consumers/readers.py).
+        frame = await readers.run_each(selectors.sync_frames, self.user.pk)
         await self.send_frame(frame)
 
     async def send_frame(self, frame: dict[str, Any]) -> None:

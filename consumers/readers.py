@@ -1,23 +1,25 @@
-"""The handshake's authentication reads (session and user, or bearer token) on threads of
-their own.
+"""The handshake's reads (session and user, or bearer token; then the `sync` frame) on
+threads of their own.
 
 `database_sync_to_async` runs every call on asgiref's one shared thread, one at a time,
 behind every other socket's reads, and that thread gave its connection back to the pool
 now and then (after every call on SQLite), each check-out costing the pool's
-health-check round trip (`CONN_HEALTH_CHECKS`). The `sync` read after the group join
-stays there: asgiref lets a call already running finish and its caller go on even when
-the handshake is cancelled, and the socket's cleanup relies on that.
+health-check round trip (`CONN_HEALTH_CHECKS`).
 
 Here each of `READERS` threads keeps its connection while work keeps coming and returns
-it to the pool after `IDLE_RELEASE` seconds without any; a call goes to the reader with
-the least work queued, so round trips of different handshakes overlap, and the shared
-thread is left to everything else. A connection that fails is closed at once and the
-call tried once more on a fresh one (checked by the pool): after a database outage no
-handshake fails only because its reader held a dead connection. The calls run in
-autocommit and end any atomic block they open: a held connection holds no transaction.
+it to the pool after `IDLE_RELEASE` seconds without any. The calls made in one turn of
+the event loop are shared out over the readers, least loaded first, as one job each:
+one wake-up of a thread per turn, not per call, and round trips of different handshakes
+overlap. A connection that fails is closed at once and the call tried once more on a
+fresh one (checked by the pool): after a database outage no handshake fails only
+because its reader held a dead connection. The calls run in autocommit and end any
+atomic block they open: a held connection holds no transaction. A handshake cancelled
+while its call waits or runs stops waiting; the call's answer is dropped, and the
+consumer's own cleanup (`NotificationConsumer.__call__`) leaves the layer.
 """
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -29,12 +31,16 @@ from django.db import DatabaseError, connections
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 # Connections of the pool (DB_POOL_MAX_SIZE) these may hold at once. Two, not more: each
 # is a thread that competes with the event loop for the GIL, and on a starved core the
 # loop's lateness is what refuses handshakes (project/admission.py).
 READERS = 2
 IDLE_RELEASE = 1.0  # seconds without work before a reader gives its connection back
+# Keys per `run_each` call: a layer's recovery resyncs every socket of the process in one
+# turn, and a statement of thousands of reads would hold a reader for all of them.
+EACH_AT_MOST = 64
 
 
 class _Reader(threading.Thread):
@@ -60,15 +66,19 @@ class _Reader(threading.Thread):
             self.run_job(*job)
 
     def run_job(
-        self, func: Callable[[], Any], loop: asyncio.AbstractEventLoop, future: Any
+        self, loop: asyncio.AbstractEventLoop, calls: list[tuple[Callable[[], Any], Any]]
     ) -> None:
+        answers = []
+        for func, future in calls:
+            try:
+                answers.append((future, self.call(func), None))
+            except BaseException as exc:  # handed to the awaiting coroutine
+                answers.append((future, None, exc))
+        count = sum(len(f) if isinstance(f, list) else 1 for _, f in calls)
         try:
-            result, error = self.call(func), None
-        except BaseException as exc:  # handed to the awaiting coroutine
-            result, error = None, exc
-        try:
-            loop.call_soon_threadsafe(_settle, future, result, error)
-        except RuntimeError:  # the loop is closed: nobody waits for this answer
+            # One wake-up of the loop for the whole batch.
+            loop.call_soon_threadsafe(_settle, self, answers, count)
+        except RuntimeError:  # the loop is closed: nobody waits for these answers
             pass
 
     def call(self, func: Callable[[], Any]) -> Any:
@@ -95,7 +105,20 @@ class _Reader(threading.Thread):
             connections.close_all()  # this thread's: back to the pool
 
 
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+def _settle(
+    reader: _Reader, answers: list[tuple[Any, Any, BaseException | None]], count: int
+) -> None:
+    reader.queued -= count
+    for future, result, error in answers:
+        if isinstance(future, list):  # a `run_each` group: one answer per key, in order
+            results = [None] * len(future) if error is not None else result
+            for one, value in zip(future, results, strict=True):
+                _set(one, value, error)
+        else:
+            _set(future, result, error)
+
+
+def _set(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
     if future.cancelled():
         return
     if error is not None:
@@ -104,11 +127,23 @@ def _settle(future: asyncio.Future, result: Any, error: BaseException | None) ->
         future.set_result(result)
 
 
+class _Turn:
+    """The calls of one turn of a loop, not handed to a reader yet."""
+
+    __slots__ = ("calls", "groups")
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Callable[[], Any], Any]] = []
+        # run_each: per function of many keys, its keys and their futures.
+        self.groups: dict[Callable[[list[Any]], list[Any]], tuple[list[Any], list[Any]]] = {}
+
+
 class Readers:
     def __init__(self, count: int = READERS) -> None:
         self.count = count
         self._readers: list[_Reader] = []
         self._lock = threading.Lock()
+        self._pending: dict[asyncio.AbstractEventLoop, _Turn] = {}
 
     def _started(self) -> list[_Reader]:
         with self._lock:
@@ -119,16 +154,52 @@ class Readers:
             return self._readers
 
     async def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """func(*args, **kwargs) on the reader with the least work queued."""
-        reader = min(self._started(), key=lambda r: r.queued)
+        """func(*args, **kwargs) on the reader with the least work queued.
+
+        The calls made in one turn of the event loop go to a reader together, as one job:
+        one wake-up of the thread, not one per call. In a reconnect storm a turn of the
+        loop starts many handshakes, and each wake-up cost the loop more than the call's
+        own work there (a woken thread takes the core, and the GIL, from the loop)."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        reader.queued += 1
-        reader.jobs.put((lambda: func(*args, **kwargs), loop, future))
-        try:
-            return await future
-        finally:
-            reader.queued -= 1
+        self._turn(loop).calls.append((functools.partial(func, *args, **kwargs), future))
+        return await future
+
+    async def run_each(self, many: Callable[[list[K]], list[T]], key: K) -> T:
+        """`many`'s answer for `key`: the keys asked of the same `many` in one turn of the
+        loop go to it together, in one call (one round trip for all where it can), which
+        answers each in order. An exception it raises is every one's answer."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        keys, futures = self._turn(loop).groups.setdefault(many, ([], []))
+        keys.append(key)
+        futures.append(future)
+        return await future
+
+    def _turn(self, loop: asyncio.AbstractEventLoop) -> _Turn:
+        turn = self._pending.get(loop)
+        if turn is None:
+            turn = self._pending[loop] = _Turn()
+            loop.call_soon(self._hand_over, loop)
+        return turn
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        turn = self._pending.pop(loop, None)
+        if turn is None:
+            return
+        calls = list(turn.calls)
+        for many, (keys, futures) in turn.groups.items():
+            for start in range(0, len(keys), EACH_AT_MOST):
+                chunk = slice(start, start + EACH_AT_MOST)
+                calls.append((functools.partial(many, keys[chunk]), futures[chunk]))
+        if not calls:
+            return
+        # Shared out over the readers, least loaded first, so their round trips overlap.
+        readers = sorted(self._started(), key=lambda r: r.queued)[: len(calls)]
+        for index, reader in enumerate(readers):
+            share = calls[index :: len(readers)]
+            reader.queued += sum(len(f) if isinstance(f, list) else 1 for _, f in share)
+            reader.jobs.put((loop, share))
 
     def release(self, timeout: float = 5.0) -> None:
         """Every reader gives its connection back now (tests: before the database goes)."""

@@ -13,12 +13,10 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from channels.exceptions import ChannelFull
 from channels.layers import BaseChannelLayer
-from channels_redis.pubsub import RedisPubSubChannelLayer
 
 logger = logging.getLogger(__name__)
 
@@ -258,72 +256,7 @@ class LocalChannelLayer(BaseChannelLayer):
                 self._remove(name, target)
 
 
-class PipelinedPubSubLayer(RedisPubSubChannelLayer):
-    """channels-redis's pub/sub layer, plus `group_send_many`: one round trip per shard.
+# The Redis layer, where it always was for settings and imports (CHANNEL_LAYERS names it).
+from live.pubsub import PipelinedPubSubLayer  # noqa: E402
 
-    Reaches into channels-redis 4.3's shard objects (`_lock`, `_ensure_redis`, `_redis`),
-    which is why that version is pinned: the publishes go through the same per-shard lock
-    and connection pool as `group_send`, and each is an ordinary PUBLISH of the same
-    serialised message, so consumers receive them exactly as they receive group_send's.
-    """
-
-    async def new_channel(self, prefix: str = "specific.") -> str:
-        """channels-redis's new_channel, which leaves the subscription behind when a
-        handshake is cancelled while it waits for the shard's lock or for Redis."""
-        layer = self._get_layer()
-        channel = f"{layer.prefix}{prefix}{uuid.uuid4().hex}"
-        try:
-            await layer._subscribe_to_channel(channel)
-        except BaseException:
-            await asyncio.shield(self.forget(channel))
-            raise
-        return channel
-
-    async def forget(self, channel: str, groups: tuple[str, ...] = ()) -> None:
-        """Drop `channel` and its memberships of `groups` for good, with their Redis
-        subscriptions: also one whose SUBSCRIBE a cancellation cut short, which
-        channels-redis never records and so never unsubscribes. No Redis work for a
-        channel already gone (the usual close) and no group."""
-        layer = self._get_layer()
-        known = layer.channels.pop(channel, None) is not None
-        # channels-redis's own cleanup (in receive) may have dropped the channel from its
-        # map and then been cancelled before its UNSUBSCRIBE: still subscribed, so go on.
-        names = [channel] if known or channel in layer._get_shard(channel)._subscribed_to else []
-        for group in groups:
-            name = layer._get_group_channel_name(group)
-            members = layer.groups.get(name, set())
-            members.discard(channel)
-            if not members:
-                layer.groups.pop(name, None)
-                names.append(name)
-        for name in names:
-            shard = layer._get_shard(name)
-            async with shard._lock:
-                if shard._pubsub is not None:
-                    await shard._pubsub.unsubscribe(name)
-                shard._subscribed_to.discard(name)
-
-    async def group_send_many(self, messages: list[tuple[str, Message]]) -> None:
-        """group_send for each (group, message); a group's messages arrive in order.
-
-        Everything is serialised before anything is sent, so a message the serialiser
-        refuses fails the call with nothing published.
-        """
-        if not messages:
-            return
-        layer = self._get_layer()
-        by_shard: dict[Any, list[tuple[str, bytes]]] = defaultdict(list)
-        for group, message in messages:
-            assert isinstance(message, dict), "message is not a dict"
-            channel = layer._get_group_channel_name(group)
-            by_shard[layer._get_shard(channel)].append((channel, self.serialize(message)))
-        await asyncio.gather(*(_publish_all(shard, items) for shard, items in by_shard.items()))
-
-
-async def _publish_all(shard: Any, items: list[tuple[str, bytes]]) -> None:
-    async with shard._lock:
-        shard._ensure_redis()
-        pipe = shard._redis.pipeline(transaction=False)
-        for channel, data in items:
-            pipe.publish(channel, data)
-        await pipe.execute()
+__all__ = ["LocalChannelLayer", "PipelinedPubSubLayer"]

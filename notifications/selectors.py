@@ -84,27 +84,42 @@ def sync_frame(*, user_id: int) -> dict[str, Any]:
 
     One round trip when nothing is unread (every socket's handshake reads this), two
     otherwise."""
+    return sync_frames([user_id])[0]
+
+
+def sync_frames(user_ids: list[int]) -> list[dict[str, Any]]:
+    """`sync_frame` for each user, in order, read together: every unread set in one round
+    trip on PostgreSQL (`fetch`), then what the frames of those with unread messages need
+    (totals past the cap, preferences, mutes) in one more. A socket reader hands over the
+    handshakes of a turn of the loop at once (consumers/readers.py `run_each`)."""
     limit = settings.NOTIFICATIONS_SYNC_LIMIT
-    unread = unread_read(user_id=user_id, limit=limit).run()
-    count, quiet = len(unread), set()
-    if unread:
-        # Under the cap the list is the whole set; only a full list needs the counter.
-        full = len(unread) >= limit
-        pairs = {(user_id, m.group) for m in unread if m.group}
+    unread: list[list[Message]] = fetch([unread_read(user_id=u, limit=limit) for u in user_ids])
+    read = list(zip(user_ids, unread, strict=True))
+    some = {u for u, messages in read if messages}
+    counts: dict[int, int] = {}
+    snapshots: dict[int, preferences.PreferenceSnapshot] = {}
+    muted: set[tuple[int, str]] = set()
+    if some:
+        # Under the cap a list is the whole set; only a full list needs the counter.
+        full = {u for u, messages in read if len(messages) >= limit}
+        pairs = {(u, m.group) for u, messages in read for m in messages if m.group}
         counts, snapshots, muted = fetch(
             [
-                unread_counts_read({user_id} if full else set()),
-                preferences.snapshots_read({user_id}),
+                unread_counts_read(full),
+                preferences.snapshots_read(some),
                 follows.muted_read(pairs),
             ]
         )
-        if full:
-            count = counts[user_id]
-        quiet = quiet_among(unread, snapshots[user_id], muted)
-    payloads = [
-        {**m.to_payload(), "toast": False} if m.pk in quiet else m.to_payload() for m in unread
-    ]
-    return {"type": "sync", "unread": payloads, "unread_count": count}
+    frames = []
+    for user_id, messages in read:
+        quiet = quiet_among(messages, snapshots[user_id], muted) if messages else set()
+        count = counts[user_id] if len(messages) >= limit else len(messages)
+        payloads = [
+            {**m.to_payload(), "toast": False} if m.pk in quiet else m.to_payload()
+            for m in messages
+        ]
+        frames.append({"type": "sync", "unread": payloads, "unread_count": count})
+    return frames
 
 
 def message_count(*, user_id: int) -> int:

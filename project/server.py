@@ -89,6 +89,49 @@ class _Lazy:
         return str(self)
 
 
+class Deadlines:
+    """Requests that must arrive in full by a time, checked by one sweep a second.
+
+    One timer of Twisted's per request (a `DelayedCall` made, put in the reactor's heap
+    and cancelled for each of them) cost 2-6 % of the loop in a reconnect storm, where
+    every handshake is a request that arrives at once; a dict entry costs next to
+    nothing. A deadline is kept to within `SWEEP` seconds.
+    """
+
+    SWEEP = 1.0
+
+    def __init__(self, reactor: Any) -> None:
+        self.reactor = reactor
+        self.due: dict[Any, float] = {}
+        self._timer: Any = None
+
+    def start(self, request: Any, seconds: float) -> None:
+        self.due[request] = time.monotonic() + seconds
+        if self._timer is None:
+            self._timer = self.reactor.callLater(self.SWEEP, self._sweep)
+
+    def extend(self, request: Any, seconds: float) -> None:
+        """From now, if the request is still awaited."""
+        if request in self.due:
+            self.due[request] = time.monotonic() + seconds
+
+    def stop(self, request: Any) -> None:
+        self.due.pop(request, None)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        now = time.monotonic()
+        late = [request for request, due in self.due.items() if due <= now]
+        for request in late:
+            del self.due[request]
+            try:
+                request.too_slow()
+            except Exception:  # one broken connection must not end the sweeps
+                logger.warning("could not answer a late request", exc_info=True)
+        if self.due:
+            self._timer = self.reactor.callLater(self.SWEEP, self._sweep)
+
+
 def install() -> None:
     try:
         from autobahn.websocket import protocol as autobahn_protocol
@@ -102,39 +145,35 @@ def install() -> None:
     autobahn_protocol.pformat = _Lazy  # only ever formatted into debug log lines
     autobahn_protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
 
+    deadlines = Deadlines(reactor)
+
     class DeadlineRequest(http_protocol.WebRequest):
         """A request that must arrive in full within SERVER_REQUEST_TIMEOUT seconds."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._deadline = reactor.callLater(settings.SERVER_REQUEST_TIMEOUT, self._too_slow)
+            deadlines.start(self, settings.SERVER_REQUEST_TIMEOUT)
             # Twisted's form parsing (Content-Type through email.headerregistry, then the
             # body into request.args): daphne hands the raw body to the application.
             self._parsePOSTFormSubmission = False
 
-        def _cancel_deadline(self) -> None:
-            if self._deadline is not None and self._deadline.active():
-                self._deadline.cancel()
-            self._deadline = None
-
         def gotLength(self, length: int | None) -> None:
             super().gotLength(length)
-            if length and self._deadline is not None and self._deadline.active():
+            if length:
                 # Counted from now, a little later than the start: the headers are in.
-                self._deadline.reset(
-                    settings.SERVER_REQUEST_TIMEOUT + length / settings.SERVER_MIN_BODY_RATE
+                deadlines.extend(
+                    self, settings.SERVER_REQUEST_TIMEOUT + length / settings.SERVER_MIN_BODY_RATE
                 )
 
         def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
-            self._cancel_deadline()  # all of it is here: the app may take its time
+            deadlines.stop(self)  # all of it is here: the app may take its time
             super().requestReceived(command, path, version)
 
         def connectionLost(self, reason: Any) -> None:
-            self._cancel_deadline()
+            deadlines.stop(self)
             super().connectionLost(reason)
 
-        def _too_slow(self) -> None:
-            self._deadline = None
+        def too_slow(self) -> None:
             transport = self.channel.transport if self.channel else None
             if transport is None:
                 return

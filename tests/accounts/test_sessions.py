@@ -87,3 +87,44 @@ def test_user_by_pk_is_the_orm_row():
     fields = [f.attname for f in get_user_model()._meta.concrete_fields]
     assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
     assert user_by_pk(user.pk + 1000) is None
+
+
+def test_many_keys_are_read_together_each_by_the_same_rules():
+    from accounts.sessions import session_users
+
+    alice, alice_key = logged_in("alice")
+    bob, bob_key = logged_in("bob")
+    carol, carol_key = logged_in("carol")
+    carol.set_password("another-pw-long-enough")  # her session is over
+    carol.save()
+    _, dave_key = logged_in("dave")
+    Session.objects.filter(pk=dave_key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    keys = [alice_key, None, bob_key, "x" * 32, carol_key, dave_key, alice_key]
+    with CaptureQueriesContext(connection) as queries:
+        found = session_users(keys)
+    assert [user.username if user.is_authenticated else None for _, user in found] == [
+        "alice",
+        None,
+        "bob",
+        None,
+        None,
+        None,
+        "alice",
+    ]
+    assert [session.session_key for session, _ in found] == [
+        alice_key,
+        None,
+        bob_key,
+        None,
+        None,  # flushed: a new, empty session
+        None,  # expired: not that session
+        alice_key,
+    ]
+    assert found[0][1] == alice and found[2][1] == bob
+    assert found[0][1] is not found[6][1]  # each socket its own instance
+    assert not Session.objects.filter(pk=carol_key).exists()
+    if connection.vendor == "postgresql":
+        # The six well-formed keys in one round trip, the four users in one; then carol's flush
+        # (Django's delete: a SELECT and a DELETE).
+        assert len(queries) == 4, [q["sql"][:80] for q in queries]
+        assert queries[0]["sql"].count("django_session") == 6

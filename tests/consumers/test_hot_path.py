@@ -53,15 +53,30 @@ async def test_a_relayed_frame_makes_no_thread_hop(layer, alice, hops):
     await socket.disconnect()
 
 
-async def test_a_handshake_hops_once_for_its_sync_and_a_close_not_at_all(layer, alice, hops):
-    """The sync read is the handshake's one hop to asgiref's thread (the session's read is
-    on a socket reader); a close makes none (stock channels closes old connections)."""
+async def test_a_handshake_and_a_close_make_no_hop_to_asgirefs_thread(
+    layer, alice, hops, monkeypatch
+):
+    """The session and the sync reads run on the socket readers (consumers/readers.py),
+    which take the reads of a turn of the loop together; a close hops nowhere (stock
+    channels closes old connections)."""
+    import threading
+
+    from consumers import notifications as consumer_module
+
+    read_on: list[str] = []
+    real = consumer_module.selectors.sync_frames
+
+    def sync_frames(user_ids):
+        read_on.append(threading.current_thread().name)
+        return real(user_ids)
+
+    monkeypatch.setattr(consumer_module.selectors, "sync_frames", sync_frames)
     socket = await open_socket(alice)
     assert (await receive(socket))["type"] == "sync"
-    assert [hop for hop in hops if hop != "force_login"] == ["sync_frame"]  # the test's login
-    hops.clear()
+    assert [hop for hop in hops if hop != "force_login"] == []  # the test's login
+    assert len(read_on) == 1 and read_on[0].startswith("socket-reader-")
     await socket.disconnect()
-    assert hops == []
+    assert [hop for hop in hops if hop != "force_login"] == []
 
 
 async def test_acks_from_many_sockets_commit_together_and_reach_every_tab(layer, alice, bob):

@@ -41,13 +41,13 @@ def opened():
 def authenticated_on(monkeypatch):
     """The threads the handshakes' session reads ran on."""
     threads: list[str] = []
-    real = auth.session_user
+    real = auth.session_users
 
-    def session_user(session_key):
-        threads.append(threading.current_thread().name)
-        return real(session_key)
+    def session_users(session_keys):
+        threads.extend([threading.current_thread().name] * len(session_keys))
+        return real(session_keys)
 
-    monkeypatch.setattr(auth, "session_user", session_user)
+    monkeypatch.setattr(auth, "session_users", session_users)
     return threads
 
 
@@ -92,7 +92,8 @@ async def on_every_reader(func) -> list:
     futures = []
     for reader in readers._started():
         futures.append(loop.create_future())
-        reader.jobs.put((func, loop, futures[-1]))
+        reader.queued += 1
+        reader.jobs.put((loop, [(func, futures[-1])]))
     return await asyncio.gather(*futures)
 
 
@@ -132,3 +133,33 @@ async def test_a_reader_gives_its_connection_back_when_idle(alice, monkeypatch):
     assert await on_every_reader(lambda: connections["default"].connection is None) == [True] * len(
         readers._started()
     )
+
+
+async def test_the_calls_of_one_turn_of_the_loop_wake_each_reader_once(monkeypatch):
+    """A reconnect storm starts many handshakes in one turn of the loop: their reads go
+    to the readers as one job per reader, not one wake-up of a thread per handshake."""
+    jobs: list[int] = []
+    real = readers_module._Reader.run_job
+
+    def run_job(self, loop, calls):
+        jobs.append(len(calls))
+        return real(self, loop, calls)
+
+    monkeypatch.setattr(readers_module._Reader, "run_job", run_job)
+    names = await asyncio.gather(
+        *(readers.run(lambda i=i: (i, threading.current_thread().name)) for i in range(10))
+    )
+    assert [i for i, _ in names] == list(range(10))  # each call its own answer
+    assert all(name.startswith("socket-reader-") for _, name in names)
+    assert sum(jobs) == 10 and len(jobs) <= readers_module.READERS
+
+
+async def test_a_failing_call_fails_alone_among_its_turn():
+    def fail():
+        raise ValueError("no")
+
+    results = await asyncio.gather(
+        readers.run(lambda: 1), readers.run(fail), readers.run(lambda: 3), return_exceptions=True
+    )
+    assert results[0] == 1 and results[2] == 3
+    assert isinstance(results[1], ValueError)

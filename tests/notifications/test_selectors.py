@@ -142,3 +142,32 @@ def test_the_sync_frame_marks_what_preferences_hold_and_counts_past_the_cap(alic
     assert [m["text"] for m in frame["unread"]] == ["n2", "n3", "n4", "info is quiet"]
     quiet = [m["text"] for m in frame["unread"] if m.get("toast") is False]
     assert quiet == ["n3", "info is quiet"]  # a muted thread; a level turned off
+
+
+def test_sync_frames_of_many_users_are_each_users_own_read_together(
+    alice, bob, make_user, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications import threads
+    from notifications.models import NotificationPreference
+
+    settings.NOTIFICATIONS_SYNC_LIMIT = 3
+    carol = make_user("carol")  # nothing unread
+    NotificationPreference.objects.create(user=bob, toast_info=False)
+    for i in range(4):
+        services.notify(alice, f"a{i}", level="success", group="t" if i % 2 else "")
+    services.notify(bob, "b quiet", level="info")
+    services.notify(bob, "b loud", level="error")
+    threads.mute(user=alice, key="t")
+    users = [alice.pk, carol.pk, bob.pk, alice.pk]
+    alone = [selectors.sync_frame(user_id=u) for u in users]
+    with CaptureQueriesContext(connection) as queries:
+        together = selectors.sync_frames(users)
+    assert together == alone
+    assert together[0]["unread_count"] == 4 and len(together[0]["unread"]) == 3
+    assert together[1] == {"type": "sync", "unread": [], "unread_count": 0}
+    assert [m.get("toast", True) for m in together[2]["unread"]] == [False, True]
+    if connection.vendor == "postgresql":
+        assert len(queries) == 2  # the unread sets, then the counters, preferences, mutes

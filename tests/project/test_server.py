@@ -56,3 +56,49 @@ def test_a_post_reaches_the_application_unparsed_and_whole(content_type, body, m
     request = processed[0]
     assert request.args == {}
     assert request.content.read() == body  # what daphne sends the application
+
+
+class _Late:
+    def __init__(self) -> None:
+        self.answered = 0
+
+    def too_slow(self) -> None:
+        self.answered += 1
+
+
+def test_a_request_past_its_deadline_is_answered_by_the_sweep_and_only_then():
+    from twisted.internet.task import Clock
+
+    from project.server import Deadlines
+
+    clock = Clock()
+    deadlines = Deadlines(clock)
+    late, on_time, extended = _Late(), _Late(), _Late()
+    deadlines.start(late, 2.0)
+    deadlines.start(on_time, 2.0)
+    deadlines.start(extended, 2.0)
+    deadlines.stop(on_time)  # arrived in full
+    deadlines.extend(extended, 10.0)  # a body announced: more time
+    clock.advance(1.0)
+    assert late.answered == 0  # not yet due
+    # The sweep compares with the monotonic clock; make the first deadline pass.
+    deadlines.due[late] -= 2.0
+    clock.advance(1.0)
+    assert (late.answered, on_time.answered, extended.answered) == (1, 0, 0)
+    assert list(deadlines.due) == [extended]
+    deadlines.stop(extended)
+    clock.advance(1.0)
+    assert clock.getDelayedCalls() == []  # no sweeping with nothing awaited
+
+
+def test_extending_a_request_that_arrived_does_not_bring_it_back():
+    from twisted.internet.task import Clock
+
+    from project.server import Deadlines
+
+    deadlines = Deadlines(Clock())
+    request = _Late()
+    deadlines.start(request, 1.0)
+    deadlines.stop(request)
+    deadlines.extend(request, 5.0)
+    assert deadlines.due == {}
