@@ -13,11 +13,12 @@ daphne:
   needs at `SERVER_MIN_BODY_RATE` bytes a second (a 50 MB upload on a slow phone
   still fits), with 408: a client that promises a large body and sends a byte now and
   then would otherwise hold a descriptor for as long as it likes;
-- refuse a WebSocket upgrade with HTTP 503 before its handshake, before any application
-  instance, while the event loop is more than `SHED_FACTOR` x `ADMISSION_MAX_LAG`
-  behind: under a reconnect storm of thousands, even the door's refusal (accept, error
-  frame, close handshake) costs too much; the browser sees a failed connect and backs off
-  with full jitter;
+- refuse every new connection with 503 and `Retry-After`, before reading a byte of it,
+  while the event loop is more than `SHED_FACTOR` x `ADMISSION_MAX_LAG` behind (and a
+  WebSocket upgrade accepted before it fell behind, before its handshake and any
+  application instance): under a reconnect storm of thousands, even the door's refusal
+  (accept, error frame, close handshake) costs too much; the browser sees a failed
+  connect and backs off with full jitter;
 - skip autobahn's per-connection `pprint.pformat` of its settings, made only for a debug
   line that is never logged;
 - skip Twisted's parsing of every POST's Content-Type (through `email.headerregistry`,
@@ -25,11 +26,13 @@ daphne:
   `request.args`, which daphne never reads: the application gets the raw body and
   parses it itself (Django for forms and uploads).
 
-Both refusals are logged once per address per `LOG_WINDOW` seconds, not per connection.
+The per-address and slow-request refusals are logged once per address per `LOG_WINDOW`
+seconds, not per connection; sheds are counted in `admission_refused_total`.
 A no-op outside daphne.
 """
 
 import logging
+import math
 import pprint
 import time
 from collections import Counter
@@ -87,6 +90,39 @@ class _Lazy:
 
     def __format__(self, spec: str) -> str:
         return str(self)
+
+
+def shedding() -> bool:
+    """The event loop is so far behind that new connections are refused unread."""
+    return admission.lag.seconds > SHED_FACTOR * settings.ADMISSION_MAX_LAG
+
+
+SHED_RESPONSE = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: %d\r\nContent-Length: 0\r\n"
+    b"Connection: close\r\n\r\n"
+)
+
+
+try:
+    from twisted.internet.protocol import Protocol as _Protocol
+except ImportError:  # no daphne here: install() does nothing either
+    _Protocol = object  # type: ignore[assignment,misc]
+
+
+class Shed(_Protocol):
+    """A connection refused as soon as it is accepted: 503 with Retry-After, then closed.
+
+    A Twisted protocol with nothing to parse: the request is never read (a browser's
+    WebSocket sees a failed connect and backs off with full jitter; an HTTP client,
+    SNS included, sees 503 and retries later)."""
+
+    def makeConnection(self, transport: Any) -> None:
+        retry_after = max(1, math.ceil(admission.lag.seconds))
+        transport.write(SHED_RESPONSE % retry_after)
+        transport.loseConnection()
+
+    def dataReceived(self, data: bytes) -> None:
+        pass  # the request is not read
 
 
 class Deadlines:
@@ -206,6 +242,13 @@ def install() -> None:
             self.open: Counter[str] = Counter()
 
         def buildProtocol(self, addr: Any) -> Any:
+            if shedding():
+                # Far behind: answer before reading a byte. A WebSocket upgrade refused
+                # after daphne parsed it and autobahn checked it (onConnect below) cost
+                # most of what an admitted handshake costs, and a restart's crowd made
+                # tens of thousands of them while the process fell further behind.
+                admission.REFUSED.labels("connections", "shed").inc()
+                return Shed()
             host = getattr(addr, "host", None)
             limited = host is not None and not is_trusted_proxy(host)
             if limited and self.open[host] >= settings.SERVER_MAX_CONNECTIONS_PER_ADDRESS:
@@ -232,7 +275,7 @@ def install() -> None:
 
     class SheddingWebSocketProtocol(WebSocketFactory.protocol):  # backpressure's, if installed
         def onConnect(self, request: Any) -> Any:
-            if admission.lag.seconds > SHED_FACTOR * settings.ADMISSION_MAX_LAG:
+            if shedding():  # fell behind since the connection was accepted
                 admission.REFUSED.labels("handshakes", "shed").inc()
                 raise ConnectionDeny(code=503, reason="Service Unavailable")
             return super().onConnect(request)

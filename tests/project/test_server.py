@@ -102,3 +102,23 @@ def test_extending_a_request_that_arrived_does_not_bring_it_back():
     deadlines.stop(request)
     deadlines.extend(request, 5.0)
     assert deadlines.due == {}
+
+
+def test_far_behind_a_new_connection_is_refused_with_503_before_it_is_read(monkeypatch):
+    from project import admission, server
+
+    factory = daphne_server.HTTPFactory(Server())
+    address = IPv4Address("TCP", "127.0.0.1", 50000)
+    monkeypatch.setattr(type(admission.lag), "seconds", property(lambda self: 4.2))
+    protocol = factory.buildProtocol(address)
+    transport = StringTransport()
+    protocol.makeConnection(transport)
+    assert transport.value().startswith(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n")
+    assert transport.disconnecting
+    protocol.dataReceived(b"GET /ws/notifications/ HTTP/1.1\r\n")  # never read
+    # Half a second behind is not far: the connection is served as any other.
+    monkeypatch.setattr(type(admission.lag), "seconds", property(lambda self: 0.5))
+    served = factory.buildProtocol(address)
+    assert not isinstance(served, server.Shed)
+    served.makeConnection(StringTransport())
+    served.connectionLost(None)
