@@ -1,54 +1,21 @@
+"""Web Push's routes and the email unsubscribe link under /notifications/, in the
+"notifications" namespace that project/urls.py gives them with the inbox's (inbox/urls.py)."""
+
 from django.urls import path
 
-from notifications import views
-
-app_name = "notifications"
+from notifications import views_preferences
+from notifications.webpush import views as views_push
 
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
-    path("<int:message_id>/read/", views.mark_read, name="mark_read"),
-    path("<int:message_id>/unread/", views.mark_unread, name="mark_unread"),
-    path("read-all/", views.mark_all_read, name="mark_all_read"),
-    path("bulk/", views.bulk, name="bulk"),
-    path("test/", views.send_test, name="send_test"),
-]
-
-# Snooze (notifications/views_triage.py)
-from notifications import views_triage  # noqa: E402
-
-urlpatterns += [
-    path("snooze/", views_triage.snooze, name="snooze"),
-    path("unsnooze/", views_triage.unsnooze, name="unsnooze"),
-]
-
-# Web Push (notifications/webpush/views.py)
-from notifications.webpush import views as views_push  # noqa: E402
-
-urlpatterns += [
+    # Web Push (notifications/webpush/views.py)
     path("sw.js", views_push.service_worker, name="push_sw"),
     path("push/key/", views_push.key, name="push_key"),
     path("push/subscribe/", views_push.subscribe, name="push_subscribe"),
     path("push/unsubscribe/", views_push.unsubscribe, name="push_unsubscribe"),
-]
-
-# Preferences and the email unsubscribe link (notifications/views_preferences.py)
-from notifications import views_preferences  # noqa: E402
-
-urlpatterns += [
-    path("preferences/", views_preferences.page, name="preferences"),
-    path("preferences/quiet/", views_preferences.quiet, name="preferences_quiet"),
+    # The email unsubscribe link (notifications/views_preferences.py)
     path(
         "email/unsubscribe/<str:token>/",
         views_preferences.email_unsubscribe,
         name="email_unsubscribe",
     ),
-]
-
-# Threads and actions (notifications/views_threads.py)
-from notifications import views_threads  # noqa: E402
-
-urlpatterns += [
-    path("threads/mute/", views_threads.mute, name="mute"),
-    path("threads/unmute/", views_threads.unmute, name="unmute"),
-    path("<int:message_id>/actions/<int:index>/", views_threads.act, name="act"),
 ]

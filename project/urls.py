@@ -5,16 +5,23 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
-from notifications import views_data
+import inbox.urls
+import notifications.urls
+from inbox import views_data
 from project.jsi18n import catalog
 from project.metrics import metrics
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
-    path("notifications/", include("notifications.urls")),
+    # One namespace for the pages under /notifications/ ("notifications:inbox",
+    # "notifications:push_key"...): the inbox's routes and Web Push's and the email link's.
+    path(
+        "notifications/",
+        include(([*inbox.urls.urlpatterns, *notifications.urls.urlpatterns], "notifications")),
+    ),
     path("api/", include("api.urls")),
-    # A user's data (notifications/views_data.py); the account page links here.
+    # A user's data (inbox/views_data.py); the account page links here.
     path("account/data/", views_data.page, name="account_data"),
     path("account/data/export/", views_data.export, name="account_data_export"),
     # Client frames of an event stream (project/asgi.py serves the stream itself).
