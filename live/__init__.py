@@ -57,6 +57,11 @@ def is_process_local() -> bool:
     return isinstance(get_channel_layer(), LocalChannelLayer | InMemoryChannelLayer)
 
 
+# One send: a frame for every socket of one user, (user id, frame). Writers return the
+# sends their commit makes; the batching writer sends them in one round trip.
+Send = tuple[int, dict[str, Any]]
+
+
 def encode(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
@@ -71,14 +76,14 @@ def send_on_commit(user_id: int, frame: dict[str, Any]) -> None:
 FANOUT_SLICE = 500
 
 
-def send_many_on_commit(sends: list[tuple[int, dict[str, Any]]]) -> None:
+def send_many_on_commit(sends: list[Send]) -> None:
     """Send many frames (each to every socket of its user) once the transaction commits:
     one hook for a whole fan-out, in slices, pipelined where the layer can (`send_many`)."""
     if sends:
         transaction.on_commit(partial(async_to_sync(_send_slices), sends), robust=True)
 
 
-async def _send_slices(sends: list[tuple[int, dict[str, Any]]]) -> None:
+async def _send_slices(sends: list[Send]) -> None:
     # A slice that fails (timeout, Redis down) is logged by send_many; the rest still go,
     # and every message is saved for the recipients' next sync.
     for start in range(0, len(sends), FANOUT_SLICE):
@@ -90,7 +95,7 @@ def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
     transaction.on_commit(partial(signal_now, user_id, {"type": event_type, **fields}), robust=True)
 
 
-async def send_many(sends: list[tuple[int, dict[str, Any]]]) -> bool:
+async def send_many(sends: list[Send]) -> bool:
     """Send frames now, each to every socket of its user: one round trip where the layer
     can pipeline (live/layers.py). Never raises; False when the layer failed."""
     if not sends:

@@ -59,7 +59,7 @@ ALLOWED = {
     # it starts the product from outside and imports none of it.
     "harness": set(),
     # The load tool drives the product from outside; it never imports the test suite.
-    # webhooks: bench/writer.py times the SNS writer kind itself (the write path alone).
+    # webhooks: bench/writer.py times the SNS job handler itself (the write path alone).
     # live: bench/layers.py times the layer backends, bench/fanout.py the fan-out's sends.
     "bench": {"accounts", "live", "notifications", "webhooks", "project", "harness"},
 }
@@ -139,11 +139,11 @@ WRITERS_BEHIND_THE_DOOR = {
     "notifications/services": "the door itself",
     "notifications/bulk.py": "the batched writes",
     "notifications/writer.py": "the batching writer",
-    # Fans a thread's message out to its followers with bulk.notify_users: a writer.
+    # Fans a thread's message out to its followers with bulk.fan_out: a writer.
     "notifications/threads.py": "a writer",
-    # The SNS webhook's job kind for the batching writer, and the specs it resolves.
-    "webhooks/batch.py": "a writer job kind",
-    "webhooks/notify.py": "the SNS job kind's specs",
+    # The SNS webhook's job handler for the batching writer, and the specs it resolves.
+    "webhooks/batch.py": "a writer job handler",
+    "webhooks/notify.py": "the SNS job handler's specs",
 }
 
 
