@@ -17,6 +17,7 @@ which sends a whole batch after its own commit, calls `send_many`.
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -134,8 +135,9 @@ def _relay(frame: dict[str, Any]) -> dict[str, Any]:
 def _send_now(user_id: int, message: dict[str, Any]) -> bool:
     # Runs in a worker thread (an on_commit hook): never raises; the message is saved,
     # and clients recover it on their next sync.
+    group = user_group(user_id)
     try:
-        async_to_sync(_group_send)(user_group(user_id), message)
+        async_to_sync(_within_send_timeout)(lambda layer: layer.group_send(group, message))
     except Exception:
         logger.warning("sending %s to user %s failed", message["type"], user_id, exc_info=True)
         metrics.sends_failed()
@@ -143,27 +145,20 @@ def _send_now(user_id: int, message: dict[str, Any]) -> bool:
     return True
 
 
-async def _group_send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    await asyncio.wait_for(
-        layer.group_send(group, message), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT
-    )
+async def _within_send_timeout(send: Callable[[Any], Awaitable[None]]) -> None:
+    """`send(layer)` on the event loop, given up after NOTIFICATIONS_SEND_TIMEOUT: a layer
+    that hangs (Redis unreachable) must not hold the thread that waits for it."""
+    await asyncio.wait_for(send(get_channel_layer()), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT)
 
 
 def pass_client_frame(channel: str, text: str) -> bool:
     """Hand a client frame to the event stream listening on `channel` (any process).
 
     Never raises; False when the layer failed (the client sends it again later)."""
+    message = {"type": CLIENT_FRAME, "text": text}
     try:
-        async_to_sync(_channel_send)(channel, {"type": CLIENT_FRAME, "text": text})
+        async_to_sync(_within_send_timeout)(lambda layer: layer.send(channel, message))
     except Exception:
         logger.warning("passing a client frame to %s failed", channel, exc_info=True)
         return False
     return True
-
-
-async def _channel_send(channel: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    await asyncio.wait_for(
-        layer.send(channel, message), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT
-    )
