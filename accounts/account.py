@@ -26,6 +26,12 @@ def settings_for(user: AbstractBaseUser) -> AccountSettings:
     return AccountSettings.objects.filter(user=user).first() or AccountSettings(user=user)
 
 
+def user_zone(user: AbstractBaseUser, browser_zone: str = "") -> str:
+    """The zone a user's "this evening" and dates mean: the account's time zone, else the
+    browser's (a form's `tz`, a client's parameter), else the site's ("")."""
+    return settings_for(user).time_zone or browser_zone[:100]
+
+
 def update_settings(*, user: AbstractBaseUser, language: str, time_zone: str) -> AccountSettings:
     if language and language not in dict(settings.LANGUAGES):
         raise InvalidSettings(f"unknown language {language!r}")

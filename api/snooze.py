@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router
 
+from accounts.account import user_zone
 from api.auth import USER
 from api.errors import ApiError
 from api.schemas import USER_ERRORS, Changed, DateTime, Ids, errors
@@ -18,7 +19,6 @@ from notifications import selectors
 from notifications import snooze as snoozing
 from notifications.models import parse_ids
 from notifications.snooze_times import CHOICES, InvalidSnooze, checked, until_for, zone_for
-from notifications.views_triage import user_zone
 
 router = Router(auth=USER, tags=["notifications"])
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from standardwebhooks import Webhook
 
-from harness.servers import Stack
+from harness.stack import Stack
 
 logger = logging.getLogger("bench.outbound")
 SERVICE_TOKEN = "bench-service-" + "t" * 32

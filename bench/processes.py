@@ -1,4 +1,4 @@
-"""The processes under test, on the shared harness (harness/servers.py): a private Redis,
+"""The processes under test, on the shared harness (harness/servers.py, stack.py): a private Redis,
 our app on a Stack, the Channels floor, and the peer (django-eventstream, bench/peer/)
 on a database of its own.
 
@@ -15,7 +15,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from harness.servers import REPO, Children, RedisServer, Stack
+from harness.servers import REPO, Children, RedisServer
+from harness.stack import Stack
 
 
 class Processes(Children):

@@ -1,18 +1,17 @@
-"""The notification socket: auth gate, the user's group, relay of pushes, acks.
+"""The notification socket: auth gate, the user's group, relay of sends, acks.
 
 Protocol: docs/protocol.md. The consumer adapts frames to services and never dies on
-client input: a bad frame gets an `error` frame and the socket stays open.
+client input: a bad frame gets an `error` frame and the socket stays open (the frame's
+checks and rate limit: consumers/client_frames.py). The events that close a socket whose
+credential ended are handled by `ClosesWithItsCredential` (consumers/credentials.py).
 """
 
 import asyncio
-import json
 import logging
 import time
 from collections import Counter
-from importlib import import_module
 from typing import Any, ClassVar
 
-from channels.auth import get_user
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -21,35 +20,20 @@ from django.conf import settings
 from django.db import DatabaseError
 
 import live
-from accounts.selectors import token_is_usable
 from consumers import binding, metrics, shutdown
-from consumers.credentials import session_fingerprint
+from consumers.client_frames import FrameError, FrameRate, parse_frame, valid_ids
+from consumers.credentials import ClosesWithItsCredential, session_fingerprint
 from consumers.readers import readers
 from consumers.refusal import CLOSE_RATE_LIMITED, CLOSE_TRY_AGAIN, CLOSE_UNAUTHORIZED, refuse
 from consumers.resync import SyncLimit
 from consumers.sessions import check as session_check
 from consumers.watch import watch
 from notifications import selectors, services
-from notifications.models import parse_ids
 
 logger = logging.getLogger(__name__)
 
 
-class FrameError(Exception):
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code, self.detail = code, detail
-
-
-def valid_ids(ids: Any) -> list[int]:
-    """The `ids` of an ack or seen frame, or an `invalid_ids` error."""
-    try:
-        return parse_ids(ids)
-    except ValueError as exc:
-        raise FrameError("invalid_ids", str(exc)) from None
-
-
-# Client frames that change messages through one service each; the service pushes the
+# Client frames that change messages through one service each; the service sends the
 # answer (`archived`, `unarchived`, `deleted`) to every socket of the user.
 CHANGES = {
     "archive": services.archive,
@@ -58,7 +42,7 @@ CHANGES = {
 }
 
 
-class NotificationConsumer(AsyncWebsocketConsumer):
+class NotificationConsumer(AsyncWebsocketConsumer, ClosesWithItsCredential):
     # Open sockets per user in this process, for the per-user cap.
     open_per_user: ClassVar[Counter[int]] = Counter()
     group: str | None = None
@@ -113,9 +97,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.session = session_fingerprint(getattr(self.scope.get("session"), "session_key", None))
-        self.tokens = float(settings.NOTIFICATIONS_RATE_BURST)
-        self.refilled = time.monotonic()
-        self.strikes = 0
+        self.rate = FrameRate()
         self.sync_limit = SyncLimit(self.send_sync)
         # Join before reading the unread set, so nothing created meanwhile is missed.
         # Counted from the moment it has a group: forget() uncounts exactly those.
@@ -256,45 +238,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         if self.group is None:
             return
         try:
-            self.take_token()
-            frame = self.parse(text_data, bytes_data)
-            await self.handle(frame)
+            self.rate.take()
+            await self.handle(parse_frame(text_data, bytes_data))
         except FrameError as exc:
             metrics.FRAMES_REJECTED.labels(exc.code).inc()
             await self.send_frame({"type": "error", "code": exc.code, "detail": exc.detail})
-            if self.strikes > settings.NOTIFICATIONS_RATE_BURST:
+            if self.rate.exhausted:
                 await self.close(code=CLOSE_RATE_LIMITED)
-
-    def take_token(self) -> None:
-        """A token bucket: RATE frames a second on average, bursts up to RATE_BURST."""
-        now = time.monotonic()
-        self.tokens = min(
-            float(settings.NOTIFICATIONS_RATE_BURST),
-            self.tokens + (now - self.refilled) * settings.NOTIFICATIONS_RATE,
-        )
-        self.refilled = now
-        if self.tokens < 1:
-            self.strikes += 1
-            raise FrameError("rate_limited", "too many frames; slow down")
-        self.tokens -= 1
-        self.strikes = 0
-
-    def parse(self, text_data: str | None, bytes_data: bytes | None) -> dict[str, Any]:
-        if text_data is None:
-            raise FrameError("binary_not_supported", "send JSON text frames")
-        if len(text_data) > settings.NOTIFICATIONS_MAX_FRAME_BYTES:
-            raise FrameError(
-                "too_large", f"frames are limited to {settings.NOTIFICATIONS_MAX_FRAME_BYTES} bytes"
-            )
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            raise FrameError("invalid_json", "the frame is not valid JSON") from None
-        if not isinstance(frame, dict):
-            raise FrameError("invalid_frame", "a frame must be a JSON object")
-        if not isinstance(frame.get("type"), str):
-            raise FrameError("invalid_frame", "a frame needs a string 'type'")
-        return frame
 
     async def handle(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
@@ -323,7 +273,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         metrics.ACK_ROUND_TRIP.observe(time.perf_counter() - started)
 
     async def change(self, kind: str, ids: Any) -> None:
-        """archive / unarchive / delete: no direct reply; the push comes after commit."""
+        """archive / unarchive / delete: no direct reply; the frame is sent after commit."""
         wanted = valid_ids(ids)
         try:
             await database_sync_to_async(CHANGES[kind])(user=self.user, ids=wanted)
@@ -332,7 +282,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             raise FrameError("unavailable", "not stored; send it again later") from None
 
     async def seen(self, ids: Any) -> None:
-        """Toasts shown in a focused tab; no reply and no push (docs/protocol.md)."""
+        """Toasts shown in a focused tab; no reply and no frame sent (docs/protocol.md)."""
         await database_sync_to_async(services.mark_seen)(user=self.user, ids=valid_ids(ids))
 
     async def send_sync(self) -> None:
@@ -349,7 +299,7 @@ class NotificationConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
     async def layer_recovered(self, event: dict[str, Any]) -> None:
-        """The layer lost pushes during an outage: rejoin and send the truth again."""
+        """The layer lost sends during an outage: rejoin and send the truth again."""
         if self.group is None:
             return
         try:
@@ -358,38 +308,3 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
             return
         await self.send_sync()
-
-    async def session_ended(self, event: dict[str, Any]) -> None:
-        if self.scope.get("auth_token_id") is None and event.get("session") == self.session:
-            await self.close(code=CLOSE_UNAUTHORIZED)
-
-    async def session_expired(self) -> None:
-        """The periodic re-check found this socket's session gone (consumers/sessions.py)."""
-        await self.close(code=CLOSE_UNAUTHORIZED)
-
-    async def token_revoked(self, event: dict[str, Any]) -> None:
-        if event.get("token_id") == self.scope.get("auth_token_id"):
-            await self.close(code=CLOSE_UNAUTHORIZED)
-
-    async def credentials_changed(self, event: dict[str, Any]) -> None:
-        """The user's password or status changed, or the user is gone: re-check this socket.
-
-        A password change ends the other sessions; deactivating or deleting the user
-        ends every session and token of theirs.
-        """
-        token_id = self.scope.get("auth_token_id")
-        if token_id is not None:
-            if not await database_sync_to_async(token_is_usable)(token_id):
-                await self.close(code=CLOSE_UNAUTHORIZED)
-            return
-        if self.scope.get("session") is None:
-            return
-        # Sent after the change is committed, so this reads the new state. The session
-        # that changed its own password is re-keyed by Django (update_session_auth_hash
-        # cycles the key), so the key this socket holds is gone and it closes too; the
-        # browser's next connect uses the new cookie (docs/protocol.md, 4401).
-        store = import_module(settings.SESSION_ENGINE).SessionStore
-        fresh = store(session_key=self.scope["session"].session_key)
-        user = await get_user({"session": fresh})
-        if not user.is_authenticated or user.pk != self.user.pk:
-            await self.close(code=CLOSE_UNAUTHORIZED)

@@ -17,6 +17,7 @@ which sends a whole batch after its own commit, calls `send_many`.
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -57,6 +58,11 @@ def is_process_local() -> bool:
     return isinstance(get_channel_layer(), LocalChannelLayer | InMemoryChannelLayer)
 
 
+# One send: a frame for every socket of one user, (user id, frame). Writers return the
+# sends their commit makes; the batching writer sends them in one round trip.
+Send = tuple[int, dict[str, Any]]
+
+
 def encode(frame: dict[str, Any]) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
@@ -71,14 +77,14 @@ def send_on_commit(user_id: int, frame: dict[str, Any]) -> None:
 FANOUT_SLICE = 500
 
 
-def send_many_on_commit(sends: list[tuple[int, dict[str, Any]]]) -> None:
+def send_many_on_commit(sends: list[Send]) -> None:
     """Send many frames (each to every socket of its user) once the transaction commits:
     one hook for a whole fan-out, in slices, pipelined where the layer can (`send_many`)."""
     if sends:
         transaction.on_commit(partial(async_to_sync(_send_slices), sends), robust=True)
 
 
-async def _send_slices(sends: list[tuple[int, dict[str, Any]]]) -> None:
+async def _send_slices(sends: list[Send]) -> None:
     # A slice that fails (timeout, Redis down) is logged by send_many; the rest still go,
     # and every message is saved for the recipients' next sync.
     for start in range(0, len(sends), FANOUT_SLICE):
@@ -90,7 +96,7 @@ def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
     transaction.on_commit(partial(signal_now, user_id, {"type": event_type, **fields}), robust=True)
 
 
-async def send_many(sends: list[tuple[int, dict[str, Any]]]) -> bool:
+async def send_many(sends: list[Send]) -> bool:
     """Send frames now, each to every socket of its user: one round trip where the layer
     can pipeline (live/layers.py). Never raises; False when the layer failed."""
     if not sends:
@@ -129,8 +135,9 @@ def _relay(frame: dict[str, Any]) -> dict[str, Any]:
 def _send_now(user_id: int, message: dict[str, Any]) -> bool:
     # Runs in a worker thread (an on_commit hook): never raises; the message is saved,
     # and clients recover it on their next sync.
+    group = user_group(user_id)
     try:
-        async_to_sync(_group_send)(user_group(user_id), message)
+        async_to_sync(_within_send_timeout)(lambda layer: layer.group_send(group, message))
     except Exception:
         logger.warning("sending %s to user %s failed", message["type"], user_id, exc_info=True)
         metrics.sends_failed()
@@ -138,27 +145,20 @@ def _send_now(user_id: int, message: dict[str, Any]) -> bool:
     return True
 
 
-async def _group_send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    await asyncio.wait_for(
-        layer.group_send(group, message), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT
-    )
+async def _within_send_timeout(send: Callable[[Any], Awaitable[None]]) -> None:
+    """`send(layer)` on the event loop, given up after NOTIFICATIONS_SEND_TIMEOUT: a layer
+    that hangs (Redis unreachable) must not hold the thread that waits for it."""
+    await asyncio.wait_for(send(get_channel_layer()), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT)
 
 
 def pass_client_frame(channel: str, text: str) -> bool:
     """Hand a client frame to the event stream listening on `channel` (any process).
 
     Never raises; False when the layer failed (the client sends it again later)."""
+    message = {"type": CLIENT_FRAME, "text": text}
     try:
-        async_to_sync(_channel_send)(channel, {"type": CLIENT_FRAME, "text": text})
+        async_to_sync(_within_send_timeout)(lambda layer: layer.send(channel, message))
     except Exception:
         logger.warning("passing a client frame to %s failed", channel, exc_info=True)
         return False
     return True
-
-
-async def _channel_send(channel: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    await asyncio.wait_for(
-        layer.send(channel, message), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT
-    )

@@ -1,7 +1,7 @@
 """Many messages or acks at once, with a few multi-row statements: the batched writes.
 
 Each function runs in its caller's transaction and returns, besides its results, the
-frames to push once that transaction commits (the caller pushes them: the batching
+frames to send once that transaction commits (the caller sends them: the batching
 writer after its commit, or `live.send_on_commit`). The rows and frames are the same
 as `services.notify` writes one at a time; `ack_many` is the one mark-read writer, for a
 socket's ack (the batching writer) and an HTTP read (`services.mark_read`) alike.
@@ -16,9 +16,9 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+import live
 from notifications import events, frames, rawsql, selectors
 from notifications.actions import clean_actions
-from notifications.frames import Push
 from notifications.models import UNREAD_NULL, Message
 from notifications.validators import InvalidNotification, clean, clean_group
 
@@ -106,7 +106,7 @@ def message_of(spec: NotifySpec, *, recipient_id: int | None) -> Message:
 
 def notify_many(
     specs: list[NotifySpec], *, repeats_possible: bool = True, cleaned: bool = False
-) -> tuple[list[Stored | Refused], list[Push]]:
+) -> tuple[list[Stored | Refused], list[live.Send]]:
     """Store every valid spec (once per recipient and source_id); refuse the others alone.
 
     `repeats_possible=False` is for callers that already made each source_id unique (the
@@ -140,7 +140,7 @@ def notify_many(
 
 
 # Recipients per statement in a fan-out: far below SQLite's 32766 bound parameters, and
-# a fan-out's pushes leave in slices of this size too.
+# a fan-out's sends leave in slices of this size too.
 FANOUT_CHUNK = 1000
 
 
@@ -150,7 +150,7 @@ class FanOut:
     created: int  # messages stored now; the rest were repeats of the same source_id
 
 
-def notify_users(
+def fan_out(
     user_ids: list[int],
     *,
     text: str,
@@ -158,14 +158,14 @@ def notify_users(
     link: str = "",
     source_id: str | None = None,
     group: str = "",
-) -> tuple[FanOut, list[Push]]:
+) -> tuple[FanOut, list[live.Send]]:
     """One message for each user (once per user and source_id), in chunked multi-row
-    inserts, and the frames to push after commit. Raises InvalidNotification."""
+    inserts, and the frames to send after commit. Raises InvalidNotification."""
     text, level, link = clean(text, level, link)
     group = clean_group(group)
     ordered = sorted(set(user_ids))  # one lock order for the counter rows, as above
     created = 0
-    pushes: list[Push] = []
+    sends: list[live.Send] = []
     for start in range(0, len(ordered), FANOUT_CHUNK):
         chunk = ordered[start : start + FANOUT_CHUNK]
         if source_id:
@@ -190,11 +190,11 @@ def notify_users(
         )
         events.written(events.CREATED, messages)
         created += len(messages)
-        pushes.extend(frames.notification_frames(messages))
-    return FanOut(recipients=len(ordered), created=created), pushes
+        sends.extend(frames.notification_frames(messages))
+    return FanOut(recipients=len(ordered), created=created), sends
 
 
-def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[Push]]:
+def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[live.Send]]:
     """Mark each user's own unread messages among their ids read: one UPDATE for all."""
     wanted: dict[int, set[int]] = defaultdict(set)
     for user_id, ids in acks:
@@ -221,12 +221,12 @@ def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[P
         counts = selectors.unread_counts({user_id for user_id, ids in wanted.items() if ids})
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
     events.changed(events.READ, by_user)
-    pushes = [
+    sends = [
         (user_id, frames.read_frame(ids, counts[user_id]))
         for user_id, ids in by_user.items()
         if ids
     ]
-    return [sorted(set(ids) & changed) for _, ids in acks], pushes
+    return [sorted(set(ids) & changed) for _, ids in acks], sends
 
 
 ACK_IDS_PER_STATEMENT = 5000
@@ -282,18 +282,20 @@ class _Later:
     index: int
 
 
-class NotifyKind:
+class NotifyHandler:
     """Writer jobs that store one `NotifySpec` each (the notify API)."""
 
-    def run_batch(self, payloads: list[NotifySpec]) -> tuple[list[Stored | Refused], list[Push]]:
+    def run_batch(
+        self, payloads: list[NotifySpec]
+    ) -> tuple[list[Stored | Refused], list[live.Send]]:
         return notify_many(payloads)
 
-    def run_one(self, payload: NotifySpec) -> tuple[Stored | Refused, list[Push]]:
-        results, pushes = notify_many([payload])
-        return results[0], pushes
+    def run_one(self, payload: NotifySpec) -> tuple[Stored | Refused, list[live.Send]]:
+        results, sends = notify_many([payload])
+        return results[0], sends
 
 
-class AckKind:
+class AckHandler:
     """Writer jobs that mark `(user_id, ids)` read (socket acks).
 
     Not atomic: each `UPDATE ... RETURNING` is complete alone (a row is claimed once,
@@ -308,13 +310,13 @@ class AckKind:
 
     def run_batch(
         self, payloads: list[tuple[int, list[int]]]
-    ) -> tuple[list[list[int]], list[Push]]:
+    ) -> tuple[list[list[int]], list[live.Send]]:
         return ack_many(payloads)
 
-    def run_one(self, payload: tuple[int, list[int]]) -> tuple[list[int], list[Push]]:
-        results, pushes = ack_many([payload])
-        return results[0], pushes
+    def run_one(self, payload: tuple[int, list[int]]) -> tuple[list[int], list[live.Send]]:
+        results, sends = ack_many([payload])
+        return results[0], sends
 
 
-NOTIFY = NotifyKind()
-ACK = AckKind()
+NOTIFY = NotifyHandler()
+ACK = AckHandler()

@@ -15,13 +15,12 @@ from typing import Any
 
 from django.utils import timezone
 
+import live
 from notifications import follows, preferences, rawsql, selectors
 from notifications.models import Message
 
-Push = tuple[int, dict[str, Any]]
 
-
-def notification_frames(messages: list[Message], *, quiet: bool = False) -> list[Push]:
+def notification_frames(messages: list[Message], *, quiet: bool = False) -> list[live.Send]:
     """The `notification` frame of each message, oldest first, with its user's unread total
     and `toast: false` where their preferences hold it or its thread is muted: two queries
     (three when a message has a group), whatever the count. `quiet`: none toasts (the user
@@ -58,7 +57,7 @@ def notification_frames_from(
     counts: dict[int, int],
     snapshots: dict[int, preferences.PreferenceSnapshot],
     muted: AbstractSet[tuple[int, str]] = frozenset(),
-) -> list[Push]:
+) -> list[live.Send]:
     """`notification_frames` from the values of `notification_reads`."""
     now = timezone.now()
 
@@ -72,7 +71,7 @@ def notification_frames_from(
 
 def _frames(
     messages: list[Message], counts: dict[int, int], toasts: Callable[[Message], bool]
-) -> list[Push]:
+) -> list[live.Send]:
     return [
         (
             m.recipient_id,

@@ -8,9 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from notifications import follows, inbox_threads, preferences, rawsql, search
+from notifications import follows, preferences, rawsql, search
 from notifications.models import UNREAD_NULL, FanOutJob, Message, UnreadCounter, is_id
 from sqlreads import fetch
 
@@ -160,7 +161,7 @@ def inbox_page(
     A cursor stays correct while rows arrive or change above it, where OFFSET would
     repeat or skip rows; and the (recipient, -id) index serves every page. With
     `threads`, a thread's older members are left out: its row is its newest message
-    (inbox_threads.py), placed by that id.
+    (`newest_only`), placed by that id.
     """
     limit = max(1, min(limit or settings.NOTIFICATIONS_PAGE_SIZE, MAX_PAGE_SIZE))
     queryset = Message.objects.for_user(user_id)
@@ -175,7 +176,7 @@ def inbox_page(
     if unread_only:
         queryset = queryset.unread()
     if threads:  # before the cursor: a thread's newest member may be on an earlier page
-        queryset = inbox_threads.newest_only(queryset)
+        queryset = newest_only(queryset)
     if before is not None:
         queryset = queryset.filter(id__lt=before)
     # One row more than asked tells whether an older page exists, without a COUNT.
@@ -183,6 +184,16 @@ def inbox_page(
     more = len(rows) > limit
     rows = rows[:limit]
     return InboxPage(messages=rows, next_before=rows[-1].pk if more else None)
+
+
+def newest_only(queryset: QuerySet[Message]) -> QuerySet[Message]:
+    """`queryset` without messages that have a newer member of their thread in it: a
+    thread's row is its newest message (the inbox's thread rows, inbox/inbox_threads.py)."""
+    newer = queryset.filter(
+        recipient_id=OuterRef("recipient_id"), group=OuterRef("group"), id__gt=OuterRef("id")
+    )
+    # `newer` matches only grouped rows, so a message without a group is never left out.
+    return queryset.exclude(Exists(newer.exclude(group="")))
 
 
 def inbox_page_showing(*, user_id: int, message_id: int, threads: bool = False) -> InboxPage:

@@ -75,10 +75,10 @@ def notify_followers(
     for attempt in range(3):
         try:
             with transaction.atomic():
-                result, pushes = bulk.notify_users(
+                result, sends = bulk.fan_out(
                     ids, text=text, level=level, link=link, source_id=source_id, group=key
                 )
-                live.send_many_on_commit(pushes)
+                live.send_many_on_commit(sends)
             return result
         except IntegrityError:
             # The same call (one source_id) ran at once elsewhere: those are repeats now.

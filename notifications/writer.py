@@ -3,19 +3,20 @@
 Each event loop (one per server process) has one writer. Callers `await submit(...)` a
 job; the writer takes whatever is waiting (up to BATCH jobs; no timer: a job that arrives
 while a batch runs is in the next one), runs the whole batch in one transaction in one
-thread hop with multi-row statements, pushes the batch's frames in one layer round trip,
+thread hop with multi-row statements, sends the batch's frames in one layer round trip,
 and only then answers every waiter. Under load batches grow and the cost per job falls.
 
 Guarantees:
-- nothing is pushed or answered before it is committed;
+- nothing is sent or answered before it is committed;
 - a failing batch is retried (deadlocks, serialisation failures), then run job by job,
-  each in a transaction of its own, so one bad row fails alone; kinds that need no
+  each in a transaction of its own, so one bad row fails alone; handlers that need no
   shared transaction (acks) run first, on their own, so such a retry never repeats them;
 - the queue is bounded (NOTIFICATIONS_WRITER_QUEUE): past it `submit` raises
   `Overloaded` at once, and callers answer 503 with Retry-After instead of queueing.
 
-A job kind says how to run many jobs in the batch's transaction and how to run one on
-its own; kinds live with the app that owns the rows (notifications.bulk, webhooks).
+A job's handler says how to run many jobs of its kind in the batch's transaction and how
+to run one on its own; handlers live with the app that owns the rows (notifications.bulk,
+webhooks.batch).
 """
 
 import asyncio
@@ -44,33 +45,32 @@ RETRIES = 3
 # one or two jobs at a time, was a sixth of the writer's CPU (issue 17). After a longer
 # gap the next batch checks out a connection the pool has just tested, as a request does.
 IDLE_RELEASE = 1.0
-Push = tuple[int, dict[str, Any]]
 
 
 class Overloaded(Exception):
     """The writer's queue is full: refuse now (503 with Retry-After), never queue more."""
 
 
-class Kind(Protocol):
+class JobHandler(Protocol):
     """How to write jobs of one kind: many in the batch's transaction, or one alone.
 
-    A kind may set `atomic = False` when each of its statements is complete alone (one
+    A handler may set `atomic = False` when each of its statements is complete alone (one
     UPDATE ... RETURNING, then reads): its part of a batch then runs without BEGIN and
     COMMIT, two round trips fewer.
     """
 
-    def run_batch(self, payloads: list[Any]) -> tuple[list[Any], list[Push]]:
-        """Results in payload order, and the frames to push after commit."""
+    def run_batch(self, payloads: list[Any]) -> tuple[list[Any], list[live.Send]]:
+        """Results in payload order, and the frames to send after commit."""
         ...
 
-    def run_one(self, payload: Any) -> tuple[Any, list[Push]]:
+    def run_one(self, payload: Any) -> tuple[Any, list[live.Send]]:
         """One job in its own transaction (the isolation path)."""
         ...
 
 
 @dataclass
 class _Job:
-    kind: Kind
+    handler: JobHandler
     payload: Any
     future: asyncio.Future
     queued: float = field(default_factory=time.perf_counter)
@@ -86,8 +86,8 @@ class Writer:
         self.idle_since = 0.0
         self.release: asyncio.TimerHandle | None = None
 
-    def submit(self, kind: Kind, payload: Any, *, bounded: bool = True) -> asyncio.Future:
-        """Queue one job; its future resolves after commit (and push) with its result.
+    def submit(self, handler: JobHandler, payload: Any, *, bounded: bool = True) -> asyncio.Future:
+        """Queue one job; its future resolves after commit (and send) with its result.
 
         `bounded=False` is for acks: each socket's rate limit already bounds them, and
         refusing an ack would only make the client send it again.
@@ -95,7 +95,7 @@ class Writer:
         if bounded and len(self.pending) >= settings.NOTIFICATIONS_WRITER_QUEUE:
             metrics.WRITER_REFUSED.inc()
             raise Overloaded("the writer's queue is full")
-        job = _Job(kind, payload, self.loop.create_future())
+        job = _Job(handler, payload, self.loop.create_future())
         self.pending.append(job)
         if self.task is None:
             self.task = self.loop.create_task(self._drain())
@@ -126,7 +126,7 @@ class Writer:
     async def _run(self, batch: list[_Job]) -> None:
         metrics.WRITER_BATCH.observe(len(batch))
         try:
-            outcomes, pushes = await self.thread.run(self.loop, _write, batch)
+            outcomes, sends = await self.thread.run(self.loop, _write, batch)
         except Exception as exc:  # _write answers per job; this is a bug or a dead thread
             logger.exception("writer batch of %d failed", len(batch))
             for job in batch:
@@ -136,7 +136,7 @@ class Writer:
         committed = time.perf_counter()
         for job in batch:
             metrics.INGRESS_TO_COMMIT.observe(committed - job.queued)
-        await live.send_many(pushes)
+        await live.send_many(sends)
         metrics.COMMIT_TO_SEND.observe(time.perf_counter() - committed)
         for job, (ok, value) in zip(batch, outcomes, strict=True):
             if job.future.done():  # the waiter went away (cancelled)
@@ -147,7 +147,7 @@ class Writer:
                 job.future.set_exception(value)
 
 
-def _write(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
+def _write(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[live.Send]]:
     """In the writer's thread: the batch in one transaction, else job by job.
 
     The thread keeps its connection for the next batch (no check-out from the pool, no
@@ -156,23 +156,23 @@ def _write(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
     """
     failed = False
     outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
-    pushes: list[Push] = []
+    sends: list[live.Send] = []
     try:
         # Kinds whose statements are each atomic alone (`atomic = False`) run first, with
         # no transaction around them: a failure later in the batch then never runs them
         # twice. The others share one transaction.
-        alone = [i for i, job in enumerate(batch) if not getattr(job.kind, "atomic", True)]
-        together = [i for i, job in enumerate(batch) if getattr(job.kind, "atomic", True)]
+        alone = [i for i, job in enumerate(batch) if not getattr(job.handler, "atomic", True)]
+        together = [i for i, job in enumerate(batch) if getattr(job.handler, "atomic", True)]
         for indexes, atomic in ((alone, False), (together, True)):
             if not indexes:
                 continue
             group = [batch[i] for i in indexes]
-            group_outcomes, group_pushes, group_failed = _write_group(group, atomic=atomic)
+            group_outcomes, group_sends, group_failed = _write_group(group, atomic=atomic)
             failed = failed or group_failed
             for index, outcome in zip(indexes, group_outcomes, strict=True):
                 outcomes[index] = outcome
-            pushes.extend(group_pushes)
-        return outcomes, pushes
+            sends.extend(group_sends)
+        return outcomes, sends
     except BaseException:
         failed = True
         raise
@@ -202,7 +202,7 @@ def _unbound_session() -> None:
 
 def _write_group(
     group: list[_Job], *, atomic: bool
-) -> tuple[list[tuple[bool, Any]], list[Push], bool]:
+) -> tuple[list[tuple[bool, Any]], list[live.Send], bool]:
     """The group as one batch (retried when the database asks), else job by job; whether
     it had to go job by job."""
     for attempt in range(RETRIES):
@@ -217,39 +217,39 @@ def _write_group(
 
 def _write_batch(
     batch: list[_Job], *, atomic: bool = True
-) -> tuple[list[tuple[bool, Any]], list[Push]]:
-    by_kind: dict[int, list[int]] = {}
-    kinds: dict[int, Kind] = {}
+) -> tuple[list[tuple[bool, Any]], list[live.Send]]:
+    by_handler: dict[int, list[int]] = {}
+    handlers: dict[int, JobHandler] = {}
     for index, job in enumerate(batch):
-        by_kind.setdefault(id(job.kind), []).append(index)
-        kinds[id(job.kind)] = job.kind
+        by_handler.setdefault(id(job.handler), []).append(index)
+        handlers[id(job.handler)] = job.handler
     outcomes: list[tuple[bool, Any]] = [(False, None)] * len(batch)
-    pushes: list[Push] = []
+    sends: list[live.Send] = []
     with transaction.atomic() if atomic else nullcontext():
         _bound_lock_wait(local=atomic)
-        for key, indexes in by_kind.items():
-            results, kind_pushes = kinds[key].run_batch([batch[i].payload for i in indexes])
+        for key, indexes in by_handler.items():
+            results, handler_sends = handlers[key].run_batch([batch[i].payload for i in indexes])
             for index, result in zip(indexes, results, strict=True):
                 outcomes[index] = (True, result)
-            pushes.extend(kind_pushes)
-    return outcomes, pushes
+            sends.extend(handler_sends)
+    return outcomes, sends
 
 
-def _write_each(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[Push]]:
+def _write_each(batch: list[_Job]) -> tuple[list[tuple[bool, Any]], list[live.Send]]:
     outcomes: list[tuple[bool, Any]] = []
-    pushes: list[Push] = []
+    sends: list[live.Send] = []
     for job in batch:
         try:
             with transaction.atomic():
                 _bound_lock_wait()
-                result, job_pushes = job.kind.run_one(job.payload)
+                result, job_sends = job.handler.run_one(job.payload)
         except Exception as exc:
             logger.warning("write refused alone: %s", type(exc).__name__, exc_info=True)
             outcomes.append((False, exc))
             continue
         outcomes.append((True, result))
-        pushes.extend(job_pushes)
-    return outcomes, pushes
+        sends.extend(job_sends)
+    return outcomes, sends
 
 
 def _bound_lock_wait(*, local: bool = True) -> None:
@@ -323,6 +323,6 @@ def _retire_closed() -> None:
         _open.remove(writer)
 
 
-async def submit(kind: Kind, payload: Any, *, bounded: bool = True) -> Any:
-    """Write one job through this loop's writer; its result once committed and pushed."""
-    return await get_writer().submit(kind, payload, bounded=bounded)
+async def submit(handler: JobHandler, payload: Any, *, bounded: bool = True) -> Any:
+    """Write one job through this loop's writer; its result once committed and sent."""
+    return await get_writer().submit(handler, payload, bounded=bounded)

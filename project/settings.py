@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "notifications",
+    "inbox",
     # What reaches a user with no tab open: Web Push and the email digest.
     "offline",
     "uploads",
@@ -158,7 +159,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "notifications.context_processors.notifications",
+                "inbox.context_processors.notifications",
             ],
         },
     },

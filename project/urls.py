@@ -5,9 +5,9 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
-import notifications.urls
+import inbox.urls
 import offline.urls
-from notifications import views_data
+from inbox import views_data
 from project.jsi18n import catalog
 from project.metrics import metrics
 
@@ -15,14 +15,14 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
     # One namespace for the pages under /notifications/ ("notifications:inbox",
-    # "notifications:push_key"...): the inbox's routes, and Web Push's and the email
-    # link's (offline/urls.py).
+    # "notifications:push_key"...): the inbox's routes (inbox/urls.py), and Web Push's and
+    # the email link's (offline/urls.py).
     path(
         "notifications/",
-        include(([*notifications.urls.urlpatterns, *offline.urls.urlpatterns], "notifications")),
+        include(([*inbox.urls.urlpatterns, *offline.urls.urlpatterns], "notifications")),
     ),
     path("api/", include("api.urls")),
-    # A user's data (notifications/views_data.py); the account page links here.
+    # A user's data (inbox/views_data.py); the account page links here.
     path("account/data/", views_data.page, name="account_data"),
     path("account/data/export/", views_data.export, name="account_data_export"),
     # Client frames of an event stream (project/asgi.py serves the stream itself).

@@ -96,7 +96,7 @@ def _forget_token_failures() -> Iterator[None]:
     """The bearer failure limit is per process: one test's bad tokens must not block the next."""
     from accounts.auth import limiter
     from accounts.login import failures
-    from notifications.views import _test_sends
+    from inbox.views import _test_sends
 
     for window in (limiter, failures, _test_sends):
         window.clear()

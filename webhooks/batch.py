@@ -22,20 +22,21 @@ from django.utils import timezone
 from notifications import events, rawsql
 from notifications import services as notification_services
 from notifications.bulk import NotifySpec, cleaned_spec, message_of, notify_many
-from notifications.frames import Push, notification_frames_from, notification_reads
+from notifications.frames import notification_frames_from, notification_reads
 from notifications.models import Message
+from notifications.services import Send
 from notifications.validators import InvalidNotification
 from webhooks import notify, services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 from webhooks.services import Dispatched, Outcome
 
 
-class SNSNotifyKind:
+class SNSNotifyHandler:
     # Not the writer's transaction: every write of a batch is in one statement (or in a
     # transaction of its own, below), so the batch costs no BEGIN/COMMIT round trips.
     atomic = False
 
-    def run_batch(self, deliveries: list[notify.Delivery]) -> tuple[list[Outcome], list[Push]]:
+    def run_batch(self, deliveries: list[notify.Delivery]) -> tuple[list[Outcome], list[Send]]:
         envelopes = [delivery.envelope for delivery in deliveries]
         by_id = {delivery.envelope.message_id: delivery for delivery in deliveries}
         specs = _storable(list(by_id.values()))
@@ -43,13 +44,13 @@ class SNSNotifyKind:
             # Every delivery will store a message if its user exists, and no lifecycle
             # event needs to commit with it: look the users up, claim and store in one
             # statement. Those whose user does not exist are left unclaimed by it.
-            dispatched, pushes, unknown = _claim_and_store(specs)
+            dispatched, sends, unknown = _claim_and_store(specs)
             if unknown:
-                more, more_pushes = _claim_resolving([by_id[message_id] for message_id in unknown])
+                more, more_sends = _claim_resolving([by_id[message_id] for message_id in unknown])
                 dispatched.update(more)
-                pushes += more_pushes
+                sends += more_sends
         else:
-            dispatched, pushes = _claim_resolving(list(by_id.values()))
+            dispatched, sends = _claim_resolving(list(by_id.values()))
         outcomes = []
         answered: set[str] = set()
         for envelope in envelopes:
@@ -61,15 +62,15 @@ class SNSNotifyKind:
                 outcomes.append(Outcome(message_id, False, dispatched[message_id].summary))
             else:
                 outcomes.append(Outcome(message_id, duplicate=True, summary="duplicate"))
-        return outcomes, pushes
+        return outcomes, sends
 
-    def run_one(self, delivery: notify.Delivery) -> tuple[Outcome, list[Push]]:
-        # The classic path registers its own pushes on commit.
+    def run_one(self, delivery: notify.Delivery) -> tuple[Outcome, list[Send]]:
+        # The classic path registers its own sends on commit.
         envelope, parsed = delivery
         return services.process_envelope(envelope=envelope, parsed=parsed), []
 
 
-SNS_NOTIFY = SNSNotifyKind()
+SNS_NOTIFY = SNSNotifyHandler()
 
 
 Ready = dict[str, tuple[NotifySpec, sns.Envelope]]
@@ -96,7 +97,7 @@ def _storable(deliveries: list[notify.Delivery]) -> Ready | None:
 
 def _claim_resolving(
     deliveries: list[notify.Delivery],
-) -> tuple[dict[str, Dispatched], list[Push]]:
+) -> tuple[dict[str, Dispatched], list[Send]]:
     """Any deliveries: their users looked up, every outcome decided, then in one
     transaction the claim of their MessageIds, the messages of those claimed and the
     unmatched rows; the outcome of each MessageId claimed, and the frames."""
@@ -114,13 +115,13 @@ def _claim_resolving(
     with transaction.atomic():
         claimed = _claim(unique, dispatched)
         # Claimed MessageIds are unique: their source_ids need no lookup of earlier rows.
-        _, pushes = notify_many(
+        _, sends = notify_many(
             [spec for message_id, spec in ready.items() if message_id in claimed],
             repeats_possible=False,
             cleaned=True,
         )
         _keep_unmatched(unique, claimed, dispatched)
-    return {message_id: dispatched[message_id] for message_id in claimed}, pushes
+    return {message_id: dispatched[message_id] for message_id in claimed}, sends
 
 
 async def store(delivery: notify.Delivery) -> Outcome:
@@ -149,7 +150,9 @@ def _claim(unique: list[sns.Envelope], dispatched: dict[str, Dispatched]) -> set
         return {row[0] for row in cursor.fetchall()}
 
 
-def _claim_and_store(specs: Ready) -> tuple[dict[str, Dispatched], list[Push], list[str]]:
+def _claim_and_store(
+    specs: Ready,
+) -> tuple[dict[str, Dispatched], list[Send], list[str]]:
     """PostgreSQL: look the recipients up by name, claim the MessageId of each delivery
     whose user exists, with its outcome, and store the message of each one claimed, in
     one statement (data-modifying CTEs); then read what the frames need (unread totals,

@@ -236,6 +236,6 @@ def _parse_pinned(path: str, mtime_ns: int, size: int, inode: int) -> x509.Certi
 def _pinned_path(cert_dir: str, url: str) -> Path | None:
     if not cert_dir:
         return None
-    # The URL has passed sns.check_signing_cert_url, so this is a bare file name.
+    # The URL has passed sns_trust.check_signing_cert_url, so this is a bare file name.
     path = Path(cert_dir) / urlsplit(url).path.rsplit("/", 1)[-1]
     return path if path.is_file() else None

@@ -1,4 +1,5 @@
-"""The SNS HTTP envelope: parse, check fields, check URLs, verify the signature.
+"""The SNS HTTP envelope: parse and check its fields (here), then decide whether to
+trust it (webhooks/sns_trust.py: topic, freshness, URLs, signature); `verify` does both.
 
 Pure: no ORM, no settings, no network. The caller passes the policy, the clock and a
 certificate loader, so every rule here is testable without a database. The order of
@@ -13,16 +14,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from webhooks.errors import Forbidden, Malformed, TooLarge
+from webhooks.errors import Malformed, TooLarge
+from webhooks.sns_trust import (
+    HASHES,
+    URL_CHARS,
+    check_fresh,
+    check_signature,
+    check_signing_cert_url,
+    check_subscribe_url,
+    check_topic_allowed,
+)
 
 MAX_BODY_BYTES = 1024 * 1024
-MAX_FUTURE = timedelta(minutes=5)
 MAX_SUBJECT = 99  # SNS refuses subjects of 100 characters or more at publish time.
 MAX_SIGNATURE_BYTES = 1024
 
@@ -53,7 +59,6 @@ REQUIRED_KEYS = {
     SUBSCRIPTION_CONFIRMATION: (*_ENVELOPE, "SubscribeURL", "Token", *_TRAILER),
 }
 REQUIRED_KEYS[UNSUBSCRIBE_CONFIRMATION] = REQUIRED_KEYS[SUBSCRIPTION_CONFIRMATION]
-HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
@@ -62,9 +67,7 @@ _TOPIC_ARN = re.compile(
     r"(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}):(?P<account>[0-9]{12}):(?P<name>[A-Za-z0-9_-]{1,256})"
 )
 _TOKEN = re.compile(r"[!-~]{1,2048}")  # printable ASCII, no space
-_URL_CHARS = re.compile(r"[!-~]{1,4096}")
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
-_CERT_PATH = re.compile(r"/SimpleNotificationService-[0-9a-f]{32}\.pem")
 _SNS_HEADERS = {
     "x-amz-sns-message-type": "Type",
     "x-amz-sns-message-id": "MessageId",
@@ -223,7 +226,7 @@ def _build(data: dict[str, Any], kind: str) -> Envelope:
     if kind != NOTIFICATION:
         if not _TOKEN.fullmatch(data["Token"]):
             raise Malformed("Token is empty or has whitespace or non-ASCII characters")
-        if not _URL_CHARS.fullmatch(data["SubscribeURL"]):
+        if not URL_CHARS.fullmatch(data["SubscribeURL"]):
             raise Malformed("SubscribeURL has whitespace or non-ASCII characters")
     version = data["SignatureVersion"]
     if version not in HASHES:
@@ -279,79 +282,3 @@ def _check_headers(headers: Mapping[str, str], data: dict[str, Any]) -> None:
     subscription = headers.get("x-amz-sns-subscription-arn")
     if subscription is not None and not subscription.startswith(data["TopicArn"] + ":"):
         raise Malformed("header x-amz-sns-subscription-arn is not a subscription of TopicArn")
-
-
-def check_topic_allowed(envelope: Envelope, allowed_topic_arns: Iterable[str]) -> None:
-    """Forbidden unless TopicArn is allow-listed: a valid signature only proves *some* topic."""
-    if envelope.topic_arn not in set(allowed_topic_arns):
-        raise Forbidden(f"topic {envelope.topic_arn} is not allowed")
-
-
-def check_fresh(envelope: Envelope, *, now: datetime, max_age: timedelta) -> None:
-    """Forbidden when Timestamp is older than `max_age` or too far in the future."""
-    if now - envelope.sent_at > max_age:
-        raise Forbidden("Timestamp is older than the freshness window")
-    if envelope.sent_at - now > MAX_FUTURE:
-        raise Forbidden("Timestamp is in the future")
-
-
-def _split(url: str, name: str) -> SplitResult:
-    """urlsplit, with its ValueError (an unbalanced IPv6 bracket) as a refusal."""
-    try:
-        return urlsplit(url)
-    except ValueError:
-        raise Forbidden(f"{name} does not parse as a URL") from None
-
-
-def check_signing_cert_url(url: str, topic: Topic) -> None:
-    """Forbidden unless `url` is exactly the regional SNS certificate URL for `topic`."""
-    if not _URL_CHARS.fullmatch(url) or "\\" in url:
-        raise Forbidden("SigningCertURL has whitespace, backslash or non-ASCII characters")
-    # The raw prefix, not urlsplit's lower-cased scheme: one spelling, nothing to normalise.
-    if not url.startswith("https://") or "?" in url or "#" in url or "@" in url:
-        raise Forbidden("SigningCertURL is not plain https without query or userinfo")
-    parts = _split(url, "SigningCertURL")
-    if parts.netloc != topic.sns_host:
-        raise Forbidden("SigningCertURL host is not the SNS endpoint of the topic's region")
-    if not _CERT_PATH.fullmatch(parts.path):
-        raise Forbidden("SigningCertURL path is not /SimpleNotificationService-<hex>.pem")
-
-
-def check_subscribe_url(envelope: Envelope) -> None:
-    """Forbidden unless SubscribeURL is the ConfirmSubscription call for this topic and token.
-
-    We never fetch it (we confirm through the API), but a signed message whose URL points
-    anywhere else is not something SNS sends.
-    """
-    url = envelope.subscribe_url
-    if not url.startswith("https://") or "#" in url or "@" in url or "\\" in url:
-        raise Forbidden("SubscribeURL is not plain https")
-    parts = _split(url, "SubscribeURL")
-    if parts.netloc != envelope.topic.sns_host or parts.path != "/":
-        raise Forbidden("SubscribeURL is not the SNS endpoint of the topic's region")
-    try:
-        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=True)
-    except ValueError:
-        raise Forbidden("SubscribeURL query does not parse") from None
-    query = dict(pairs)
-    expected = {
-        "Action": "ConfirmSubscription",
-        "TopicArn": envelope.topic_arn,
-        "Token": envelope.token,
-    }
-    if len(pairs) != len(query) or query != expected:
-        raise Forbidden("SubscribeURL query is not ConfirmSubscription for this topic and token")
-
-
-def string_to_sign(envelope: Envelope) -> bytes:
-    """The exact bytes SNS signed: `Key\\nValue\\n` per signed key, trailing newline included."""
-    return "".join(f"{key}\n{value}\n" for key, value in envelope.signed).encode("utf-8")
-
-
-def check_signature(envelope: Envelope, key: rsa.RSAPublicKey) -> None:
-    """Forbidden unless the signature verifies under the hash SignatureVersion selects."""
-    algorithm = HASHES[envelope.signature_version]()
-    try:
-        key.verify(envelope.signature, string_to_sign(envelope), padding.PKCS1v15(), algorithm)
-    except InvalidSignature:
-        raise Forbidden("signature does not verify") from None

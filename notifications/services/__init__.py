@@ -7,8 +7,9 @@ behind it (tests/project/test_layering.py says so).
 - read, unread, seen (`reads.py`): `mark_read`, `mark_all_read`, `mark_unread`,
   `mark_seen`, and `ack` through the batching writer; one writer for mark-read;
 - tidying the inbox (`inbox.py`): `archive`, `unarchive`, `delete`;
-- the batching writer's door (`batched.py`): `submit` for another app's job kind (the
-  SNS webhook's), `Overloaded` when its queue is full.
+- the batching writer's door (`batched.py`): `submit` for another app's job handler (the
+  SNS webhook's), `JobHandler` and the `Send`s it returns, `Overloaded` when its queue
+  is full.
 
 Every `notification` frame is built by notifications/frames.py (preferences honoured)
 and sent after commit by `live` (live/__init__.py). The writers behind this door:
@@ -21,8 +22,9 @@ from notifications.bulk import FanOut as FanOut
 from notifications.bulk import NotifySpec as NotifySpec
 from notifications.bulk import Refused as Refused
 from notifications.bulk import Stored as Stored
-from notifications.services.batched import Kind as Kind
+from notifications.services.batched import JobHandler as JobHandler
 from notifications.services.batched import Overloaded as Overloaded
+from notifications.services.batched import Send as Send
 from notifications.services.batched import submit as submit
 from notifications.services.inbox import archive as archive
 from notifications.services.inbox import delete as delete

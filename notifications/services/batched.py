@@ -7,15 +7,18 @@ are batched, and the writer stays free to change how.
 
 from typing import Any
 
+# Re-exported: another app's job handler returns sends (live's type: an app that may not
+# import live, the SNS webhook, names it here).
+from live import Send as Send
 from notifications import writer
 
-# Re-exported: callers catch services.Overloaded (503 with Retry-After) and name a kind.
-from notifications.writer import Kind as Kind
+# Re-exported: callers catch services.Overloaded (503 with Retry-After) and name a handler.
+from notifications.writer import JobHandler as JobHandler
 from notifications.writer import Overloaded as Overloaded
 
 
-async def submit(kind: Kind, payload: Any, *, bounded: bool = True) -> Any:
-    """Write one job of `kind` with every other job waiting; its result once committed and
-    its frames sent. Raises Overloaded (nothing queued) when the writer's queue is full,
-    unless `bounded=False`."""
-    return await writer.submit(kind, payload, bounded=bounded)
+async def submit(handler: JobHandler, payload: Any, *, bounded: bool = True) -> Any:
+    """Write one job with `handler` and every other job waiting; its result once committed
+    and its frames sent. Raises Overloaded (nothing queued) when the writer's queue is
+    full, unless `bounded=False`."""
+    return await writer.submit(handler, payload, bounded=bounded)

@@ -40,7 +40,7 @@ def archive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
 def unarchive(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     """Bring the user's own archived messages among `ids` back; returns the ids changed.
 
-    Pushes a `notification` frame (quiet: `toast: false`) for each one that is unread
+    Sends a `notification` frame (quiet: `toast: false`) for each one that is unread
     again, so clients that predate archiving show it again and count it, then one
     `unarchived` frame with every id.
     """

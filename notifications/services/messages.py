@@ -113,7 +113,7 @@ def notify_users(
         try:
             # A savepoint when the caller has a transaction (a fan-out job's step).
             with transaction.atomic():
-                result, sends = bulk.notify_users(
+                result, sends = bulk.fan_out(
                     user_ids, text=text, level=level, link=link, source_id=source_id
                 )
                 live.send_many_on_commit(sends)

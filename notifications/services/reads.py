@@ -100,7 +100,7 @@ def mark_unread(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
 def mark_seen(*, user: AbstractBaseUser, ids: Iterable[int]) -> list[int]:
     """Record that the user has seen these own messages; returns the ids changed.
 
-    Pushes nothing: "seen" only tells the inbox which unread messages are new, and it
+    Sends nothing: "seen" only tells the inbox which unread messages are new, and it
     is read from the database on the next page load. Seen is set once, never cleared.
     """
     wanted = int_ids(ids)

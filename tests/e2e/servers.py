@@ -1,8 +1,9 @@
-"""Real server processes for end-to-end tests: the shared harness (harness/servers.py) and a
-logged-in HTTP session against one of its servers.
+"""Real server processes for end-to-end tests: the shared harness (harness/servers.py,
+harness/stack.py) and a logged-in HTTP session against one of its servers.
 """
 
-from harness.servers import REPO, RedisServer, Stack, free_port, wait_for_port
+from harness.servers import REPO, RedisServer, free_port, wait_for_port
+from harness.stack import Stack
 
 __all__ = ["REPO", "RedisServer", "Session", "Stack", "free_port", "wait_for_port"]
 

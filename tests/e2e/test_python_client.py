@@ -1,4 +1,4 @@
-"""clients/python against a live server (harness/servers.py's Stack): notify, list, ack,
+"""clients/python against a live server (harness/stack.py's Stack): notify, list, ack,
 and a socket subscription that resyncs after the server dies and comes back.
 
 The client is imported from its source, installed nowhere: its dependencies (httpx,

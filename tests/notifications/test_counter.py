@@ -21,10 +21,10 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from inbox import inbox_threads
 from notifications import (
     actions,
     bulk,
-    inbox_threads,
     selectors,
     services,
     snooze,

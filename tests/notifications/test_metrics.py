@@ -70,7 +70,7 @@ def test_failed_sends_are_counted_under_both_names(
     async def broken(*args, **kwargs):
         raise ConnectionError("layer down")
 
-    monkeypatch.setattr(live, "_group_send", broken)
+    monkeypatch.setattr(live, "_within_send_timeout", broken)
     names = ("notifications_sends_failed_total", "notifications_pushes_failed_total")
     before = [value(name) for name in names]
     with django_capture_on_commit_callbacks(execute=True):

@@ -125,13 +125,13 @@ def test_mark_all_read(alice, bob, pushed, django_capture_on_commit_callbacks):
     assert pushed == [(alice.pk, {"type": "read", "ids": sorted(ids), "unread_count": 0})]
 
 
-def test_push_failure_never_reaches_the_producer(
+def test_a_failed_send_never_reaches_the_producer(
     alice, monkeypatch, django_capture_on_commit_callbacks
 ):
     async def broken(*args, **kwargs):
         raise ConnectionError("layer down")
 
-    monkeypatch.setattr(live, "_group_send", broken)
+    monkeypatch.setattr(live, "_within_send_timeout", broken)
     with django_capture_on_commit_callbacks(execute=True):
         message = services.notify(alice, "saved anyway")
     assert Message.objects.filter(pk=message.pk).exists()

@@ -34,7 +34,7 @@ def pushed(monkeypatch) -> list[tuple[int, dict]]:
 
 
 class Recording:
-    """A job kind that records how it was called, failing the way a test asks."""
+    """A job handler that records how it was called, failing the way a test asks."""
 
     def __init__(self, *, fail_batches: int = 0, poison: object = None) -> None:
         self.batches: list[list] = []
@@ -58,38 +58,38 @@ class Recording:
 
 
 async def test_jobs_waiting_together_share_one_batch():
-    kind = Recording()
-    results = await asyncio.gather(*(writer.submit(kind, n) for n in range(5)))
+    handler = Recording()
+    results = await asyncio.gather(*(writer.submit(handler, n) for n in range(5)))
     assert results == [0, 2, 4, 6, 8]
-    assert kind.batches == [[0, 1, 2, 3, 4]] and kind.ones == []
+    assert handler.batches == [[0, 1, 2, 3, 4]] and handler.ones == []
 
 
 async def test_a_busy_batch_is_retried_whole():
-    kind = Recording(fail_batches=1)
-    assert await asyncio.gather(writer.submit(kind, 1), writer.submit(kind, 2)) == [2, 4]
-    assert kind.batches == [[1, 2], [1, 2]] and kind.ones == []
+    handler = Recording(fail_batches=1)
+    assert await asyncio.gather(writer.submit(handler, 1), writer.submit(handler, 2)) == [2, 4]
+    assert handler.batches == [[1, 2], [1, 2]] and handler.ones == []
 
 
 async def test_a_bad_row_fails_alone():
-    kind = Recording(poison=3)
-    jobs = [writer.submit(kind, n) for n in (1, 3, 5)]
+    handler = Recording(poison=3)
+    jobs = [writer.submit(handler, n) for n in (1, 3, 5)]
     outcomes = await asyncio.gather(*jobs, return_exceptions=True)
     assert outcomes[0] == 2 and outcomes[2] == 10
     assert isinstance(outcomes[1], ValueError)
-    assert kind.ones == [1, 3, 5]  # the batch failed, then each ran in its own transaction
+    assert handler.ones == [1, 3, 5]  # the batch failed, then each ran in its own transaction
 
 
 async def test_past_the_queue_bound_submit_refuses_at_once(settings):
     settings.NOTIFICATIONS_WRITER_QUEUE = 2
-    kind = Recording()
+    handler = Recording()
     w = writer.get_writer()
-    first, second = w.submit(kind, 1), w.submit(kind, 2)
+    first, second = w.submit(handler, 1), w.submit(handler, 2)
     with pytest.raises(writer.Overloaded):
-        w.submit(kind, 3)
+        w.submit(handler, 3)
     # Acks are bounded by each socket's rate limit instead, and are never refused here.
-    third = w.submit(kind, 4, bounded=False)
+    third = w.submit(handler, 4, bounded=False)
     assert await asyncio.gather(first, second, third) == [2, 4, 8]
-    assert await writer.submit(kind, 5) == 10  # the queue drained: accepted again
+    assert await writer.submit(handler, 5) == 10  # the queue drained: accepted again
 
 
 async def test_notify_many_stores_each_once_and_pushes_after_commit(alice, bob, pushed):
@@ -160,7 +160,7 @@ async def test_the_writer_keeps_its_connection_between_batches_and_returns_it_on
 
 
 class Alone(Recording):
-    """A kind whose statements are complete alone: no transaction around its part."""
+    """A job handler whose statements are complete alone: no transaction around its part."""
 
     atomic = False
 
@@ -180,7 +180,7 @@ async def test_a_kind_that_is_not_atomic_runs_outside_the_transaction_and_once()
     )
     assert results[0] == 2 and results[3] == 8 and results[1] == 4
     assert isinstance(results[2], ValueError)
-    # The shared batch failed and went job by job; the kind outside it ran once, first,
+    # The shared batch failed and went job by job; the handler outside it ran once, first,
     # and with no transaction open.
     assert alone.batches == [[1, 4]] and alone.ones == []
     assert alone.in_transaction is False

@@ -26,6 +26,7 @@ SOURCES = [
     "accounts",
     "api",
     "notifications",
+    "inbox",
     "offline",
     "uploads",
     "webhooks",

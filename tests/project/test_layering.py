@@ -11,6 +11,7 @@ APPS = [
     "sqlreads",
     "accounts",
     "notifications",
+    "inbox",
     "offline",
     "uploads",
     "webhooks",
@@ -30,6 +31,10 @@ ALLOWED = {
     "sqlreads": set(),
     "accounts": {"sqlreads"},
     "notifications": {"accounts", "live", "sqlreads"},
+    # The inbox the user reads in the browser (its pages, forms, the toast stack): an
+    # adapter over notifications' services and selectors, which send; only the project
+    # imports it.
+    "inbox": {"accounts", "notifications"},
     # What reaches a user with no tab open (Web Push, the email digest): reads messages and
     # preferences, listens to notifications' events; notifications never imports it.
     "offline": {"accounts", "notifications"},
@@ -48,6 +53,7 @@ ALLOWED = {
         "live",
         "accounts",
         "notifications",
+        "inbox",
         "offline",
         "uploads",
         "webhooks",
@@ -59,7 +65,7 @@ ALLOWED = {
     # it starts the product from outside and imports none of it.
     "harness": set(),
     # The load tool drives the product from outside; it never imports the test suite.
-    # webhooks: bench/writer.py times the SNS writer kind itself (the write path alone).
+    # webhooks: bench/writer.py times the SNS job handler itself (the write path alone).
     # live: bench/layers.py times the layer backends, bench/fanout.py the fan-out's sends.
     "bench": {"accounts", "live", "notifications", "webhooks", "project", "harness"},
 }
@@ -124,11 +130,7 @@ ADAPTERS = [
     "webhooks/views.py",
     "webhooks/asgi.py",
     "webhooks/outcomes.py",
-    "notifications/views.py",
-    "notifications/views_data.py",
-    "notifications/views_preferences.py",
-    "notifications/views_threads.py",
-    "notifications/views_triage.py",
+    "inbox",
     "notifications/admin.py",
     "notifications/management",
     "offline/views.py",
@@ -146,11 +148,11 @@ WRITERS_BEHIND_THE_DOOR = {
     "notifications/services": "the door itself",
     "notifications/bulk.py": "the batched writes",
     "notifications/writer.py": "the batching writer",
-    # Fans a thread's message out to its followers with bulk.notify_users: a writer.
+    # Fans a thread's message out to its followers with bulk.fan_out: a writer.
     "notifications/threads.py": "a writer",
-    # The SNS webhook's job kind for the batching writer, and the specs it resolves.
-    "webhooks/batch.py": "a writer job kind",
-    "webhooks/notify.py": "the SNS job kind's specs",
+    # The SNS webhook's job handler for the batching writer, and the specs it resolves.
+    "webhooks/batch.py": "a writer job handler",
+    "webhooks/notify.py": "the SNS job handler's specs",
 }
 
 

@@ -24,7 +24,7 @@ from tests.webhooks.factories import (
     post,
     rsa_key,
 )
-from webhooks import certs, sns
+from webhooks import certs, sns, sns_trust
 from webhooks.errors import Forbidden, Rejected
 
 KEY = rsa_key()
@@ -35,7 +35,7 @@ CERT = certs.parse_pem(certificate_pem(KEY))
 def load_key(url: str, topic: sns.Topic, now) -> Any:
     # Only URLs that passed the URL rules get here; any other well-formed name is a 404
     # from SNS, which the real fetcher turns into Forbidden.
-    sns.check_signing_cert_url(url, topic)
+    sns_trust.check_signing_cert_url(url, topic)
     if url != URL:
         raise Forbidden("certificate host answered 404")
     return certs.check_certificate(CERT, expected_name=certs.signing_name(topic), now=now)

@@ -17,7 +17,7 @@ from tests.webhooks.factories import (
     shared_json,
     verify_pure,
 )
-from webhooks import certs, sns
+from webhooks import certs, sns, sns_trust
 from webhooks.errors import Forbidden, Malformed
 
 JAVA = "aws-sdk-java-v2_notification-subject_sv1_us-west-2_2026.json"
@@ -60,7 +60,7 @@ def test_all_thirteen_genuine_messages_are_present(sns_dir: Path) -> None:
 def test_string_to_sign_matches_reference_anchors(
     sns_dir: Path, name: str, size: int, digest: str
 ) -> None:
-    data = sns.string_to_sign(sns.parse(read(sns_dir, name), {}))
+    data = sns_trust.string_to_sign(sns.parse(read(sns_dir, name), {}))
     assert (len(data), hashlib.sha256(data).hexdigest()) == (size, digest)
 
 
@@ -121,7 +121,7 @@ def test_derived_case_handled_as_manifest_says(shared_fixtures: Path, case: dict
     if stage == "signature":
         # The exact stage: the signature itself fails under the manifest's certificate.
         with pytest.raises(Forbidden, match="signature does not verify"):
-            sns.check_signature(sns.parse(raw, {}), pem_key(cert_path))
+            sns_trust.check_signature(sns.parse(raw, {}), pem_key(cert_path))
     assert stage in {"signature", "signature+url-check"}
 
 
@@ -142,11 +142,11 @@ def test_repartitioned_message_id_has_a_valid_rsa_signature_yet_is_refused(
 def test_signing_cert_url_case(shared_fixtures: Path, case: dict) -> None:
     topic = sns.parse_topic_arn(case["topic_arn"])
     if case["expected"] == "accept":
-        sns.check_signing_cert_url(case["url"], topic)
+        sns_trust.check_signing_cert_url(case["url"], topic)
         return
     # "accept-or-reject" (upper-case scheme): we take the strict side.
     with pytest.raises(Forbidden):
-        sns.check_signing_cert_url(case["url"], topic)
+        sns_trust.check_signing_cert_url(case["url"], topic)
 
 
 @pytest.mark.parametrize(

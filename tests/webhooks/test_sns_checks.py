@@ -16,7 +16,7 @@ from tests.webhooks.factories import (
     rsa_key,
     verify_pure,
 )
-from webhooks import sns
+from webhooks import sns, sns_trust
 from webhooks.errors import Forbidden, Malformed, TooLarge
 
 JAVA = "aws-sdk-java-v2_notification-subject_sv1_us-west-2_2026.json"
@@ -220,13 +220,17 @@ def test_topic_not_in_allow_list_is_forbidden_before_any_load(sns_dir: Path) -> 
 def test_freshness_window_edges(sns_dir: Path) -> None:
     envelope = sns.parse(read(sns_dir, JAVA), {})
     hour = timedelta(hours=1)
-    sns.check_fresh(envelope, now=envelope.sent_at + hour, max_age=hour)
-    sns.check_fresh(envelope, now=envelope.sent_at - sns.MAX_FUTURE, max_age=hour)
+    sns_trust.check_fresh(envelope, now=envelope.sent_at + hour, max_age=hour)
+    sns_trust.check_fresh(envelope, now=envelope.sent_at - sns_trust.MAX_FUTURE, max_age=hour)
     with pytest.raises(Forbidden, match="older"):
-        sns.check_fresh(envelope, now=envelope.sent_at + hour + timedelta(seconds=1), max_age=hour)
+        sns_trust.check_fresh(
+            envelope, now=envelope.sent_at + hour + timedelta(seconds=1), max_age=hour
+        )
     with pytest.raises(Forbidden, match="future"):
-        sns.check_fresh(
-            envelope, now=envelope.sent_at - sns.MAX_FUTURE - timedelta(seconds=1), max_age=hour
+        sns_trust.check_fresh(
+            envelope,
+            now=envelope.sent_at - sns_trust.MAX_FUTURE - timedelta(seconds=1),
+            max_age=hour,
         )
 
 
@@ -256,7 +260,7 @@ def test_subscribe_url_must_be_this_topics_confirmation(url: str) -> None:
     data = confirmation("SubscriptionConfirmation", key=key, signing_cert_url="x", token=token)
     data["SubscribeURL"] = url.format(arn=TOPIC_ARN, t=token)
     with pytest.raises(Forbidden, match="SubscribeURL"):
-        sns.check_subscribe_url(sns.parse(body(data), {}))
+        sns_trust.check_subscribe_url(sns.parse(body(data), {}))
 
 
 def test_ssrf_subscribe_url_is_refused_before_any_certificate_load(sns_dir: Path) -> None:
@@ -309,4 +313,4 @@ def test_attacker_topic_with_genuine_looking_signature_is_forbidden(pki) -> None
 def test_a_signing_cert_url_urlsplit_cannot_read_is_forbidden(url: str) -> None:
     # Found by the mutation property test: a `[` made urlsplit raise ValueError (a 500).
     with pytest.raises(Forbidden, match="SigningCertURL"):
-        sns.check_signing_cert_url(url, sns.parse_topic_arn(TOPIC_ARN))
+        sns_trust.check_signing_cert_url(url, sns.parse_topic_arn(TOPIC_ARN))

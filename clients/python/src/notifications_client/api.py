@@ -1,147 +1,19 @@
 """The JSON API (docs/api.md), sync (`Client`) and async (`AsyncClient`), one set of calls.
 
-Each call is described once (`_Call`: method, path, body, how to read the answer); the two
-clients only differ in how they send it.
+Each call is described once (notifications_client.calls: method, path, body, how to read
+the answer); the two clients only differ in how they send it.
 """
 
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any, TypeVar
 
 import httpx
 
+from notifications_client.calls import Call, Calls, answer
 from notifications_client.subscription import AsyncSubscription, Subscription
-from notifications_client.types import (
-    AuthenticationError,
-    Changed,
-    FanOut,
-    Message,
-    NotificationsError,
-    Page,
-)
+from notifications_client.types import AuthenticationError, Changed, FanOut, Message, Page
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class _Call(Generic[T]):
-    method: str
-    path: str
-    read: Callable[[Any], T]
-    body: dict[str, Any] | None = None
-    params: dict[str, Any] | None = None
-    service: bool = False  # authenticated with the service token (POST /api/notify/)
-
-
-def _page(data: Any) -> Page:
-    return Page(
-        [Message.from_json(m) for m in data["results"]], data["next_before"], data["unread_count"]
-    )
-
-
-def _changed(data: Any) -> Changed:
-    return Changed(list(data["ids"]), data["unread_count"])
-
-
-def _notify_body(text: str, level: str, link: str, source_id: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"text": text, "level": level, "link": link}
-    if source_id is not None:
-        body["source_id"] = source_id
-    return body
-
-
-class _Calls:
-    """The API's calls, shared by both clients."""
-
-    @staticmethod
-    def notify(
-        user: str, text: str, level: str, link: str, source_id: str | None, thread: str | None
-    ) -> _Call[int]:
-        body = {"user": user, **_notify_body(text, level, link, source_id)}
-        if thread is not None:
-            body["thread"] = thread
-        return _Call("POST", "/api/notify/", lambda d: int(d["id"]), body, service=True)
-
-    @staticmethod
-    def notify_followers(
-        thread: str, text: str, level: str, link: str, source_id: str | None, exclude: str | None
-    ) -> _Call[FanOut]:
-        body = {"thread": thread, **_notify_body(text, level, link, source_id)}
-        if exclude is not None:
-            body["exclude"] = exclude
-        read = lambda d: FanOut(d["recipients"], d["created"])  # noqa: E731
-        return _Call("POST", "/api/threads/notify/", read, body, service=True)
-
-    @staticmethod
-    def notify_many(
-        target: dict[str, Any], text: str, level: str, link: str, source_id: str | None
-    ) -> _Call[FanOut]:
-        if len(target) != 1:
-            raise ValueError("give exactly one of users, everyone, group")
-        body = {**target, **_notify_body(text, level, link, source_id)}
-        read = lambda d: FanOut(d["recipients"], d["created"])  # noqa: E731
-        return _Call("POST", "/api/notify/", read, body, service=True)
-
-    @staticmethod
-    def list(unread: bool, archived: bool, before: int | None, limit: int | None) -> _Call[Page]:
-        params: dict[str, Any] = {}
-        if unread:
-            params["unread"] = "1"
-        if archived:
-            params["archived"] = "1"
-        if before is not None:
-            params["before"] = before
-        if limit is not None:
-            params["limit"] = limit
-        return _Call("GET", "/api/notifications/", _page, params=params)
-
-    @staticmethod
-    def get(message_id: int) -> _Call[Message]:
-        return _Call("GET", f"/api/notifications/{int(message_id)}/", Message.from_json)
-
-    @staticmethod
-    def unread_count() -> _Call[int]:
-        return _Call("GET", "/api/notifications/unread-count/", lambda d: d["unread_count"])
-
-    @staticmethod
-    def change(action: str, ids: Iterable[int]) -> _Call[Changed]:
-        return _Call("POST", f"/api/notifications/{action}/", _changed, {"ids": list(ids)})
-
-    @staticmethod
-    def export() -> _Call[dict[str, Any]]:
-        return _Call("GET", "/api/me/export/", lambda d: d)
-
-    @staticmethod
-    def erase() -> _Call[int]:
-        return _Call("DELETE", "/api/me/messages/", lambda d: int(d["erased"]))
-
-    @staticmethod
-    def read_all() -> _Call[Changed]:
-        return _Call("POST", "/api/notifications/read-all/", _changed, {})
-
-
-def _target(users: Iterable[str] | None, everyone: bool, group: str | None) -> dict[str, Any]:
-    target: dict[str, Any] = {}
-    if users is not None:
-        target["users"] = list(users)
-    if everyone:
-        target["all"] = True
-    if group is not None:
-        target["group"] = group
-    return target
-
-
-def _answer(call: _Call[T], response: httpx.Response) -> T:
-    try:
-        data = response.json()
-    except ValueError:
-        data = {}
-    if response.status_code >= 400:
-        error = AuthenticationError if response.status_code in (401, 403) else NotificationsError
-        code = data.get("error", "http_error") if isinstance(data, dict) else "http_error"
-        detail = data.get("detail", "") if isinstance(data, dict) else ""
-        raise error(response.status_code, code, detail)
-    return call.read(data)
 
 
 class _Base:
@@ -149,7 +21,7 @@ class _Base:
         self.base_url = base_url.rstrip("/")
         self.token, self.service_token = token, service_token
 
-    def _headers(self, call: _Call[Any]) -> dict[str, str]:
+    def _headers(self, call: Call[Any]) -> dict[str, str]:
         secret = self.service_token if call.service else self.token
         if not secret:
             which = "service_token" if call.service else "token"
@@ -190,11 +62,11 @@ class Client(_Base):
     def close(self) -> None:
         self.http.close()
 
-    def _send(self, call: _Call[T]) -> T:
+    def _send(self, call: Call[T]) -> T:
         response = self.http.request(
             call.method, call.path, json=call.body, params=call.params, headers=self._headers(call)
         )
-        return _answer(call, response)
+        return answer(call, response)
 
     def notify(
         self,
@@ -208,7 +80,7 @@ class Client(_Base):
     ) -> int:
         """Notify one user by username, in `thread` if given (its group key); the message id
         (the first one's, for a repeated source_id)."""
-        return self._send(_Calls.notify(user, text, level, link, source_id, thread))
+        return self._send(Calls.notify(user, text, level, link, source_id, thread))
 
     def notify_followers(
         self,
@@ -221,7 +93,7 @@ class Client(_Base):
         exclude: str | None = None,
     ) -> FanOut:
         """One message in `thread` for each of its followers (but `exclude`, a username)."""
-        return self._send(_Calls.notify_followers(thread, text, level, link, source_id, exclude))
+        return self._send(Calls.notify_followers(thread, text, level, link, source_id, exclude))
 
     def notify_many(
         self,
@@ -235,8 +107,8 @@ class Client(_Base):
         source_id: str | None = None,
     ) -> FanOut:
         """Notify many users: exactly one of users, everyone or group."""
-        target = _target(users, everyone, group)
-        return self._send(_Calls.notify_many(target, text, level, link, source_id))
+        call = Calls.notify_many(users, everyone, group, text, level, link, source_id)
+        return self._send(call)
 
     def list(
         self,
@@ -247,7 +119,7 @@ class Client(_Base):
         limit: int | None = None,
     ) -> Page:
         """One page, newest first; pass `next_before` as `before` for the next."""
-        return self._send(_Calls.list(unread, archived, before, limit))
+        return self._send(Calls.list(unread, archived, before, limit))
 
     def iter_messages(self, *, unread: bool = False, archived: bool = False) -> Iterator[Message]:
         """Every message, newest first, page after page."""
@@ -260,31 +132,31 @@ class Client(_Base):
             before = page.next_before
 
     def get(self, message_id: int) -> Message:
-        return self._send(_Calls.get(message_id))
+        return self._send(Calls.get(message_id))
 
     def unread_count(self) -> int:
-        return self._send(_Calls.unread_count())
+        return self._send(Calls.unread_count())
 
     def ack(self, ids: Iterable[int]) -> Changed:
         """Mark these read (1 to 500 ids; others' and unknown ids are skipped)."""
-        return self._send(_Calls.change("read", ids))
+        return self._send(Calls.change("read", ids))
 
     def read_all(self) -> Changed:
-        return self._send(_Calls.read_all())
+        return self._send(Calls.read_all())
 
     def archive(self, ids: Iterable[int]) -> Changed:
-        return self._send(_Calls.change("archive", ids))
+        return self._send(Calls.change("archive", ids))
 
     def delete(self, ids: Iterable[int]) -> Changed:
-        return self._send(_Calls.change("delete", ids))
+        return self._send(Calls.change("delete", ids))
 
     def export(self) -> dict[str, Any]:
         """All the user's notifications, preferences and Web Push subscriptions (JSON)."""
-        return self._send(_Calls.export())
+        return self._send(Calls.export())
 
     def erase(self) -> int:
         """Delete every message of the user (open sockets are told); how many."""
-        return self._send(_Calls.erase())
+        return self._send(Calls.erase())
 
     def subscribe(self, **options: Any) -> Subscription:
         """The socket: a `Subscription` to iterate (notifications_client.subscription)."""
@@ -314,11 +186,11 @@ class AsyncClient(_Base):
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def _send(self, call: _Call[T]) -> T:
+    async def _send(self, call: Call[T]) -> T:
         response = await self.http.request(
             call.method, call.path, json=call.body, params=call.params, headers=self._headers(call)
         )
-        return _answer(call, response)
+        return answer(call, response)
 
     async def notify(
         self,
@@ -330,7 +202,7 @@ class AsyncClient(_Base):
         source_id: str | None = None,
         thread: str | None = None,
     ) -> int:
-        return await self._send(_Calls.notify(user, text, level, link, source_id, thread))
+        return await self._send(Calls.notify(user, text, level, link, source_id, thread))
 
     async def notify_followers(
         self,
@@ -342,7 +214,7 @@ class AsyncClient(_Base):
         source_id: str | None = None,
         exclude: str | None = None,
     ) -> FanOut:
-        call = _Calls.notify_followers(thread, text, level, link, source_id, exclude)
+        call = Calls.notify_followers(thread, text, level, link, source_id, exclude)
         return await self._send(call)
 
     async def notify_many(
@@ -356,8 +228,8 @@ class AsyncClient(_Base):
         link: str = "",
         source_id: str | None = None,
     ) -> FanOut:
-        target = _target(users, everyone, group)
-        return await self._send(_Calls.notify_many(target, text, level, link, source_id))
+        call = Calls.notify_many(users, everyone, group, text, level, link, source_id)
+        return await self._send(call)
 
     async def list(
         self,
@@ -367,7 +239,7 @@ class AsyncClient(_Base):
         before: int | None = None,
         limit: int | None = None,
     ) -> Page:
-        return await self._send(_Calls.list(unread, archived, before, limit))
+        return await self._send(Calls.list(unread, archived, before, limit))
 
     async def iter_messages(
         self, *, unread: bool = False, archived: bool = False
@@ -382,28 +254,28 @@ class AsyncClient(_Base):
             before = page.next_before
 
     async def get(self, message_id: int) -> Message:
-        return await self._send(_Calls.get(message_id))
+        return await self._send(Calls.get(message_id))
 
     async def unread_count(self) -> int:
-        return await self._send(_Calls.unread_count())
+        return await self._send(Calls.unread_count())
 
     async def ack(self, ids: Iterable[int]) -> Changed:
-        return await self._send(_Calls.change("read", ids))
+        return await self._send(Calls.change("read", ids))
 
     async def read_all(self) -> Changed:
-        return await self._send(_Calls.read_all())
+        return await self._send(Calls.read_all())
 
     async def archive(self, ids: Iterable[int]) -> Changed:
-        return await self._send(_Calls.change("archive", ids))
+        return await self._send(Calls.change("archive", ids))
 
     async def delete(self, ids: Iterable[int]) -> Changed:
-        return await self._send(_Calls.change("delete", ids))
+        return await self._send(Calls.change("delete", ids))
 
     async def export(self) -> dict[str, Any]:
-        return await self._send(_Calls.export())
+        return await self._send(Calls.export())
 
     async def erase(self) -> int:
-        return await self._send(_Calls.erase())
+        return await self._send(Calls.erase())
 
     def subscribe(self, **options: Any) -> AsyncSubscription:
         """The socket: an `AsyncSubscription` (`async with ... as sub: async for event in sub`)."""

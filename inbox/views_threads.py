@@ -8,9 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.http import require_POST
 
+from inbox.views import _done
 from notifications import actions, threads
 from notifications.validators import InvalidNotification
-from notifications.views import _done
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -9,18 +9,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.account import settings_for
-from notifications import inbox_threads
+from accounts.account import user_zone
+from inbox import inbox_threads
+from inbox.views import _done
 from notifications import snooze as snoozing
 from notifications.models import parse_ids
 from notifications.snooze_times import InvalidSnooze, until_for
-from notifications.views import _done
-
-
-def user_zone(user: AbstractBaseUser, browser_zone: str = "") -> str:
-    """The zone a user's "this evening" and dates mean: the account's time zone, else the
-    browser's (a form's `tz`, a client's parameter), else the site's ("")."""
-    return settings_for(user).time_zone or browser_zone[:100]
 
 
 def parse_until(user: AbstractBaseUser, params: dict[str, str]) -> datetime:

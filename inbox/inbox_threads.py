@@ -1,16 +1,15 @@
 """Reads for the inbox's threads: one row per group key (docs/inbox.md, "Threads").
 
 A thread row is its newest member in the view (All, Unread only, Archived), so keyset
-pages on the id still work: `newest_only` leaves the older members out of the page's
-query, and `summaries` reads, for the page's thread rows, how many updates each has,
-whether any is unread, its older members (for "expand") and whether it is muted.
+pages on the id still work: `selectors.inbox_page(threads=True)` leaves the older members
+out of the page's query, and `summaries` reads, for the page's thread rows, how many
+updates each has, whether any is unread, its older members (for "expand") and whether it
+is muted; `expand` turns a row's id into its thread's ids for the row's actions.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from django.db.models import Exists, OuterRef, QuerySet
 
 from notifications import follows
 from notifications.models import Message, is_id
@@ -20,15 +19,6 @@ from notifications.models import Message, is_id
 MEMBERS_SHOWN = 50
 # Most ids one thread action expands to: a bound on one statement's parameters.
 MAX_EXPANDED = 10_000
-
-
-def newest_only(queryset: QuerySet[Message]) -> QuerySet[Message]:
-    """`queryset` without messages that have a newer member of their thread in it."""
-    newer = queryset.filter(
-        recipient_id=OuterRef("recipient_id"), group=OuterRef("group"), id__gt=OuterRef("id")
-    )
-    # `newer` matches only grouped rows, so a message without a group is never left out.
-    return queryset.exclude(Exists(newer.exclude(group="")))
 
 
 @dataclass

@@ -1,8 +1,9 @@
+"""The inbox's routes under /notifications/, in the "notifications" namespace that
+project/urls.py gives them (with Web Push's and the email link's, offline/urls.py)."""
+
 from django.urls import path
 
-from notifications import views
-
-app_name = "notifications"
+from inbox import views, views_preferences, views_threads, views_triage
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -11,29 +12,13 @@ urlpatterns = [
     path("read-all/", views.mark_all_read, name="mark_all_read"),
     path("bulk/", views.bulk, name="bulk"),
     path("test/", views.send_test, name="send_test"),
-]
-
-# Snooze (notifications/views_triage.py)
-from notifications import views_triage  # noqa: E402
-
-urlpatterns += [
+    # Snooze (inbox/views_triage.py)
     path("snooze/", views_triage.snooze, name="snooze"),
     path("unsnooze/", views_triage.unsnooze, name="unsnooze"),
-]
-
-# Preferences (notifications/views_preferences.py). Web Push's endpoints and the email
-# unsubscribe link join these in one namespace (offline/urls.py, project/urls.py).
-from notifications import views_preferences  # noqa: E402
-
-urlpatterns += [
+    # Preferences (inbox/views_preferences.py)
     path("preferences/", views_preferences.page, name="preferences"),
     path("preferences/quiet/", views_preferences.quiet, name="preferences_quiet"),
-]
-
-# Threads and actions (notifications/views_threads.py)
-from notifications import views_threads  # noqa: E402
-
-urlpatterns += [
+    # Threads and actions (inbox/views_threads.py)
     path("threads/mute/", views_threads.mute, name="mute"),
     path("threads/unmute/", views_threads.unmute, name="unmute"),
     path("<int:message_id>/actions/<int:index>/", views_threads.act, name="act"),

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.account import settings_for
 from accounts.throttle import Window
-from notifications import inbox_threads, search, selectors, services, snooze_times
+from inbox import inbox_threads
+from notifications import search, selectors, services, snooze_times
 from notifications.models import Level, parse_ids
 
 

@@ -1,7 +1,6 @@
-"""The preferences page (docs/inbox.md, "Preferences").
+"""The preferences page (docs/inbox.md, "Preferences"): levels, email, do not disturb.
 
-Plain HTML forms (CSRF protected), so the page works without JavaScript. The email's
-unsubscribe link is offline/views.py's.
+Plain HTML forms (CSRF protected), so the page works without JavaScript.
 """
 
 from django.conf import settings

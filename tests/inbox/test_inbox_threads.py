@@ -1,4 +1,4 @@
-"""The inbox's threads (notifications/inbox_threads.py and the views): one row per group,
+"""The inbox's threads (inbox/inbox_threads.py and the views): one row per group,
 "N updates", unread while any member is, actions on the whole thread, Mute and Unmute."""
 
 import re
@@ -6,7 +6,8 @@ import re
 import pytest
 from django.test import Client
 
-from notifications import follows, inbox_threads, selectors, services
+from inbox import inbox_threads
+from notifications import follows, selectors, services
 from notifications.models import Message
 
 pytestmark = pytest.mark.django_db

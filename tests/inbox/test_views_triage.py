@@ -1,4 +1,4 @@
-"""The inbox's snooze and unsnooze actions and the Snoozed view (notifications/views_triage.py)."""
+"""The inbox's snooze and unsnooze actions and the Snoozed view (inbox/views_triage.py)."""
 
 import re
 from datetime import UTC, datetime
