@@ -154,22 +154,21 @@ def session_users(session_keys: list[str | None]) -> list[tuple[SessionBase, Any
     read together (`fetch`: one round trip on PostgreSQL), then their users together: a
     socket reader hands over every handshake of a turn of the loop at once
     (consumers/readers.py `run_each`)."""
-    stores = [session_store(key) if key else None for key in session_keys]
+    stores = [session_store(key) for key in session_keys]
     if settings.SESSION_ENGINE == DB_ENGINE:
-        _load([store for store in stores if store is not None and store.session_key])
+        _load([store for store in stores if store.session_key])
     claims = [_claims(store) for store in stores]
+    plain = _plain_manager()
     fast = [
         i
         for i, claim in enumerate(claims)
-        if claim is not None
-        and type(claim[1]).get_user is ModelBackend.get_user
-        and _plain_manager()
+        if claim is not None and type(claim[1]).get_user is ModelBackend.get_user and plain
     ]
     found = dict(zip(fast, _fetch([user_read(claims[i][0]) for i in fast]), strict=True))
     results = []
-    for i, (key, store, claim) in enumerate(zip(session_keys, stores, claims, strict=True)):
+    for i, (store, claim) in enumerate(zip(stores, claims, strict=True)):
         if claim is None:
-            results.append((store or session_store(key), AnonymousUser()))
+            results.append((store, AnonymousUser()))
             continue
         user_id, backend = claim
         if i in found:
@@ -201,11 +200,9 @@ def _fetch(reads: list[Read[Any]]) -> list[Any]:
     return [read.run() for read in reads]
 
 
-def _claims(store: SessionBase | None) -> tuple[Any, Any] | None:
+def _claims(store: SessionBase) -> tuple[Any, Any] | None:
     """The session's user id and backend, if it names a user of a configured backend."""
-    if store is None:
-        return None
-    try:  # loaded by _load, or by the engine itself on first access
+    try:  # loaded by _load, or by the engine itself on first access (no key: empty)
         user_id = get_user_model()._meta.pk.to_python(store[SESSION_KEY])
         backend_path = store[BACKEND_SESSION_KEY]
     except (KeyError, ValidationError):

@@ -42,6 +42,9 @@ IDLE_RELEASE = 1.0  # seconds without work before a reader gives its connection 
 # turn, and a statement of thousands of reads would hold a reader for all of them.
 EACH_AT_MOST = 64
 
+# A reader's unit of work: a function answering a list, and the futures of its answers.
+Call = tuple[Callable[[], list[Any]], list[Any]]
+
 
 class _Reader(threading.Thread):
     """One thread and the connection it holds between calls."""
@@ -65,19 +68,16 @@ class _Reader(threading.Thread):
                 continue
             self.run_job(*job)
 
-    def run_job(
-        self, loop: asyncio.AbstractEventLoop, calls: list[tuple[Callable[[], Any], Any]]
-    ) -> None:
+    def run_job(self, loop: asyncio.AbstractEventLoop, calls: list[Call]) -> None:
         answers = []
-        for func, future in calls:
+        for func, futures in calls:
             try:
-                answers.append((future, self.call(func), None))
-            except BaseException as exc:  # handed to the awaiting coroutine
-                answers.append((future, None, exc))
-        count = sum(len(f) if isinstance(f, list) else 1 for _, f in calls)
+                answers.append((futures, self.call(func), None))
+            except BaseException as exc:  # handed to every awaiting coroutine of the call
+                answers.append((futures, None, exc))
         try:
             # One wake-up of the loop for the whole batch.
-            loop.call_soon_threadsafe(_settle, self, answers, count)
+            loop.call_soon_threadsafe(_settle, self, answers)
         except RuntimeError:  # the loop is closed: nobody waits for these answers
             pass
 
@@ -106,16 +106,13 @@ class _Reader(threading.Thread):
 
 
 def _settle(
-    reader: _Reader, answers: list[tuple[Any, Any, BaseException | None]], count: int
+    reader: _Reader, answers: list[tuple[list[Any], list[Any] | None, BaseException | None]]
 ) -> None:
-    reader.queued -= count
-    for future, result, error in answers:
-        if isinstance(future, list):  # a `run_each` group: one answer per key, in order
-            results = [None] * len(future) if error is not None else result
-            for one, value in zip(future, results, strict=True):
-                _set(one, value, error)
-        else:
-            _set(future, result, error)
+    """Each call's answers, one per future, in order (or its exception for all)."""
+    for futures, results, error in answers:
+        reader.queued -= len(futures)
+        for future, value in zip(futures, results or [None] * len(futures), strict=True):
+            _set(future, value, error)
 
 
 def _set(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
@@ -125,6 +122,10 @@ def _set(future: asyncio.Future, result: Any, error: BaseException | None) -> No
         future.set_exception(error)
     else:
         future.set_result(result)
+
+
+def _one(func: Callable[[], Any]) -> list[Any]:
+    return [func()]
 
 
 class _Turn:
@@ -154,7 +155,7 @@ class Readers:
             return self._readers
 
     async def run(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """func(*args, **kwargs) on the reader with the least work queued.
+        """func(*args, **kwargs) on a reader.
 
         The calls made in one turn of the event loop go to a reader together, as one job:
         one wake-up of the thread, not one per call. In a reconnect storm a turn of the
@@ -187,7 +188,8 @@ class Readers:
         turn = self._pending.pop(loop, None)
         if turn is None:
             return
-        calls = list(turn.calls)
+        # Every call answers a list, one answer per future: a single call a list of one.
+        calls = [(functools.partial(_one, func), [future]) for func, future in turn.calls]
         for many, (keys, futures) in turn.groups.items():
             for start in range(0, len(keys), EACH_AT_MOST):
                 chunk = slice(start, start + EACH_AT_MOST)
@@ -198,7 +200,7 @@ class Readers:
         readers = sorted(self._started(), key=lambda r: r.queued)[: len(calls)]
         for index, reader in enumerate(readers):
             share = calls[index :: len(readers)]
-            reader.queued += sum(len(f) if isinstance(f, list) else 1 for _, f in share)
+            reader.queued += sum(len(futures) for _, futures in share)
             reader.jobs.put((loop, share))
 
     def release(self, timeout: float = 5.0) -> None:

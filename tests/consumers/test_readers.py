@@ -93,7 +93,7 @@ async def on_every_reader(func) -> list:
     for reader in readers._started():
         futures.append(loop.create_future())
         reader.queued += 1
-        reader.jobs.put((loop, [(func, futures[-1])]))
+        reader.jobs.put((loop, [(lambda: [func()], [futures[-1]])]))
     return await asyncio.gather(*futures)
 
 
