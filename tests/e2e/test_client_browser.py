@@ -250,7 +250,11 @@ def test_info_toasts_the_timer_hid_stay_hidden_on_later_page_loads(browser, make
 
 
 def rewrite_links(context, link: str) -> None:
-    """Every notification frame arrives with `link` (a server that let one through)."""
+    """Every frame carrying a message arrives with `link` (a server that let one through).
+
+    `sync` too: a socket that opens after the notification was saved (a leader tab
+    handing over) brings it in its unread set, not as a `notification` frame.
+    """
 
     def handler(ws) -> None:
         server = ws.connect_to_server()
@@ -259,8 +263,9 @@ def rewrite_links(context, link: str) -> None:
             frame = json.loads(message)
             if frame.get("type") == "notification":
                 frame["message"]["link"] = link
-                message = json.dumps(frame)
-            ws.send(message)
+            for msg in frame.get("unread", []) if frame.get("type") == "sync" else []:
+                msg["link"] = link
+            ws.send(json.dumps(frame))
 
         server.on_message(from_server)
         ws.on_message(server.send)
