@@ -16,6 +16,12 @@ and a client that waits a random time up to the hint (static/notifications/backo
 spreads the crowd over as many seconds as the process needs to let them all in (busy:
 the clients refused per second over those admitted, at most MAX_HINT; per address: the
 time the address needs to earn one more handshake).
+
+What the process can admit a second is the best of two measures: the most it admitted in
+a second lately, and the handshakes in flight over how long a handshake takes lately
+(Little's law). A fresh process, or one idle for a while, has no good second yet, and by
+the first alone it told the first crowd it could let in one client a second: a hint of 30 s
+for what it could take in 2, the process idle while the crowd waited (issue 17).
 """
 
 import math
@@ -31,6 +37,9 @@ from project.forwarded import is_trusted_proxy
 
 MAX_TRACKED = 10_000  # addresses remembered at most; the least recent are forgotten
 MAX_HINT = 30  # seconds
+# The weight of the latest handshake in the running mean of their durations: enough
+# history not to follow one slow handshake, few enough (~20) to follow a storm's queue.
+SMOOTHING = 0.05
 
 
 class Window:
@@ -41,6 +50,7 @@ class Window:
         self.now = [0, 0]  # admitted, refused
         self.before = [0, 0]
         self.peak = 1.0  # handshakes admitted in a second lately: what the process can do
+        self.latency = 0.0  # seconds from admission to the first frame, lately; 0: none yet
 
     def count(self, refused: bool) -> None:
         second = int(time.monotonic())
@@ -52,10 +62,19 @@ class Window:
             self.now, self.second = [0, 0], second
         self.now[refused] += 1
 
-    def hint(self) -> int:
+    def finished(self, seconds: float) -> None:
+        """An admitted handshake took `seconds` to its first frame."""
+        if self.latency:
+            self.latency += (seconds - self.latency) * SMOOTHING
+        else:
+            self.latency = seconds
+
+    def hint(self, in_flight: int) -> int:
         """Seconds over which the refused crowd should spread to get in: the clients
-        refused per second over what the process admits per second, at least 1."""
-        admitted = max(self.peak, self.now[0])
+        refused per second over what the process admits per second, at least 1.
+        `in_flight`: the handshakes admitted and not finished now."""
+        through = in_flight / self.latency if self.latency else 0.0
+        admitted = max(self.peak, self.now[0], through)
         refused = max(self.before[1], self.now[1])
         return max(1, min(MAX_HINT, math.ceil(refused / admitted)))
 
@@ -98,22 +117,26 @@ class HandshakeGate:
         if admission.behind() or self.in_flight >= settings.ADMISSION_HANDSHAKES_IN_FLIGHT:
             reason = "lag" if admission.behind() else "in_flight"
             self.window.count(refused=True)
-            hint = self.window.hint()
+            hint = self.window.hint(self.in_flight)
             return await self.refuse(receive, send, CLOSE_TRY_AGAIN, "busy", reason, hint)
         self.window.count(refused=False)
         self.in_flight += 1
         done = False
+        admitted = time.monotonic()
 
-        def finish() -> None:
+        def finish(served: bool = False) -> None:
             nonlocal done
             if not done:
                 done = True
                 self.in_flight -= 1
+                if served:
+                    self.window.finished(time.monotonic() - admitted)
 
         async def watched_send(message: dict) -> None:
-            # The handshake ends with its first frame (the sync) or its close.
+            # The handshake ends with its first frame (the sync) or its close; only a
+            # served one says how long serving takes (a refusal by auth is quicker).
             if message["type"] in ("websocket.send", "websocket.close"):
-                finish()
+                finish(served=message["type"] == "websocket.send")
             await send(message)
 
         try:

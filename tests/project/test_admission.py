@@ -144,6 +144,20 @@ async def test_a_trusted_proxy_is_not_limited_by_address(layer):
         assert await outcome(handshake("127.0.0.1")) == (None, 4401)
 
 
+async def test_the_door_times_served_handshakes_only(layer, alice, monkeypatch):
+    # How long a handshake takes sizes the hint (project/handshakes.py): a refusal by
+    # auth is quicker than serving one and must not make the process look faster.
+    monkeypatch.setattr(handshake_gate, "window", type(handshake_gate.window)())
+    assert await outcome(handshake("203.0.113.91")) == (None, 4401)
+    assert handshake_gate.window.latency == 0
+    socket = handshake("203.0.113.91", [(b"cookie", await session_cookie(alice))])
+    assert (await socket.connect(timeout=TIMEOUT))[0]
+    assert json.loads(await socket.receive_from(timeout=TIMEOUT))["type"] == "sync"
+    assert 0 < handshake_gate.window.latency < TIMEOUT
+    assert handshake_gate.in_flight == 0
+    await socket.disconnect()
+
+
 async def test_a_busy_process_refuses_handshakes_with_4503_and_a_hint(layer, alice):
     cookie = (b"cookie", await session_cookie(alice))
     await block_the_loop(1.0)
