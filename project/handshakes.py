@@ -4,9 +4,10 @@ In front of everything else on a WebSocket (project/asgi.py), so a refusal costs
 Redis, no database and no consumer. A handshake is refused with an `error` frame
 carrying `retry_after` and a close code (consumers/refusal.py) when:
 
-- the event loop is behind (`ADMISSION_MAX_LAG`, project/admission.py), or
-  `ADMISSION_HANDSHAKES_IN_FLIGHT` handshakes of this process have not finished yet
-  (accepted, not yet sent their first frame): 4503, "busy";
+- the event loop is behind (`ADMISSION_MAX_LAG`, project/admission.py), or as many
+  handshakes of this process have not finished yet (accepted, not yet sent their first
+  frame) as it finishes in `ADMISSION_HANDSHAKE_WAIT` seconds (at least
+  `ADMISSION_HANDSHAKES_IN_FLIGHT`): 4503, "busy";
 - its address opened more than `ADMISSION_HANDSHAKE_BURST` handshakes lately, refilled at
   `ADMISSION_HANDSHAKE_RATE` a second: 4429, "too_many_handshakes". Trusted proxies
   (TRUSTED_PROXIES) speak for many clients and are not limited by address.
@@ -17,11 +18,13 @@ spreads the crowd over as many seconds as the process needs to let them all in (
 the clients refused per second over those admitted, at most MAX_HINT; per address: the
 time the address needs to earn one more handshake).
 
-What the process can admit a second is the best of two measures: the most it admitted in
-a second lately, and the handshakes in flight over how long a handshake takes lately
-(Little's law). A fresh process, or one idle for a while, has no good second yet, and by
-the first alone it told the first crowd it could let in one client a second: a hint of 30 s
-for what it could take in 2, the process idle while the crowd waited (issue 17).
+What the process finishes a second is measured by Little's law: the handshakes in flight
+over how long one takes, lately. It sizes both the hint (with the most admitted in a second
+lately) and the bound on handshakes in flight. A fixed bound was wrong at either size of
+crowd (issue 17, docs/performance.md): 64 kept 1,000 clients waiting for seconds a process
+could serve them in one; 512 let 10,000 queue past their timeouts. And a fresh process,
+knowing no second yet, told the first crowd it could let in one client a second: a hint of
+30 s for what it could take in 2, the process idle while the crowd waited.
 """
 
 import math
@@ -37,8 +40,9 @@ from project.forwarded import is_trusted_proxy
 
 MAX_TRACKED = 10_000  # addresses remembered at most; the least recent are forgotten
 MAX_HINT = 30  # seconds
-# The weight of the latest handshake in the running mean of their durations: enough
-# history not to follow one slow handshake, few enough (~20) to follow a storm's queue.
+MAX_IN_FLIGHT = 1000  # handshakes, whatever the measure says
+# The weight of the latest handshake in the running measure of the rate: enough history
+# not to follow one slow handshake, few enough (~20) to follow a storm's queue.
 SMOOTHING = 0.05
 
 
@@ -50,7 +54,7 @@ class Window:
         self.now = [0, 0]  # admitted, refused
         self.before = [0, 0]
         self.peak = 1.0  # handshakes admitted in a second lately: what the process can do
-        self.latency = 0.0  # seconds from admission to the first frame, lately; 0: none yet
+        self.rate = 0.0  # handshakes finished a second lately (Little's law); 0: none yet
 
     def count(self, refused: bool) -> None:
         second = int(time.monotonic())
@@ -62,19 +66,16 @@ class Window:
             self.now, self.second = [0, 0], second
         self.now[refused] += 1
 
-    def finished(self, seconds: float) -> None:
-        """An admitted handshake took `seconds` to its first frame."""
-        if self.latency:
-            self.latency += (seconds - self.latency) * SMOOTHING
-        else:
-            self.latency = seconds
+    def finished(self, seconds: float, in_flight: int) -> None:
+        """An admitted handshake took `seconds` to its first frame, `in_flight` of them
+        (itself included) in flight when it ended."""
+        rate = in_flight / max(seconds, 0.001)
+        self.rate = self.rate + (rate - self.rate) * SMOOTHING if self.rate else rate
 
-    def hint(self, in_flight: int) -> int:
+    def hint(self) -> int:
         """Seconds over which the refused crowd should spread to get in: the clients
-        refused per second over what the process admits per second, at least 1.
-        `in_flight`: the handshakes admitted and not finished now."""
-        through = in_flight / self.latency if self.latency else 0.0
-        admitted = max(self.peak, self.now[0], through)
+        refused per second over what the process admits per second, at least 1."""
+        admitted = max(self.peak, self.now[0], self.rate)
         refused = max(self.before[1], self.now[1])
         return max(1, min(MAX_HINT, math.ceil(refused / admitted)))
 
@@ -114,10 +115,10 @@ class HandshakeGate:
             return await self.refuse(
                 receive, send, CLOSE_RATE_LIMITED, "too_many_handshakes", "address", hint
             )
-        if admission.behind() or self.in_flight >= settings.ADMISSION_HANDSHAKES_IN_FLIGHT:
+        if admission.behind() or self.in_flight >= self.bound():
             reason = "lag" if admission.behind() else "in_flight"
             self.window.count(refused=True)
-            hint = self.window.hint(self.in_flight)
+            hint = self.window.hint()
             return await self.refuse(receive, send, CLOSE_TRY_AGAIN, "busy", reason, hint)
         self.window.count(refused=False)
         self.in_flight += 1
@@ -130,7 +131,7 @@ class HandshakeGate:
                 done = True
                 self.in_flight -= 1
                 if served:
-                    self.window.finished(time.monotonic() - admitted)
+                    self.window.finished(time.monotonic() - admitted, self.in_flight + 1)
 
         async def watched_send(message: dict) -> None:
             # The handshake ends with its first frame (the sync) or its close; only a
@@ -143,6 +144,13 @@ class HandshakeGate:
             await self.app(scope, receive, watched_send)
         finally:
             finish()
+
+    def bound(self) -> int:
+        """Handshakes in flight past which the next is refused: what the process finishes
+        in ADMISSION_HANDSHAKE_WAIT seconds (0: the fixed floor only)."""
+        floor = settings.ADMISSION_HANDSHAKES_IN_FLIGHT
+        wait = settings.ADMISSION_HANDSHAKE_WAIT
+        return max(floor, min(MAX_IN_FLIGHT, int(self.window.rate * wait)))
 
     async def refuse(
         self, receive: Any, send: Any, code: int, error: str, reason: str, hint: int

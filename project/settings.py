@@ -317,7 +317,11 @@ SERVER_MIN_BODY_RATE = env_int("SERVER_MIN_BODY_RATE", 16384)
 # than ADMISSION_MAX_LAG seconds late, or past these counts in flight per process.
 ADMISSION_MAX_LAG = env_float("ADMISSION_MAX_LAG", 0.5)
 ADMISSION_HTTP_IN_FLIGHT = env_int("ADMISSION_HTTP_IN_FLIGHT", 256)  # SNS + notify API
+# Handshakes in flight: as many as the process finishes in ADMISSION_HANDSHAKE_WAIT
+# seconds (measured), never fewer than ADMISSION_HANDSHAKES_IN_FLIGHT; a wait of 0 keeps
+# the bound fixed at that floor.
 ADMISSION_HANDSHAKES_IN_FLIGHT = env_int("ADMISSION_HANDSHAKES_IN_FLIGHT", 64)
+ADMISSION_HANDSHAKE_WAIT = env_float("ADMISSION_HANDSHAKE_WAIT", 1.0)
 # Handshakes per client address: a burst, refilled at a rate per second (4429 past it).
 ADMISSION_HANDSHAKE_RATE = env_float("ADMISSION_HANDSHAKE_RATE", 5.0)
 ADMISSION_HANDSHAKE_BURST = env_int("ADMISSION_HANDSHAKE_BURST", 30)

@@ -1,12 +1,12 @@
-"""The door's hint (project/handshakes.py): how long a refused crowd is told to spread
-over, from what the process admits a second."""
+"""The door's measure of the process (project/handshakes.py): how long a refused crowd is
+told to spread over, and how many handshakes it lets in at once."""
 
 import types
 
 import pytest
 
 from project import handshakes
-from project.handshakes import MAX_HINT, Window
+from project.handshakes import MAX_HINT, MAX_IN_FLIGHT, HandshakeGate, Window
 
 
 @pytest.fixture
@@ -25,21 +25,21 @@ def storm(window: Window, admitted: int, refused: int) -> None:
 
 
 def test_a_fresh_process_hints_by_how_fast_its_handshakes_finish(clock):
-    # The first second after a restart: 64 let in, 3,000 refused, and handshakes take
-    # 50 ms, so 64 in flight finish 1,280 a second: 3,000 fit in 3 s. By the admitted
+    # The first second after a restart: 64 let in, 3,000 refused, and a handshake takes
+    # 50 ms with 64 in flight: 1,280 a second, so 3,000 fit in 3 s. By the admitted
     # count alone (64, no better second yet) the hint was the cap, 30 s.
     window = Window()
     storm(window, admitted=64, refused=3000)
-    window.finished(0.05)
-    assert window.hint(64) == 3
+    window.finished(0.05, 64)
+    assert window.hint() == 3
 
 
 def test_before_any_handshake_finished_the_hint_is_refused_over_admitted(clock):
     window = Window()
     storm(window, admitted=64, refused=640)
-    assert window.hint(64) == 10
+    assert window.hint() == 10
     storm(window, admitted=0, refused=3000)
-    assert window.hint(64) == MAX_HINT
+    assert window.hint() == MAX_HINT
 
 
 def test_slow_handshakes_make_the_hint_longer(clock):
@@ -47,24 +47,41 @@ def test_slow_handshakes_make_the_hint_longer(clock):
     window = Window()
     storm(window, admitted=64, refused=640)
     for _ in range(200):
-        window.finished(1.0)
-    assert window.hint(64) == 10
+        window.finished(1.0, 64)
+    assert window.hint() == 10
     for _ in range(200):
-        window.finished(0.01)  # they sped up: 6,400 a second
-    assert window.hint(64) == 1
+        window.finished(0.01, 64)  # they sped up: 6,400 a second
+    assert window.hint() == 1
 
 
-def test_a_good_second_lately_still_counts_when_little_is_in_flight(clock):
+def test_a_good_second_lately_still_counts(clock):
     window = Window()
     storm(window, admitted=800, refused=0)
     clock.t += 1
     storm(window, admitted=0, refused=1600)  # behind (lag): nothing admitted this second
-    window.finished(0.05)
-    assert window.hint(0) == 2  # 1,600 over last second's 800
+    window.finished(0.5, 1)  # one slow handshake: 2 a second by Little's law
+    assert window.hint() == 2  # 1,600 over last second's 800
 
 
-def test_the_duration_is_a_running_mean_not_the_last_handshake():
+def test_the_rate_is_a_running_measure_not_the_last_handshake():
     window = Window()
-    window.finished(0.01)
-    window.finished(1.0)  # one slow handshake moves it a twentieth of the way
-    assert window.latency == pytest.approx(0.01 + 0.99 * handshakes.SMOOTHING)
+    window.finished(0.01, 1)  # 100 a second
+    window.finished(1.0, 1)  # one slow handshake moves it a twentieth of the way
+    assert window.rate == pytest.approx(100 + (1 - 100) * handshakes.SMOOTHING)
+
+
+def test_the_bound_is_what_the_process_finishes_in_the_wait(settings):
+    settings.ADMISSION_HANDSHAKES_IN_FLIGHT = 64
+    settings.ADMISSION_HANDSHAKE_WAIT = 1.0
+    gate = HandshakeGate(app=None)
+    assert gate.bound() == 64  # nothing measured yet: the floor
+    gate.window.finished(0.25, 200)  # 800 a second
+    assert gate.bound() == 800
+    settings.ADMISSION_HANDSHAKE_WAIT = 0.5
+    assert gate.bound() == 400
+    gate.window.rate = 10
+    assert gate.bound() == 64  # slow handshakes: never under the floor
+    gate.window.rate = 1e6
+    assert gate.bound() == MAX_IN_FLIGHT
+    settings.ADMISSION_HANDSHAKE_WAIT = 0
+    assert gate.bound() == 64  # the fixed bound, as configured
