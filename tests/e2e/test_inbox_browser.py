@@ -257,6 +257,9 @@ def test_toasts_and_new_rows_only_animate_without_reduced_motion(browser, make_s
     live(page)
     notify(base_url, "Arrives live")
     expect(page.locator(".inbox-item.is-new")).to_have_count(1)
+    # The row and the toast (hidden on the inbox page) come from one frame but are drawn
+    # apart: wait for both.
+    expect(page.locator(".toast", has_text="Arrives live")).to_be_attached()
     animations = page.evaluate(
         "[...document.querySelectorAll('.toast, .inbox-item.is-new')]"
         ".map((el) => getComputedStyle(el).animationName)"
