@@ -23,10 +23,12 @@ class Probe:
     def __init__(self, layer: Any = None) -> None:
         self._layer: Any = layer if layer is not None else get_channel_layer()
         self._channel: str | None = None
+        self.timed_out = False  # the last check failed by running out of time, not an error
 
     async def check(self, *, within: float) -> bool:
         """True when a probe went through the layer and back within `within` seconds."""
         token = uuid.uuid4().hex
+        self.timed_out = False
         try:
             async with asyncio.timeout(within):
                 if self._channel is None:
@@ -35,7 +37,8 @@ class Probe:
                 while (await self._layer.receive(self._channel)).get("token") != token:
                     pass  # a late answer to an earlier probe
             return True
-        except Exception:  # any failure means the layer is not usable
+        except Exception as exc:  # any failure means the layer is not usable
+            self.timed_out = isinstance(exc, TimeoutError)
             # A cancelled receive drops the channel's subscription: start afresh next time.
             self._channel = None
             return False

@@ -1,6 +1,7 @@
 """The layer watch: probes while sockets are open, resyncs them when the layer comes back."""
 
 import asyncio
+import time
 
 import pytest
 
@@ -14,9 +15,13 @@ class ScriptedProbe:
     """A probe whose answers are scripted: the watch's own logic, without a layer."""
 
     instances: list["ScriptedProbe"] = []
+    # True: through; False: failed by error; "timeout": ran out of time; "timeout, busy":
+    # ran out of time on a loop that then runs late (a blocked loop, as in a storm).
+    script: list = [True, False, False, True]
 
     def __init__(self) -> None:
-        self.answers = [True, False, False, True]
+        self.answers = list(ScriptedProbe.script)
+        self.timed_out = False
         self.told: list[list[str]] = []
         self.closed = False
         self.done = asyncio.Event()
@@ -26,7 +31,11 @@ class ScriptedProbe:
         if not self.answers:
             self.done.set()
             await asyncio.Event().wait()
-        return self.answers.pop(0)
+        answer = self.answers.pop(0)
+        self.timed_out = isinstance(answer, str)
+        if answer == "timeout, busy":
+            asyncio.get_running_loop().call_soon(time.sleep, 0.3)
+        return answer is True
 
     async def tell_recovered(self, channels) -> None:
         self.told.append(sorted(channels))
@@ -44,6 +53,7 @@ class Socket:
 def scripted(monkeypatch, settings):
     settings.NOTIFICATIONS_LAYER_CHECK_INTERVAL = 0
     ScriptedProbe.instances = []
+    ScriptedProbe.script = [True, False, False, True]
     monkeypatch.setattr(watch_module, "Probe", ScriptedProbe)
     monkeypatch.setattr(watch_module.live, "is_process_local", lambda: False)
 
@@ -69,3 +79,25 @@ async def test_an_in_process_layer_is_not_watched(scripted, monkeypatch):
     watch.register(Socket("a"))
     assert ScriptedProbe.instances == []
     assert len(watch.sockets) == 0
+
+
+async def test_a_probe_that_times_out_on_a_congested_loop_is_no_news(scripted, caplog):
+    # A reconnect storm: the loop runs late, the probe runs out of time; the layer is fine.
+    ScriptedProbe.script = [True, "timeout, busy", "timeout, busy", True]
+    watch, socket = LayerWatch(), Socket("a")
+    watch.register(socket)
+    [probe] = ScriptedProbe.instances
+    await asyncio.wait_for(probe.done.wait(), GUARD)
+    assert probe.told == []  # never marked down, so nothing to resync
+    assert "unreachable" not in caplog.text
+    watch.unregister(socket)
+
+
+async def test_a_probe_that_times_out_on_a_loop_on_time_marks_the_layer_down(scripted):
+    ScriptedProbe.script = [True, "timeout", True]
+    watch, socket = LayerWatch(), Socket("a")
+    watch.register(socket)
+    [probe] = ScriptedProbe.instances
+    await asyncio.wait_for(probe.done.wait(), GUARD)
+    assert probe.told == [["a"]]
+    watch.unregister(socket)

@@ -28,6 +28,7 @@ async def test_a_failing_layer_fails_the_probe_and_its_channel_is_made_afresh():
     probe = Probe(BrokenLayer())
     assert not await probe.check(within=GUARD)
     assert probe._channel is None
+    assert not probe.timed_out  # an error: the watch takes it as news whatever the loop
 
 
 class Silent(LocalChannelLayer):
@@ -36,7 +37,9 @@ class Silent(LocalChannelLayer):
 
 
 async def test_a_probe_that_never_comes_back_is_a_failure():
-    assert not await Probe(Silent()).check(within=0.05)
+    probe = Probe(Silent())
+    assert not await probe.check(within=0.05)
+    assert probe.timed_out
 
 
 class Forgetting(LocalChannelLayer):
