@@ -19,8 +19,10 @@ daphne:
   application instance): under a reconnect storm of thousands, even the door's refusal
   (accept, error frame, close handshake) costs too much; the browser sees a failed
   connect and backs off with full jitter;
-- skip autobahn's per-connection `pprint.pformat` of its settings, made only for a debug
-  line that is never logged;
+- skip autobahn's per-connection `pprint.pformat` of its settings, and its per-frame
+  highlighting of names and values for the terminal (`hltype`, `hlval`: `inspect` and
+  two `click.style` calls each, ~3 % of the event loop's time at 50 notifications/s),
+  made only for debug lines that are never logged: they are made when formatted;
 - skip Twisted's parsing of every POST's Content-Type (through `email.headerregistry`,
   ~7 % of the event loop's time at 50 notifications/s, issue 17) and of form bodies into
   `request.args`, which daphne never reads: the application gets the raw body and
@@ -90,6 +92,28 @@ class _Lazy:
 
     def __format__(self, spec: str) -> str:
         return str(self)
+
+
+class _Deferred:
+    """`fn(*args)` made when formatted into a log line, not when the line is asked for."""
+
+    __slots__ = ("args", "fn")
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self.fn = fn
+        self.args = args
+
+    def __str__(self) -> str:
+        return str(self.fn(*self.args))
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _deferring(fn: Any) -> Any:
+    return lambda *args: _Deferred(fn, *args)
 
 
 def shedding() -> bool:
@@ -179,6 +203,12 @@ def install() -> None:
         return
 
     autobahn_protocol.pformat = _Lazy  # only ever formatted into debug log lines
+    from autobahn import util as autobahn_util
+    from autobahn.twisted import websocket as autobahn_twisted
+
+    for module in (autobahn_protocol, autobahn_twisted):  # each imported them by name
+        module.hltype = _deferring(autobahn_util.hltype)
+        module.hlval = _deferring(autobahn_util.hlval)
     autobahn_protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
 
     deadlines = Deadlines(reactor)

@@ -122,3 +122,21 @@ def test_far_behind_a_new_connection_is_refused_with_503_before_it_is_read(monke
     assert not isinstance(served, server.Shed)
     served.makeConnection(StringTransport())
     served.connectionLost(None)
+
+
+def test_autobahn_highlights_names_only_for_a_line_it_logs(monkeypatch):
+    # Per frame autobahn asks for terminal-coloured names and values (click.style) for a
+    # debug line that is never logged: they are made only when formatted.
+    from autobahn import util
+    from autobahn.twisted import websocket
+    from autobahn.websocket import protocol
+
+    styled: list = []
+    real = util.click.style
+    monkeypatch.setattr(util.click, "style", lambda *a, **k: styled.append(a) or real(*a, **k))
+    fn = test_autobahn_highlights_names_only_for_a_line_it_logs
+    for module in (websocket, protocol):
+        name, value = module.hltype(fn), module.hlval(42)
+        assert styled == []
+        assert f"{name} {value}" == f"{util.hltype(fn)} {util.hlval(42)}"
+        styled.clear()
