@@ -21,9 +21,8 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from notifications import follows, rawsql
-from notifications.models import Level, NotificationPreference
+from notifications.models import LEVELS, NotificationPreference
 
-LEVELS: tuple[str, ...] = tuple(Level.values)
 # Do-not-disturb choices: "1h", or until this hour tomorrow in the user's time zone.
 QUIET_FOR = ("1h", "tomorrow", "off")
 TOMORROW_AT = time(8, 0)

@@ -8,7 +8,7 @@ in static/ (display only); this one decides what is stored.
 import re
 from urllib.parse import urlsplit
 
-from notifications.models import Level
+from notifications.models import LEVELS
 
 MAX_TEXT = 1000
 MAX_LINK = 500
@@ -46,8 +46,8 @@ def clean_text(text: str) -> str:
 
 
 def clean_level(level: str) -> str:
-    if level not in Level.values:
-        raise InvalidNotification(f"level must be one of {', '.join(Level.values)}")
+    if level not in LEVELS:
+        raise InvalidNotification(f"level must be one of {', '.join(LEVELS)}")
     return level
 
 
