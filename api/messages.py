@@ -14,13 +14,15 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import BaseModel, BeforeValidator, model_validator
 
+import search
 from accounts.account import settings_for
 from api.auth import USER
 from api.errors import ApiError
 from api.schemas import USER_ERRORS, Changed, Ids, MessageId, MessageOut, UnreadCount, errors
-from notifications import actions, search, selectors, services
+from notifications import selectors, services
 from notifications.models import MAX_ID, Level, Message, parse_ids
-from notifications.validators import MAX_GROUP
+from notifications.validators import MAX_ACTIONS, MAX_GROUP
+from threads import actions
 
 router = Router(auth=USER, tags=["notifications"])
 
@@ -55,7 +57,7 @@ class ListQuery(BaseModel):  # not ninja's Schema: its getter hides the raw dict
     unread: Flag = Field(False, description="unread ones only")
     archived: Flag = Field(False, description="archived ones only")
     snoozed: Flag = Field(False, description="snoozed ones only")
-    # The inbox's search and filters (notifications/search.py parses them, as for the inbox).
+    # The inbox's search and filters (search/ parses them, as for the inbox).
     q: str = Field("", max_length=search.MAX_QUERY, description="words the text contains")
     # Absent unless given; null is not a value (so the document does not offer it).
     level: Literal[tuple(Level.values)] = Field(None, description="this level only")  # type: ignore[valid-type]
@@ -213,7 +215,7 @@ class ActedOut(Schema):
     first: bool = Field(description="false: an action of this message was clicked before")
 
 
-ActionIndex = Annotated[int, Field(ge=0, le=actions.MAX_ACTIONS - 1)]
+ActionIndex = Annotated[int, Field(ge=0, le=MAX_ACTIONS - 1)]
 
 
 @router.post(

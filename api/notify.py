@@ -18,10 +18,10 @@ from pydantic import field_validator, model_validator
 from api.auth import SERVICE
 from api.errors import ApiError, unavailable
 from api.schemas import StrictIn, errors
-from notifications import fanout_jobs, selectors, services, validators
-from notifications.actions import MAX_ACTIONS
+from fanout import jobs as fanout_jobs
+from notifications import selectors, services, validators
 from notifications.models import MAX_ID, Level
-from notifications.validators import MAX_GROUP
+from notifications.validators import MAX_ACTIONS, MAX_GROUP
 
 router = Router(auth=SERVICE, tags=["notify"])
 
@@ -182,7 +182,7 @@ async def _notify_many(payload: NotifyIn, response: HttpResponse) -> Any:
 @router.get("/jobs/{int:job_id}/", response={200: Job, **SERVICE_ERRORS}, url_name="notify_job")
 async def notify_job(request: HttpRequest, job_id: Annotated[int, Field(ge=1, le=MAX_ID)]) -> Any:
     """A large fan-out's progress."""
-    job = await database_sync_to_async(selectors.fanout_job)(job_id=job_id)
+    job = await database_sync_to_async(fanout_jobs.job)(job_id=job_id)
     if job is None:
         raise ApiError(404, "not_found")
     return fanout_jobs.status(job)

@@ -35,7 +35,8 @@ class Ids(StrictIn):
 
 
 class Action(Schema):
-    """A button (notifications/actions.py): a path on this site, or a `post` to the producer."""
+    """A button (notifications/validators.py `clean_actions`): a path on this site, or a
+    `post` to the producer."""
 
     label: str
     url: str = None  # type: ignore[assignment] - one of url and post, never null

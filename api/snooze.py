@@ -16,9 +16,9 @@ from api.auth import USER
 from api.errors import ApiError
 from api.schemas import USER_ERRORS, Changed, DateTime, Ids, errors
 from notifications import selectors
-from notifications import snooze as snoozing
 from notifications.models import parse_ids
-from notifications.snooze_times import CHOICES, InvalidSnooze, checked, until_for, zone_for
+from snooze import services as snoozing
+from snooze.times import CHOICES, InvalidSnooze, checked, until_for, zone_for
 
 router = Router(auth=USER, tags=["notifications"])
 

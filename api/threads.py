@@ -15,9 +15,10 @@ from pydantic import AfterValidator, field_validator
 from api.auth import SERVICE, USER
 from api.errors import ApiError
 from api.schemas import USER_ERRORS, StrictIn, errors
-from notifications import follows, threads, validators
+from notifications import follows, validators
 from notifications.models import Level
 from notifications.validators import MAX_GROUP, InvalidNotification
+from threads import services as threads
 
 router = Router(auth=USER, tags=["threads"])
 

@@ -8,7 +8,7 @@ from ninja import Router, Schema
 from api.auth import USER
 from api.preferences import PreferencesOut
 from api.schemas import USER_ERRORS, DateTime
-from notifications import userdata
+from userdata import services as userdata
 
 router = Router(auth=USER, tags=["your data"])
 

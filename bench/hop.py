@@ -3,7 +3,7 @@
 The batching writer hops twice per batch (to its thread, back to the loop), and at
 moderate load a batch holds one job. This times a no-op both ways: through
 `loop.run_in_executor` on a one-thread ThreadPoolExecutor (the writer before issue 17's
-change) and through `WriterThread.run` (notifications/writer_thread.py), process CPU and
+change) and through `WriterThread.run` (workers/writer_thread.py), process CPU and
 wall time per hop, alternating, best of 3.
 """
 
@@ -21,7 +21,7 @@ def noop(value: int) -> int:
 
 
 async def main(count: int) -> None:
-    from notifications.writer_thread import WriterThread
+    from workers.writer_thread import WriterThread
 
     loop = asyncio.get_running_loop()
     executor, thread = ThreadPoolExecutor(max_workers=1), WriterThread()

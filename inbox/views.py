@@ -20,11 +20,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+import search
 from accounts.account import settings_for
 from accounts.throttle import Window
 from inbox import inbox_threads
-from notifications import search, selectors, services, snooze_times
+from notifications import selectors, services
 from notifications.models import Level, parse_ids
+from snooze import times as snooze_times
 
 
 @require_GET

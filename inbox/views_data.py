@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from notifications import selectors, userdata
+from notifications import selectors
+from userdata import services as userdata
 
 CONFIRM = "erase"  # the confirmation box's value
 

@@ -9,8 +9,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.views.decorators.http import require_POST
 
 from inbox.views import _done
-from notifications import actions, threads
 from notifications.validators import InvalidNotification
+from threads import actions
+from threads import services as threads
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from accounts.account import user_zone
 from inbox import inbox_threads
 from inbox.views import _done
-from notifications import snooze as snoozing
 from notifications.models import parse_ids
-from notifications.snooze_times import InvalidSnooze, until_for
+from snooze import services as snoozing
+from snooze.times import InvalidSnooze, until_for
 
 
 def parse_until(user: AbstractBaseUser, params: dict[str, str]) -> datetime:

@@ -1,4 +1,5 @@
-"""Admin for messages, thread choices, and the notify/export/erase actions on users.
+"""Admin for messages, thread choices, and the notify action on users (export and erase:
+userdata/admin.py).
 
 Messages are written through the services, never by the ModelForm's own save: a message
 added here is `services.notify`'s, and a change is `services.edit_message`'s, so both are
@@ -6,7 +7,6 @@ validated like any producer's (a `javascript:` link saved here would be clickabl
 the inbox) and reach the user's open tabs live.
 """
 
-import json
 from typing import Any
 
 from django import forms
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from notifications import services, userdata, validators
+from notifications import services, validators
 from notifications.models import Follow, Level, Message
 from notifications.validators import MAX_LINK, MAX_TEXT
 
@@ -129,8 +129,6 @@ class UserAdmin(_UserAdmin):
     actions = [
         *(_UserAdmin.actions or []),
         "send_notification",
-        "export_notifications",
-        "erase_notifications",
     ]
 
     @admin.action(description="Send a notification to the selected users", permissions=["change"])
@@ -165,31 +163,3 @@ class UserAdmin(_UserAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/notifications/notify_users.html", context)
-
-    @admin.action(description="Export the selected users' notifications (JSON)")
-    def export_notifications(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        """One download: a list of each user's export (notifications.userdata.export)."""
-        exports = [userdata.export(user=user) for user in queryset.order_by("pk")]
-        response = HttpResponse(json.dumps(exports, indent=1), content_type="application/json")
-        response["Content-Disposition"] = 'attachment; filename="notifications-export.json"'
-        return response
-
-    @admin.action(description="Erase the selected users' notifications", permissions=["change"])
-    def erase_notifications(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        """A confirmation page first; on submit every message and counter of each user."""
-        if "erase" in request.POST:
-            erased = sum(userdata.erase(user=user) for user in queryset)
-            self.message_user(
-                request,
-                f"Erased {erased} notification(s) of {queryset.count()} user(s).",
-                messages.SUCCESS,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Erase notifications",
-            "opts": self.model._meta,
-            "queryset": queryset,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/notifications/erase_users.html", context)

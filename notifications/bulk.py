@@ -17,10 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 import live
-from notifications import events, frames, rawsql, selectors
-from notifications.actions import clean_actions
+from notifications import events, frames, selectors
 from notifications.models import UNREAD_NULL, Message
-from notifications.validators import InvalidNotification, clean, clean_group
+from notifications.validators import InvalidNotification, clean, clean_actions, clean_group
+from sqlreads import rawsql
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class NotifySpec:
     level: str = "info"
     link: str = ""
     source_id: str | None = None
-    group: str = ""  # a thread key (notifications/threads.py)
-    actions: list[dict[str, str]] | None = None  # notifications/actions.py
+    group: str = ""  # a thread key (threads/services.py)
+    actions: list[dict[str, str]] | None = None  # notifications/validators.py clean_actions
 
 
 @dataclass(frozen=True)

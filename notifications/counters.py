@@ -18,7 +18,7 @@ MESSAGE = "notifications_message"
 COUNTER = "notifications_unreadcounter"
 # The unread predicate for a row alias (NEW or OLD); one place to change it, with
 # `MessageQuerySet.unread()` (the same rule in the ORM). An archived message is not unread,
-# nor is a snoozed one until it wakes (notifications/snooze.py).
+# nor is a snoozed one until it wakes (snooze/services.py).
 UNREAD = "{row}.read_at IS NULL AND {row}.archived_at IS NULL AND {row}.snoozed_until IS NULL"
 # The rule before messages could be snoozed: migrations 0006 and 0007 install it.
 UNREAD_BEFORE_SNOOZE = "{row}.read_at IS NULL AND {row}.archived_at IS NULL"

@@ -27,8 +27,8 @@ UNREAD = "message.unread"
 ARCHIVED = "message.archived"
 UNARCHIVED = "message.unarchived"
 DELETED = "message.deleted"
-INTERACTED = "message.interacted"  # one of its actions clicked (notifications/actions.py)
-SNOOZED = "message.snoozed"  # out of the inbox until a time (notifications/snooze.py)
+INTERACTED = "message.interacted"  # one of its actions clicked (threads/actions.py)
+SNOOZED = "message.snoozed"  # out of the inbox until a time (snooze/services.py)
 WOKEN = "message.woken"  # a snoozed message back, unread, as new
 TYPES = (
     CREATED,

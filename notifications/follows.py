@@ -2,7 +2,7 @@
 
 A user follows a key they were notified about (a message of theirs with that group) or
 one they chose to follow (a `Follow` row, e.g. a producer's "they created it"), unless a
-row says they unfollowed. Writes are in notifications/threads.py.
+row says they unfollowed. Writes are in threads/services.py.
 """
 
 from collections.abc import Iterable
@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 
-from notifications import rawsql
 from notifications.models import Follow, Message
+from sqlreads import rawsql
 
 
 def muted_read(

@@ -16,8 +16,9 @@ from typing import Any
 from django.utils import timezone
 
 import live
-from notifications import follows, preferences, rawsql, selectors
+from notifications import follows, preferences, selectors
 from notifications.models import Message
+from sqlreads import rawsql
 
 
 def notification_frames(messages: list[Message], *, quiet: bool = False) -> list[live.Send]:

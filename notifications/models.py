@@ -51,7 +51,7 @@ class MessageQuerySet(models.QuerySet["Message"]):
         return self.filter(archived_at__isnull=True, snoozed_until__isnull=True)
 
     def snoozed(self) -> "MessageQuerySet":
-        """The *Snoozed* view: messages away until their time (notifications/snooze.py)."""
+        """The *Snoozed* view: messages away until their time (snooze/services.py)."""
         return self.filter(archived_at__isnull=True, snoozed_until__isnull=False)
 
     def archived(self) -> "MessageQuerySet":
@@ -145,13 +145,14 @@ class Message(models.Model):
     # The producer's thread key ("upload:42"): the inbox shows one row per group, toasts of
     # one group replace each other, and a muted group never toasts (docs/inbox.md, Threads).
     group = models.CharField(max_length=100, blank=True, default="")
-    # Up to two buttons (notifications/actions.py): [{"label", "url"} or {"label", "post"}].
+    # Up to two buttons (validators.clean_actions; a click: threads/actions.py):
+    # [{"label", "url"} or {"label", "post"}].
     actions = models.JSONField(default=list, blank=True)
     # When the user clicked one of the actions, and which (its index); once.
     acted_at = models.DateTimeField(null=True, blank=True)
     acted = models.PositiveSmallIntegerField(null=True, blank=True)
     # Snoozed: out of the inbox and the unread count until then, when it comes back as a
-    # new unread message (notifications/snooze.py wakes it, once).
+    # new unread message (snooze/services.py wakes it, once).
     snoozed_until = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
@@ -291,26 +292,3 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"preferences of {self.user_id}"
-
-
-class FanOutJob(models.Model):
-    """A notify-many request too big for one request (`POST /api/notify/` past
-    NOTIFY_FANOUT_INLINE_MAX recipients): accepted with 202, written in steps by
-    notifications.fanout_jobs, each step its own short transaction. `after` is the last
-    user id done (recipients go in id order), so a step resumes where the last stopped."""
-
-    text = models.CharField(max_length=1000)
-    level = models.CharField(max_length=7, choices=Level.choices, default=Level.INFO)
-    link = models.CharField(max_length=500, blank=True, default="")
-    source_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
-    # The recipients as asked: {"all_active": true}, {"group": name} or {"usernames": [...]}.
-    targets = models.JSONField()
-    recipients = models.PositiveIntegerField()  # counted when accepted
-    processed = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)  # messages stored (repeats excluded)
-    after = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"fan-out {self.pk}: {self.processed}/{self.recipients}"

@@ -20,8 +20,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from notifications import follows, rawsql
+from notifications import follows
 from notifications.models import LEVELS, NotificationPreference
+from sqlreads import rawsql
 
 # Do-not-disturb choices: "1h", or until this hour tomorrow in the user's time zone.
 QUIET_FOR = ("1h", "tomorrow", "off")
@@ -97,7 +98,7 @@ def snapshots_read(
             )
         )
     ids = set(user_ids)
-    # Raw SQL from the model (notifications/rawsql.py): read once per writer batch.
+    # Raw SQL from the model (sqlreads/rawsql.py): read once per writer batch.
     read = rawsql.instances_read(NotificationPreference, key="user", values=ids)
 
     def snapshots(rows: list[NotificationPreference]) -> dict[int, PreferenceSnapshot]:

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,9 +11,9 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from notifications import follows, preferences, rawsql, search
-from notifications.models import UNREAD_NULL, FanOutJob, Message, UnreadCounter, is_id
-from sqlreads import fetch
+from notifications import follows, preferences
+from notifications.models import UNREAD_NULL, Message, UnreadCounter, is_id
+from sqlreads import fetch, rawsql
 
 
 def unread_count(*, user_id: int) -> int:
@@ -33,7 +33,7 @@ def unread_counts_read(user_ids: Iterable[int] | rawsql.Keys) -> rawsql.Read[dic
         by_query = rawsql.select_in(UnreadCounter, ["user", "unread"], key="user", values=user_ids)
         return by_query.then(lambda rows: defaultdict(int, rows))
     user_ids = set(user_ids)
-    # Raw SQL from the model (notifications/rawsql.py): read once per writer batch.
+    # Raw SQL from the model (sqlreads/rawsql.py): read once per writer batch.
     read = rawsql.select_in(UnreadCounter, ["user", "unread"], key="user", values=user_ids)
 
     def totals(rows: list[tuple]) -> dict[int, int]:
@@ -143,6 +143,12 @@ class InboxPage:
     next_before: int | None
 
 
+class Narrowing(Protocol):
+    """What narrows a page's messages (search.Filters): this app knows no search app."""
+
+    def apply(self, queryset: QuerySet[Message]) -> QuerySet[Message]: ...
+
+
 def inbox_page(
     *,
     user_id: int,
@@ -152,12 +158,12 @@ def inbox_page(
     archived: bool = False,
     threads: bool = False,
     snoozed: bool = False,
-    filters: "search.Filters | None" = None,
+    filters: "Narrowing | None" = None,
 ) -> InboxPage:
     """Messages with id < `before`, newest first: keyset pagination on the id.
 
     The default inbox leaves archived and snoozed messages out; `archived=True` or
-    `snoozed=True` lists only those; `filters` (notifications/search.py) narrow any view.
+    `snoozed=True` lists only those; `filters` (search.Filters, parsed at the edge) narrow any view.
     A cursor stays correct while rows arrive or change above it, where OFFSET would
     repeat or skip rows; and the (recipient, -id) index serves every page. With
     `threads`, a thread's older members are left out: its row is its newest message
@@ -221,7 +227,7 @@ def active_ids_by_username(names: Iterable[str]) -> dict[str, int]:
         return {}
     model = get_user_model()
     field = model.USERNAME_FIELD
-    # Raw SQL from the model (notifications/rawsql.py): once per SNS batch.
+    # Raw SQL from the model (sqlreads/rawsql.py): once per SNS batch.
     return dict(
         rawsql.rows_in(model, [field, "pk"], key=field, values=names, equal={"is_active": True})
     )
@@ -252,8 +258,3 @@ def recipient_ids(
             f"unknown or inactive users: {shown}" + (" …" if len(missing) > 5 else "")
         )
     return sorted(found.values())
-
-
-def fanout_job(*, job_id: int) -> FanOutJob | None:
-    """A large fan-out accepted as a job (notifications.fanout_jobs), or None."""
-    return FanOutJob.objects.filter(pk=job_id).first()

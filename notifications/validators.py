@@ -1,4 +1,5 @@
-"""What a notification may contain: text a database can store, links a browser keeps local.
+"""What a notification may contain: text a database can store, links a browser keeps local,
+a thread key, and up to two action buttons (`clean_actions`; a click: threads/actions.py).
 
 Pure functions, no ORM: `notifications.services` calls `clean` before every write, and
 the admin's form calls it for its field errors. The browser's copy of the link rule is
@@ -6,6 +7,7 @@ in static/ (display only); this one decides what is stored.
 """
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from notifications.models import LEVELS
@@ -97,3 +99,40 @@ def clean_group(group: str | None) -> str:
             f"group must be 1 to {MAX_GROUP} printable ASCII characters without spaces"
         )
     return group
+
+
+MAX_ACTIONS = 2
+MAX_LABEL = 40
+# The producer's name for what the button does, sent back in the `message.interacted` event.
+_POST = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def clean_actions(value: Any) -> list[dict[str, str]]:
+    """The actions to store: a list of 0-2 `{"label", "url"}` (a path on this site) or
+    `{"label", "post"}` (an id for the producer); InvalidNotification otherwise."""
+    if value is None or value == []:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_ACTIONS:
+        raise InvalidNotification(f"actions must be a list of at most {MAX_ACTIONS}")
+    cleaned = []
+    for action in value:
+        if not isinstance(action, dict) or set(action) not in ({"label", "url"}, {"label", "post"}):
+            raise InvalidNotification('each action is {"label", "url"} or {"label", "post"}')
+        label = action["label"].strip() if isinstance(action["label"], str) else ""
+        if not label or len(label) > MAX_LABEL or not label.isprintable():
+            raise InvalidNotification(f"an action's label is 1 to {MAX_LABEL} printable characters")
+        if "url" in action:
+            try:
+                url = clean_link(action["url"]) if isinstance(action["url"], str) else ""
+            except InvalidNotification:
+                url = ""
+            # Same site only: a button is not the place for another host.
+            if not url.startswith("/"):
+                raise InvalidNotification("an action's url must be a path on this site")
+            cleaned.append({"label": label, "url": url})
+        else:
+            post = action["post"]
+            if not isinstance(post, str) or not _POST.fullmatch(post):
+                raise InvalidNotification("an action's post is 1 to 64 of A-Z a-z 0-9 _ . : -")
+            cleaned.append({"label": label, "post": post})
+    return cleaned

@@ -33,7 +33,7 @@ from django.db import DatabaseError, close_old_connections, transaction
 
 import live
 from notifications import metrics
-from notifications.writer_thread import WriterThread
+from workers.writer_thread import WriterThread
 
 logger = logging.getLogger(__name__)
 

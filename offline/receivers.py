@@ -3,9 +3,9 @@
 - New content in place (a collapse key, the admin's edit: `events.UPDATED`) is news:
   Web Push may push it again. The digest does not email it again (as before this app).
 - A message woken from its snooze (`events.WOKEN`) comes back as new: both channels may
-  take it again (notifications/snooze.py).
+  take it again (snooze/services.py).
 Each runs inside the writer's transaction, so the change and the forgetting commit
-together. Also: a user's export (notifications/userdata.py) gets their subscriptions.
+together. Also: a user's export (userdata/services.py) gets their subscriptions.
 """
 
 from collections.abc import Iterable, Mapping
@@ -14,10 +14,11 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.dispatch import receiver
 
-from notifications import events, userdata
+from notifications import events
 from notifications.models import Message
 from offline import taken
 from offline.models import Channel, PushSubscription
+from userdata import services as userdata
 
 
 @receiver(events.messages_written)

@@ -17,11 +17,11 @@ from consumers.auth import TokenOrSessionAuthMiddleware  # noqa: E402
 from consumers.eventstream import EventStreamApp  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 from consumers.security import OriginValidator  # noqa: E402
-from notifications import snooze_clock  # noqa: E402
 from project import admission, gc_tuning, probe, server  # noqa: E402
 from project.forwarded import trusting_proxies  # noqa: E402
 from project.handshakes import HandshakeGate  # noqa: E402
 from project.streams import StreamGate  # noqa: E402
+from snooze import clock as snooze_clock  # noqa: E402
 from webhooks.asgi import SNSWebhookApp  # noqa: E402
 
 backpressure.install()  # under daphne: bound what is queued for a socket that does not read
@@ -61,7 +61,7 @@ router = trusting_proxies(
 
 async def application(scope: dict, receive: Any, send: Any) -> None:
     """The router, starting this process's GC freezer (project/gc_tuning.py) and snooze
-    clock (notifications/snooze_clock.py) on first use, not on import: importing this
+    clock (snooze/clock.py) on first use, not on import: importing this
     module (a test, a script) starts no thread."""
     gc_tuning.start()
     admission.lag.start()

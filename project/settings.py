@@ -118,6 +118,12 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "inbox",
+    # Snooze: its wake_snoozed command (no models of its own).
+    "snooze",
+    # Fan-outs too big for one request: FanOutJob and the fanout_jobs command.
+    "fanout",
+    # A user's data out and gone: export and erase (its admin actions on users).
+    "userdata",
     # What reaches a user with no tab open: Web Push and the email digest.
     "offline",
     "uploads",
@@ -280,7 +286,7 @@ NOTIFICATIONS_MAX_FRAME_BYTES = env_int("NOTIFICATIONS_MAX_FRAME_BYTES", 8192)
 NOTIFICATIONS_MAX_ACK_IDS = env_int("NOTIFICATIONS_MAX_ACK_IDS", 500)
 # Inbox pages and API lists: rows per page when the client does not ask (at most 100).
 NOTIFICATIONS_PAGE_SIZE = env_int("NOTIFICATIONS_PAGE_SIZE", 25)
-# Snooze (notifications/snooze.py): each server process wakes snoozed messages on time
+# Snooze (snooze/services.py): each server process wakes snoozed messages on time
 # (a thread); `manage.py wake_snoozed --every N` does it from a worker either way. The
 # thread looks for snoozes set elsewhere at least every CHECK_INTERVAL seconds.
 NOTIFICATIONS_SNOOZE_IN_PROCESS = env_bool("NOTIFICATIONS_SNOOZE_IN_PROCESS", True)
@@ -525,7 +531,7 @@ NOTIFICATIONS_SSE_HEARTBEAT = env_float("NOTIFICATIONS_SSE_HEARTBEAT", 15.0)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW = env_float("LOGIN_FAILURE_WINDOW", 300.0)
 # `POST /api/notify/` to more recipients than this is accepted as a job (202 and a status
-# URL) and written in steps (notifications/fanout_jobs.py), not in the request.
+# URL) and written in steps (fanout/jobs.py), not in the request.
 NOTIFY_FANOUT_INLINE_MAX = env_int("NOTIFY_FANOUT_INLINE_MAX", 1000)
 # Files one user may have unfinished (uploaded, queued, being transcoded) at once; past
 # it an upload is refused with 429 before its body is read (uploads/views.py).

@@ -5,7 +5,9 @@ A `Read` is a SELECT's text, its parameters and how its rows become the caller's
 Django compiles every ORM query anew, which on the hot paths (the writer's batches, a
 socket's handshake) cost more CPU than running the statement; reads built here from a
 model's own metadata skip that, and `fetch` sends several in one round trip where the
-database allows (PostgreSQL).
+database allows (PostgreSQL). `rawsql` builds the hot paths' statements from a model's
+metadata: reads keyed by a list or a subquery, a multi-row INSERT ... RETURNING, a write
+and its reads in one round trip. Callers pass their models in; nothing here names one.
 """
 
 from sqlreads.reads import Read, dialect, fetch

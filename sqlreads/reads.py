@@ -14,7 +14,7 @@ U = TypeVar("U")
 class Read(Generic[T]):
     """A SELECT not yet run, and how its rows become the caller's value: run it alone
     (`run`), several in one round trip (`fetch`), or after a write in the write's own round trip
-    (notifications/rawsql.py's `execute_then`)."""
+    (sqlreads/rawsql.py's `execute_then`)."""
 
     sql: str  # empty: nothing to read (no keys), the value of no rows
     params: list[Any]

@@ -18,7 +18,7 @@ os.environ.setdefault("GC_FREEZE_INTERVAL", "0")
 # database the same way).
 if worker := os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["REDIS_PREFIX"] = f"{os.environ.get('REDIS_PREFIX', 'asgi')}-{worker}"
-# Nor the snooze clock's thread (notifications/snooze_clock.py), which would query the test
+# Nor the snooze clock's thread (snooze/clock.py), which would query the test
 # database beside the test; the browser and restart tests of snooze start servers with it.
 os.environ.setdefault("NOTIFICATIONS_SNOOZE_IN_PROCESS", "0")
 

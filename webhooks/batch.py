@@ -19,13 +19,14 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from notifications import events, rawsql
+from notifications import events
 from notifications import services as notification_services
 from notifications.bulk import NotifySpec, cleaned_spec, message_of, notify_many
 from notifications.frames import notification_frames_from, notification_reads
 from notifications.models import Message
 from notifications.services import Send
 from notifications.validators import InvalidNotification
+from sqlreads import rawsql
 from webhooks import notify, services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 from webhooks.services import Dispatched, Outcome

@@ -11,11 +11,10 @@ from django.db import IntegrityError, transaction
 
 import live
 from notifications import bulk, events, frames
-from notifications.actions import clean_actions
 from notifications.bulk import FanOut, NotifySpec, Refused, Stored
 from notifications.models import Level, Message
 from notifications.services.batched import submit
-from notifications.validators import clean, clean_group
+from notifications.validators import clean, clean_actions, clean_group
 
 
 def notify(
@@ -33,8 +32,8 @@ def notify(
 
     With a collapse_key, the user's message with that key is updated in place (unread
     again) and sent under the same id; clients replace rather than add it. With a
-    `group` it joins that thread (notifications/threads.py); `actions` are up to two
-    buttons (notifications/actions.py). The batching writer (notifications.writer) stores
+    `group` it joins that thread (threads/services.py); `actions` are up to two
+    buttons (validators.clean_actions). The batching writer (notifications.writer) stores
     the hot path's messages with the same rows and frames, many at a time.
     """
     text, level, link = clean(text, level, link)

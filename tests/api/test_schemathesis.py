@@ -25,7 +25,10 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.services import create_token
 from api.main import api
-from notifications import actions, services, snooze, threads
+from notifications import services
+from snooze import services as snooze
+from threads import actions
+from threads import services as threads
 
 SERVICE = "schemathesis-service-token"
 CHECKS = [

@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 
 from accounts.services import create_token
-from notifications import follows, services, threads
+from notifications import follows, services
 from notifications.models import Message
+from threads import services as threads
 
 pytestmark = pytest.mark.django_db
 SERVICE = "s3rvice-token-for-threads"

@@ -5,8 +5,10 @@ thread's messages quiet live and in the sync."""
 import pytest
 from channels.db import database_sync_to_async
 
-from notifications import actions, services, threads
+from notifications import services
 from tests.consumers.sockets import assert_quiet, flush_layer, open_socket, receive
+from threads import actions
+from threads import services as threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -52,7 +52,7 @@ def test_export_then_erase_and_the_other_browser_follows(browser, make_stack, vi
     assert [m["id"] for m in exported["messages"]] == ids
 
     # The box is required: without it the browser does not send the form (and the server
-    # refuses it too: tests/notifications/test_userdata.py).
+    # refuses it too: tests/userdata/test_services.py).
     page.get_by_role("button", name="Erase").click()
     assert page.locator("#confirm").evaluate("box => box.validity.valueMissing")
     page.get_by_label("I understand that all 3 notifications will be deleted").check()

@@ -1,5 +1,5 @@
 """Snooze from the inbox: the row's "Snooze" menu, the Snoozed view, and the wake-up that
-toasts in every tab of two browsers (notifications/snooze.py, snooze_clock.py)."""
+toasts in every tab of two browsers (snooze/services.py, snooze/clock.py)."""
 
 import pytest
 from playwright.sync_api import expect

@@ -8,7 +8,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import account
-from notifications import actions, services, threads
+from notifications import services
+from threads import actions
+from threads import services as threads
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AccountSettings
-from notifications import services, snooze
+from notifications import services
 from notifications.models import Message
+from snooze import services as snooze
 
 pytestmark = pytest.mark.django_db
 

@@ -141,7 +141,8 @@ def test_notify_selected_users_works_for_more_than_a_thousand_users(admin_client
 
 
 def test_the_admin_shows_a_message_s_thread_and_actions_and_lists_follows(admin_client_threads):
-    from notifications import services, threads
+    from notifications import services
+    from threads import services as threads
 
     client, user = admin_client_threads
     message = services.notify(

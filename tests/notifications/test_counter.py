@@ -22,16 +22,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from inbox import inbox_threads
-from notifications import (
-    actions,
-    bulk,
-    selectors,
-    services,
-    snooze,
-    threads,
-    userdata,
-)
+from notifications import bulk, selectors, services
 from notifications.models import Message, UnreadCounter
+from snooze import services as snooze
+from threads import actions
+from threads import services as threads
+from userdata import services as userdata
 
 pytestmark = pytest.mark.django_db
 

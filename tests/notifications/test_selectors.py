@@ -128,8 +128,8 @@ def test_unread_messages_is_the_orm_query_the_badge_counts(alice, bob):
 
 
 def test_the_sync_frame_marks_what_preferences_hold_and_counts_past_the_cap(alice, settings):
-    from notifications import threads
     from notifications.models import NotificationPreference
+    from threads import services as threads
 
     settings.NOTIFICATIONS_SYNC_LIMIT = 4
     NotificationPreference.objects.create(user=alice, toast_info=False)
@@ -150,8 +150,8 @@ def test_sync_frames_of_many_users_are_each_users_own_read_together(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from notifications import threads
     from notifications.models import NotificationPreference
+    from threads import services as threads
 
     settings.NOTIFICATIONS_SYNC_LIMIT = 3
     carol = make_user("carol")  # nothing unread

@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications import services, snooze, userdata
+from notifications import services
 from offline import digest, taken
 from offline.models import Channel, PushSubscription, Taken
+from snooze import services as snooze
+from userdata import services as userdata
 
 pytestmark = pytest.mark.django_db
 

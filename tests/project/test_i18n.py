@@ -23,6 +23,12 @@ DOMAINS = ["django", "djangojs"]
 SOURCES = [
     "live",
     "sqlreads",
+    "workers",
+    "snooze",
+    "search",
+    "threads",
+    "fanout",
+    "userdata",
     "accounts",
     "api",
     "notifications",

@@ -9,8 +9,14 @@ REPO = Path(__file__).resolve().parents[2]
 APPS = [
     "live",
     "sqlreads",
+    "workers",
     "accounts",
     "notifications",
+    "snooze",
+    "search",
+    "threads",
+    "fanout",
+    "userdata",
     "inbox",
     "offline",
     "uploads",
@@ -27,32 +33,57 @@ ALLOWED = {
     # The live transport (the channel layer's one door: layers, send, the watch's probe):
     # the ground floor, which knows no Message and imports none of ours.
     "live": set(),
-    # Plain SQL reads and plans of them (Django's connections, none of our models).
+    # Plain SQL from models' metadata, reads and writes (Django's connections, none of our
+    # models: callers pass theirs in).
     "sqlreads": set(),
+    # How work runs away from a request: the writer's thread, the periodic commands' loop.
+    "workers": set(),
     "accounts": {"sqlreads"},
-    "notifications": {"accounts", "live", "sqlreads"},
+    "notifications": {"accounts", "live", "sqlreads", "workers"},
+    # The rooms above the messages, each one job, none imported by notifications: snooze
+    # (its clock and command), search (a day's bounds in the user's zone: snooze.times),
+    # threads (follow, mute, a key's followers, action clicks), large fan-outs as jobs, a
+    # user's data exported or erased.
+    "snooze": {"live", "notifications", "workers"},
+    "search": {"notifications", "snooze"},
+    "threads": {"live", "notifications"},
+    "fanout": {"notifications", "workers"},
+    "userdata": {"live", "notifications"},
     # The inbox the user reads in the browser (its pages, forms, the toast stack): an
-    # adapter over notifications' services and selectors, which send; only the project
-    # imports it.
-    "inbox": {"accounts", "notifications"},
+    # adapter over the services and selectors of the apps below, which send; only the
+    # project imports it.
+    "inbox": {"accounts", "notifications", "snooze", "search", "threads", "userdata"},
     # What reaches a user with no tab open (Web Push, the email digest): reads messages and
-    # preferences, listens to notifications' events; notifications never imports it.
-    "offline": {"accounts", "notifications"},
+    # preferences, listens to notifications' events and adds to a user's export (userdata);
+    # notifications never imports it.
+    "offline": {"accounts", "notifications", "userdata", "workers"},
     "uploads": {"notifications"},
-    "webhooks": {"notifications", "uploads"},
+    # sqlreads: the SNS job handler's statements (webhooks/batch.py).
+    "webhooks": {"notifications", "sqlreads", "uploads"},
     "consumers": {"accounts", "live", "notifications", "sqlreads"},
     # Listens to the writers' lifecycle events (notifications/events.py); nothing imports it
     # but the project. offline: Web Push's public-addresses-only connections
     # (offline/webpush/network.py) guard its POSTs too.
-    "outbound": {"notifications", "offline"},
+    "outbound": {"notifications", "offline", "workers"},
     # The JSON API (django-ninja): an adapter over accounts' authentication and the
     # notifications services and selectors; nothing imports it but the project's URLs.
     # live: an event stream's client frame is handed to its channel (api/streams.py).
-    "api": {"accounts", "live", "notifications", "consumers"},
+    "api": {
+        "accounts",
+        "live",
+        "notifications",
+        "snooze",
+        "search",
+        "threads",
+        "fanout",
+        "userdata",
+        "consumers",
+    },
     "project": {
         "live",
         "accounts",
         "notifications",
+        "snooze",
         "inbox",
         "offline",
         "uploads",
@@ -67,7 +98,8 @@ ALLOWED = {
     # The load tool drives the product from outside; it never imports the test suite.
     # webhooks: bench/writer.py times the SNS job handler itself (the write path alone).
     # live: bench/layers.py times the layer backends, bench/fanout.py the fan-out's sends.
-    "bench": {"accounts", "live", "notifications", "webhooks", "project", "harness"},
+    # workers: bench/hop.py times the writer thread's hop.
+    "bench": {"accounts", "live", "workers", "notifications", "webhooks", "project", "harness"},
 }
 
 
@@ -133,6 +165,9 @@ ADAPTERS = [
     "inbox",
     "notifications/admin.py",
     "notifications/management",
+    "snooze/management",
+    "fanout/management",
+    "userdata/admin.py",
     "offline/views.py",
     "offline/webpush/views.py",
     "offline/admin.py",
@@ -149,7 +184,7 @@ WRITERS_BEHIND_THE_DOOR = {
     "notifications/bulk.py": "the batched writes",
     "notifications/writer.py": "the batching writer",
     # Fans a thread's message out to its followers with bulk.fan_out: a writer.
-    "notifications/threads.py": "a writer",
+    "threads/services.py": "a writer",
     # The SNS webhook's job handler for the batching writer, and the specs it resolves.
     "webhooks/batch.py": "a writer job handler",
     "webhooks/notify.py": "the SNS job handler's specs",

@@ -1,5 +1,5 @@
 """Snooze wake-ups across server restarts: none lost while no server runs, none twice
-while two servers' clocks (notifications/snooze_clock.py) race for them."""
+while two servers' clocks (snooze/clock.py) race for them."""
 
 import asyncio
 import signal
@@ -35,7 +35,7 @@ def snooze_for(stack, message_id: int, seconds: float) -> None:
         "shell",
         "-c",
         "from datetime import timedelta; from django.utils import timezone; "
-        "from django.contrib.auth import get_user_model; from notifications import snooze; "
+        "from django.contrib.auth import get_user_model; from snooze import services as snooze; "
         "alice = get_user_model().objects.get(username='alice'); "
         f"snooze.snooze(user=alice, ids=[{message_id}], "
         f"until=timezone.now() + timedelta(seconds={seconds}))",

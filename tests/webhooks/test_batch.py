@@ -219,7 +219,7 @@ async def test_a_batch_stores_each_delivery_s_group_and_a_muted_thread_does_not_
 ):
     """`{"notify": {..., "group": ...}}`: the thread key rides the one-statement path
     (PostgreSQL) and the transactional one alike; a thread alice muted is quiet for her."""
-    from notifications import threads
+    from threads import services as threads
 
     sent: list = []
 

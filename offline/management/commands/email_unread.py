@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from notifications.management.periodic import PeriodicCommand
 from offline import digest
+from workers.periodic import PeriodicCommand
 
 
 class Command(PeriodicCommand):

@@ -3,8 +3,8 @@
 import time
 from typing import Any
 
-from notifications.management.periodic import PeriodicCommand
 from offline.webpush import send as push
+from workers.periodic import PeriodicCommand
 
 
 class Command(PeriodicCommand):

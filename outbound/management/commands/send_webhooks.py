@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from notifications.management.periodic import PeriodicCommand
 from outbound import sender
+from workers.periodic import PeriodicCommand
 
 
 class Command(PeriodicCommand):
