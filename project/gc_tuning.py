@@ -9,6 +9,9 @@ until an unfreeze. GC_UNFREEZE_INTERVAL runs `gc.unfreeze(); gc.collect()` that 
 
 Environment, read once at start: GC_FREEZE_INTERVAL (seconds, default 5, 0 = off),
 GC_UNFREEZE_INTERVAL (seconds, default 0 = never).
+
+Every full collection's pause is measured (`server_gc_full_collection_seconds`), freezer or
+not: whether one lands in a step sets p99, and a bench or an operator can tell.
 """
 
 import gc
@@ -16,11 +19,33 @@ import logging
 import os
 import threading
 import time
+from typing import Any
+
+from prometheus_client import Histogram
 
 logger = logging.getLogger(__name__)
 
+FULL_COLLECTIONS = Histogram(
+    "server_gc_full_collection_seconds",
+    "Full garbage collections (generation 2) in this process, and how long each took.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
+_started = False
+_began = 0.0
+
+
+def _time_full(phase: str, info: dict[str, Any]) -> None:
+    """A gc callback: the pause of each full collection (the young ones are not timed)."""
+    global _began
+    if info["generation"] != 2:
+        return
+    if phase == "start":
+        _began = time.perf_counter()
+    else:
+        FULL_COLLECTIONS.observe(time.perf_counter() - _began)
 
 
 def _seconds(name: str, default: float) -> float:
@@ -32,17 +57,20 @@ def _seconds(name: str, default: float) -> float:
 
 
 def start() -> bool:
-    """Start the freezer thread once per process; False when off or already running."""
-    global _thread
-    if _thread is not None:  # the common case, on every call of the ASGI app: no lock
+    """Time full collections and start the freezer thread, once per process; False when
+    the freezer is off or already running."""
+    global _thread, _started
+    if _started:  # the common case, on every call of the ASGI app: no lock
         return False
-    freeze = _seconds("GC_FREEZE_INTERVAL", 5.0)
-    if freeze <= 0:
-        return False
-    unfreeze = _seconds("GC_UNFREEZE_INTERVAL", 0.0)
     with _lock:
-        if _thread is not None:
+        if _started:
             return False
+        _started = True
+        gc.callbacks.append(_time_full)
+        freeze = _seconds("GC_FREEZE_INTERVAL", 5.0)
+        if freeze <= 0:
+            return False
+        unfreeze = _seconds("GC_UNFREEZE_INTERVAL", 0.0)
         _thread = threading.Thread(
             target=_run, args=(freeze, unfreeze), name="gc-freeze", daemon=True
         )
