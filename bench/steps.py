@@ -177,6 +177,7 @@ def yield_row(row: dict) -> None:
         f"lost {row['lost']} dup {row['duplicated']} mis {row['misrouted']} "
         f"http-err {row.get('http_errors', 0)}  "
         f"server {row.get('server_cpu', 0):3.0f}% (loop {row.get('server_loop_cpu', 0):.0f}%"
-        f" threads {row.get('server_threads_cpu', 0):.0f}%)  machine {row['machine_cpu']:3.0f}%",
+        f" threads {row.get('server_threads_cpu', 0):.0f}%)  machine {row['machine_cpu']:3.0f}%"
+        + (f"  gc {row['gc_full']} full, {row['gc_full_ms']:.0f} ms" if "gc_full" in row else ""),
         flush=True,
     )

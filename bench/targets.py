@@ -8,6 +8,8 @@ they share: the processes, the accounts, the sampler, the results.
 
 import asyncio
 import json
+import re
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,8 +32,13 @@ SNS_HEADERS = {
 class Statuses:
     """HTTP statuses and failures of some posters, per step (the difference since last)."""
 
-    def __init__(self, posters: list[Poster], **fields: object) -> None:
-        self.posters, self.fields = posters, fields
+    def __init__(
+        self,
+        posters: list[Poster],
+        gc: Callable[[dict], None] | None = None,
+        **fields: object,
+    ) -> None:
+        self.posters, self.fields, self.gc = posters, fields, gc
         self.bad, self.seen = 0, {}
         self({})  # what came before the first step (the warm-up) is not the first step's
 
@@ -46,6 +53,52 @@ class Statuses:
         row["http_statuses"] = {s: n - self.seen.get(s, 0) for s, n in statuses.items()}
         row.update(self.fields)
         self.bad, self.seen = bad, statuses
+        if self.gc is not None:
+            self.gc(row)
+
+
+# Ours serves /metrics with this token, so each step records the full collections in it.
+METRICS_TOKEN = "bench-metrics"
+_GC = re.compile(rb"^server_gc_full_collection_seconds_(count|sum) (\S+)$", re.M)
+
+
+class FullCollections:
+    """Full garbage collections of some servers of ours and their pauses, per step (the
+    difference since last): a pause that lands in a step sets its p99. A server without
+    the metric (an older commit) records nothing."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.last = self.read()
+
+    def mark(self, *_: object) -> None:
+        """Just before a step (its `before` hook): what came before is not the step's."""
+        self.last = self.read()
+
+    def read(self) -> tuple[float, float] | None:
+        count = total = 0.0
+        for port in self.ports:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/metrics",
+                headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5) as answer:
+                    found = dict(_GC.findall(answer.read()))
+            except OSError:
+                return None
+            if set(found) != {b"count", b"sum"}:
+                return None
+            count += float(found[b"count"])
+            total += float(found[b"sum"])
+        return count, total
+
+    def __call__(self, row: dict) -> None:
+        now = self.read()
+        if now is not None and self.last is not None:
+            row["gc_full"] = int(now[0] - self.last[0])
+            row["gc_full_ms"] = 1000 * (now[1] - self.last[1])
+        self.last = now
 
 
 async def warm_up(posters_and_requests: list[tuple[Poster, bytes]], log: str) -> None:
@@ -81,6 +134,7 @@ async def ours(
         return
     cpus = ["all"] * processes if processes else [run.cpu_server]
     kwargs = {"code": code} if code is not None else {}
+    env = {**env, "METRICS_TOKEN": METRICS_TOKEN}
     servers = [run.procs.ours(env, cpu, server, **kwargs) for cpu in cpus]
     pids = [process.pid for process, _ in servers]
     ports = [port for _, port in servers]
@@ -96,6 +150,14 @@ async def ours(
             headers = {**SNS_HEADERS, "x-amz-sns-message-id": message_id}
             out.append((poster, poster.request(body, headers)))
         return out
+
+    full_gcs = FullCollections(ports)
+    profiler = run.profiler(pids[0]) if label == f"ours@{server}" else None
+
+    def before(rate: float, duration: float) -> None:
+        full_gcs.mark()
+        if profiler is not None:
+            profiler(rate, duration)
 
     # Warm up (imports, database connections) on users that have no socket yet.
     await warm_up(prepare([(-1 - i, i % users) for i in range(5 * count)]), str(run.workdir))
@@ -114,11 +176,11 @@ async def ours(
             if run.args.bearer
             else browser_headers(port, run.accounts[u][2])
         ),
-        statuses=Statuses(posters, target=label, processes=count, server=server),
+        statuses=Statuses(posters, target=label, processes=count, server=server, gc=full_gcs),
         ladder_limit=ladder_limit,
         duration=duration,
         ack=ack,
-        before=run.profiler(pids[0]) if label == f"ours@{server}" else None,
+        before=before,
         # The overload step after the ladders of the compared targets (one process).
         overload="/webhooks/sns/" if not processes and ack and ladder_limit else None,
     )
