@@ -26,12 +26,21 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "hei
 FAILED_LOAD = re.compile(r"the server responded with a status of (\d+)")
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A migrated database, never served, that every test's Stack copies (harness/stack.py):
+    a migrate per test cost seconds of each browser test."""
+    stack = Stack(tmp_path_factory.mktemp("migrated"))
+    yield stack
+    stack.close()
+
+
 @pytest.fixture
-def make_stack(tmp_path: Path) -> Iterator:
+def make_stack(tmp_path: Path, migrated: Stack) -> Iterator:
     stacks: list[Stack] = []
 
     def make(**kwargs: object) -> Stack:
-        stack = Stack(tmp_path / f"stack{len(stacks)}", **kwargs)
+        stack = Stack(tmp_path / f"stack{len(stacks)}", template=migrated, **kwargs)
         stacks.append(stack)
         return stack
 

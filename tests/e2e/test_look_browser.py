@@ -48,11 +48,12 @@ def notify(base_url: str, text: str, level: str = "info", link: str = "") -> int
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, migrated):
     from tests.e2e.servers import Stack
 
     stack = Stack(
         tmp_path_factory.mktemp("look"),
+        template=migrated,
         extra_env={"NOTIFY_SERVICE_TOKEN": TOKEN, "NOTIFICATIONS_TOAST_HIDE_SECONDS": "0"},
     )
     stack.create_user("alice", PASSWORD)

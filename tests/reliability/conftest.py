@@ -6,7 +6,7 @@ import pytest
 
 from harness.servers import RedisServer
 from tests.conftest import require
-from tests.e2e.conftest import make_stack  # noqa: F401 - shared fixture
+from tests.e2e.conftest import make_stack, migrated  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture
