@@ -22,4 +22,16 @@ if worker := os.environ.get("PYTEST_XDIST_WORKER"):
 # database beside the test; the browser and restart tests of snooze start servers with it.
 os.environ.setdefault("NOTIFICATIONS_SNOOZE_IN_PROCESS", "0")
 
+from django.conf import global_settings
+
 from project.settings import *  # noqa: F403
+
+# A password hash in a test costs what a login costs the hasher, not what a test checks:
+# PBKDF2's million rounds took ~0.2 s of CPU for every user a test made or logged in (the
+# servers tests start read these settings too: pytest-django exports
+# DJANGO_SETTINGS_MODULE). MD5 first, as Django's testing docs advise; the default hashers
+# after it still check any hash they made.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    *global_settings.PASSWORD_HASHERS,
+]
