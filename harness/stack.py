@@ -26,21 +26,23 @@ from urllib.parse import urlsplit, urlunsplit
 
 from harness.servers import REPO, Children
 
-_HASHES: dict[str, str] = {}
+_HASHES: dict[tuple[str, str], str] = {}
 
 
 def _password_hash(stack: "Stack", password: str) -> str:
-    """Django's hash of `password` under the stack's settings (its hasher, its rounds)."""
-    if password not in _HASHES:
+    """Django's hash of `password` under the stack's settings (its hasher, its rounds),
+    made once per password and settings module in this process."""
+    key = (password, stack.env.get("DJANGO_SETTINGS_MODULE", ""))
+    if key not in _HASHES:
         # The last line: `shell` first says how many objects it imported.
-        _HASHES[password] = stack.manage(
+        _HASHES[key] = stack.manage(
             "shell",
             "-c",
             "import sys; from django.contrib.auth.hashers import make_password; "
             "print(make_password(sys.stdin.read()))",
             stdin=password,
         ).splitlines()[-1]
-    return _HASHES[password]
+    return _HASHES[key]
 
 
 class Stack:
@@ -123,7 +125,7 @@ class Stack:
 
         By SQL: a `manage.py shell` per user costs a Django start (a second or more, for
         every user of every browser test). The hash is Django's own, made by the stack's
-        settings (once per password in this process), so a login checks it as it would a
+        settings (once per password), so a login checks it as it would a
         hash create_user made and finds nothing to upgrade; no receiver acts on a new user
         (accounts/signals.py reacts to changed credentials only).
         """
