@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add(
         "--overload",
         type=float,
-        help="rate of the overload step after each ladder (0 = skip; standard: 800)",
+        help="rate of the overload step after each ladder (0 = skip; standard: 1600)",
     )
     add("--overload-duration", type=float, help="seconds of the overload step")
     add("--scale", type=int, help="sockets for the scale run (0 = skip)")
