@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 import weakref
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -63,8 +64,8 @@ class LayerWatch:
             # A loop that runs late (a reconnect storm) also makes the probe late: that
             # is no news about the layer, so its time limit grows with the lateness.
             late = max(0.0, time.monotonic() - due)
-            ok = await probe.check(within=interval + 4 * late)
-            if not ok and probe.timed_out and await _congested():
+            ok, lateness = await _timing_the_loop(probe.check(within=interval + 4 * late))
+            if not ok and probe.timed_out and lateness > CONGESTED:
                 continue  # no news about the layer: ask again next time
             if ok and not self.healthy:
                 logger.warning("channel layer is back; resyncing %d sockets", len(self.sockets))
@@ -74,19 +75,32 @@ class LayerWatch:
             self.healthy = ok
 
 
-# How late a short timer may run before the loop counts as congested (a reconnect storm:
-# 10,000 handshakes queued on one loop made a healthy layer's probe time out, and every
-# socket of the process was resynced on top of the storm).
+# How late a short timer may run during a probe before the loop counts as congested: a
+# probe that ran out of time then says nothing about the layer (a reconnect storm of
+# 10,000 handshakes on one loop made a healthy layer's probe time out, and every socket
+# of the process was resynced on top of the storm). A layer that is down fails by error,
+# or again once the loop is on time; only then is it marked down.
 CONGESTED = 0.1  # seconds
+TICK = 0.05  # seconds between the timers that measure it
 
 
-async def _congested() -> bool:
-    """Whether the loop runs late now: a probe that ran out of time then says nothing
-    about the layer. A layer that is down fails by error, or again once the loop is on
-    time; only then is it marked down (and its sockets resynced when it is back)."""
-    due = time.monotonic() + 0.01
-    await asyncio.sleep(0.01)
-    return time.monotonic() - due > CONGESTED
+async def _timing_the_loop(check: Awaitable[bool]) -> tuple[bool, float]:
+    """The check's answer, and how late the loop ran a TICK timer at worst meanwhile."""
+    loop = asyncio.get_running_loop()
+    worst = 0.0
+
+    def tick(due: float) -> None:
+        nonlocal worst, timer
+        worst = max(worst, loop.time() - due)
+        timer = loop.call_at(loop.time() + TICK, tick, loop.time() + TICK)
+
+    timer = loop.call_at(loop.time() + TICK, tick, loop.time() + TICK)
+    try:
+        ok = await check
+        await asyncio.sleep(0)  # a timer overdue when the check ended still counts
+    finally:
+        timer.cancel()
+    return ok, worst
 
 
 watch = LayerWatch()
