@@ -5,6 +5,13 @@ daphne:
 
 - listen with a backlog of `SERVER_LISTEN_BACKLOG` (Twisted's default is 50: after a
   restart thousands of clients connect at once, and the rest time out in SYN queues);
+- accept at most `SERVER_ACCEPTS_PER_TURN` connections per turn of the event loop
+  (Twisted starts at 100 and adds 20 each time it takes all it asked for): after a
+  restart of 10,002 clients it took thousands a turn, each turn grew to most of a
+  second of parsing and refusing them, and the handshakes already admitted, which need
+  several turns each, took 9 s; none was admitted for 11 s. The crowd waits in the
+  kernel's listen queue instead, at no cost, and is let in as fast as the process
+  finishes handshakes (docs/performance.md, the seventh round);
 - refuse a TCP connection from an address that already holds
   `SERVER_MAX_CONNECTIONS_PER_ADDRESS` (closed at once; TRUSTED_PROXIES are exempt: they
   speak for many clients);
@@ -324,3 +331,22 @@ def install() -> None:
 
     daphne_server.HTTPFactory = factory
     daphne_server.serverFromString = server_from_string
+    limit_accepts(settings.SERVER_ACCEPTS_PER_TURN)
+
+
+def limit_accepts(most: int) -> None:
+    """At most `most` connections accepted per turn of the loop, per listening port (0:
+    Twisted's own growing number)."""
+    from twisted.internet import tcp
+
+    real_do_read = getattr(tcp.Port.doRead, "unlimited", tcp.Port.doRead)
+    if most <= 0:
+        tcp.Port.doRead = real_do_read
+        return
+
+    def do_read(self: Any) -> Any:
+        self.numberAccepts = min(self.numberAccepts, most)
+        return real_do_read(self)
+
+    do_read.unlimited = real_do_read  # type: ignore[attr-defined]
+    tcp.Port.doRead = do_read

@@ -313,7 +313,10 @@ NOTIFICATIONS_RETRY_AFTER = env_int("NOTIFICATIONS_RETRY_AFTER", 5)
 # The server's edge (project/server.py, under daphne): the listen backlog; TCP
 # connections one client address may hold (TRUSTED_PROXIES exempt); seconds a request
 # may take to arrive in full, plus its declared body at the minimum rate (bytes/s).
-SERVER_LISTEN_BACKLOG = env_int("SERVER_LISTEN_BACKLOG", 2048)
+SERVER_LISTEN_BACKLOG = env_int("SERVER_LISTEN_BACKLOG", 4096)
+# Connections accepted per turn of the event loop (0: Twisted's own, which grows without
+# bound under a crowd); the rest wait in the listen queue, which costs the process nothing.
+SERVER_ACCEPTS_PER_TURN = env_int("SERVER_ACCEPTS_PER_TURN", 16)
 SERVER_MAX_CONNECTIONS_PER_ADDRESS = env_int("SERVER_MAX_CONNECTIONS_PER_ADDRESS", 200)
 SERVER_REQUEST_TIMEOUT = env_float("SERVER_REQUEST_TIMEOUT", 20.0)
 SERVER_MIN_BODY_RATE = env_int("SERVER_MIN_BODY_RATE", 16384)

@@ -140,3 +140,53 @@ def test_autobahn_highlights_names_only_for_a_line_it_logs(monkeypatch):
         assert styled == []
         assert f"{name} {value}" == f"{util.hltype(fn)} {util.hlval(42)}"
         styled.clear()
+
+
+def connected_port(pending: int):
+    """A listening Twisted port with `pending` connections waiting in its accept queue,
+    and the protocols it built; the reactor is not run: each doRead is one turn."""
+    import socket
+
+    from twisted.internet import protocol, reactor, tcp
+
+    built: list = []
+
+    class Factory(protocol.Factory):
+        def buildProtocol(self, addr: object) -> protocol.Protocol:
+            built.append(protocol.Protocol())
+            return built[-1]
+
+    port = tcp.Port(0, Factory(), interface="127.0.0.1", reactor=reactor)
+    port.startListening()
+    clients = [socket.create_connection(("127.0.0.1", port.getHost().port)) for _ in range(pending)]
+
+    def close() -> None:
+        for made in built:
+            made.transport.stopReading()
+            made.transport.socket.close()
+        port.stopReading()
+        port.socket.close()
+        for client in clients:
+            client.close()
+
+    return port, built, close
+
+
+def test_the_server_accepts_at_most_its_limit_per_turn_of_the_loop(settings):
+    # After a restart thousands connect at once; Twisted took them all in one turn (and
+    # more each turn), so no handshake already admitted could move.
+    from project import server
+
+    assert settings.SERVER_ACCEPTS_PER_TURN == 16
+    port, built, close = connected_port(40)
+    try:
+        port.doRead()
+        assert len(built) == 16
+        port.doRead()
+        assert len(built) == 32
+        server.limit_accepts(0)  # Twisted's own: everything waiting, in one turn
+        port.doRead()
+        assert len(built) == 40
+    finally:
+        server.limit_accepts(settings.SERVER_ACCEPTS_PER_TURN)
+        close()
