@@ -98,24 +98,27 @@ def signal_on_commit(user_id: int, event_type: str, **fields: Any) -> None:
 
 async def send_many(sends: list[Send]) -> bool:
     """Send frames now, each to every socket of its user: one round trip where the layer
-    can pipeline (live/layers.py). Never raises; False when the layer failed."""
+    can pipeline (`group_send_many`, live/pubsub.py). Never raises; False when the layer
+    failed."""
     if not sends:
         return True
     messages = [(user_group(user_id), _relay(frame)) for user_id, frame in sends]
-    layer = get_channel_layer()
-    many = getattr(layer, "group_send_many", None)
     try:
-        async with asyncio.timeout(settings.NOTIFICATIONS_SEND_TIMEOUT):
-            if many is not None:
-                await many(messages)
-            else:
-                for group, message in messages:
-                    await layer.group_send(group, message)
+        await _within_send_timeout(lambda layer: _group_send_all(layer, messages))
     except Exception:
         logger.warning("sending %d frames to the layer failed", len(messages), exc_info=True)
         metrics.sends_failed(len(messages))
         return False
     return True
+
+
+async def _group_send_all(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
+    many = getattr(layer, "group_send_many", None)
+    if many is not None:
+        await many(messages)
+    else:
+        for group, message in messages:
+            await layer.group_send(group, message)
 
 
 def send_now(user_id: int, frame: dict[str, Any]) -> bool:
@@ -147,8 +150,10 @@ def _send_now(user_id: int, message: dict[str, Any]) -> bool:
 
 async def _within_send_timeout(send: Callable[[Any], Awaitable[None]]) -> None:
     """`send(layer)` on the event loop, given up after NOTIFICATIONS_SEND_TIMEOUT: a layer
-    that hangs (Redis unreachable) must not hold the thread that waits for it."""
-    await asyncio.wait_for(send(get_channel_layer()), timeout=settings.NOTIFICATIONS_SEND_TIMEOUT)
+    that hangs (Redis unreachable) must hold neither the writer nor a thread waiting for
+    it. A timeout scope, not `wait_for`: no task of its own per send on the hot path."""
+    async with asyncio.timeout(settings.NOTIFICATIONS_SEND_TIMEOUT):
+        await send(get_channel_layer())
 
 
 def pass_client_frame(channel: str, text: str) -> bool:

@@ -121,7 +121,8 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
 
 class Message(models.Model):
-    """One notification for one user. The database is the truth; pushes are hints."""
+    """One notification for one user. The database is the truth; what is sent live is a
+    hint (a client that missed it reads it on its next sync)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
