@@ -116,12 +116,20 @@ class NotifyUsersForm(forms.Form):
 
 
 User = get_user_model()
-# Whatever admin the user model has (Django's UserAdmin here), with one action more.
-_UserAdmin = (
-    type(admin.site._registry[User]) if admin.site.is_registered(User) else admin.ModelAdmin
-)
-if admin.site.is_registered(User):
+
+
+def registered_user_admin() -> type[admin.ModelAdmin]:
+    """The user model's admin class as registered now (ModelAdmin when there is none),
+    taken off the site so that an app can register a subclass with actions of its own."""
+    if not admin.site.is_registered(User):
+        return admin.ModelAdmin
+    registered = type(admin.site._registry[User])
     admin.site.unregister(User)
+    return registered
+
+
+# Whatever admin the user model has (Django's UserAdmin here), with one action more.
+_UserAdmin = registered_user_admin()
 
 
 @admin.register(User)

@@ -32,7 +32,6 @@ FULL_COLLECTIONS = Histogram(
 )
 
 _lock = threading.Lock()
-_thread: threading.Thread | None = None
 _started = False
 _began = 0.0
 
@@ -59,7 +58,7 @@ def _seconds(name: str, default: float) -> float:
 def start() -> bool:
     """Time full collections and start the freezer thread, once per process; False when
     the freezer is off or already running."""
-    global _thread, _started
+    global _started
     if _started:  # the common case, on every call of the ASGI app: no lock
         return False
     with _lock:
@@ -71,10 +70,9 @@ def start() -> bool:
         if freeze <= 0:
             return False
         unfreeze = _seconds("GC_UNFREEZE_INTERVAL", 0.0)
-        _thread = threading.Thread(
+        threading.Thread(
             target=_run, args=(freeze, unfreeze), name="gc-freeze", daemon=True
-        )
-        _thread.start()
+        ).start()
     return True
 
 

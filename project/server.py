@@ -84,23 +84,6 @@ class OncePerWindow:
 refusals = OncePerWindow()
 
 
-class _Lazy:
-    """pformat on demand: autobahn formats its settings for a debug line per connection."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: Any) -> None:
-        self.obj = obj
-
-    def __str__(self) -> str:
-        return pprint.pformat(self.obj)
-
-    __repr__ = __str__
-
-    def __format__(self, spec: str) -> str:
-        return str(self)
-
-
 class _Deferred:
     """`fn(*args)` made when formatted into a log line, not when the line is asked for."""
 
@@ -209,7 +192,8 @@ def install() -> None:
     except ImportError:
         return
 
-    autobahn_protocol.pformat = _Lazy  # only ever formatted into debug log lines
+    # Only ever formatted into debug log lines.
+    autobahn_protocol.pformat = _deferring(pprint.pformat)
     from autobahn import util as autobahn_util
     from autobahn.twisted import websocket as autobahn_twisted
 

@@ -11,15 +11,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from notifications.admin import registered_user_admin
 from userdata import services as userdata
 
 User = get_user_model()
 # Whatever admin the user model has (notifications' here), with two actions more.
-_UserAdmin = (
-    type(admin.site._registry[User]) if admin.site.is_registered(User) else admin.ModelAdmin
-)
-if admin.site.is_registered(User):
-    admin.site.unregister(User)
+_UserAdmin = registered_user_admin()
 
 
 @admin.register(User)
