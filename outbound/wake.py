@@ -8,23 +8,28 @@ comes first. Senders claim rows under a lease, so several processes never POST o
 event at once, and a process killed mid-attempt leaves its events due again.
 """
 
-import logging
-import threading
-from datetime import timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db import connections, transaction
-from django.utils import timezone
+from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from workers.clock import DueClock
 
 # The longest sleep while retries are pending: a retry that another process scheduled
 # is picked up within this.
 IDLE_CHECK = 60.0
 
-_wanted = threading.Event()
-_lock = threading.Lock()
-_thread: threading.Thread | None = None
+
+def _pass() -> datetime | None:
+    from outbound import sender  # the thread's own import: wake is imported by the outbox
+
+    while sender.deliver_due() == sender.BATCH:
+        pass  # a full batch: more are due
+    return sender.next_due()
+
+
+# With nothing pending it sleeps until a commit wakes it.
+_clock = DueClock("outbound-webhooks", _pass, longest=lambda: IDLE_CHECK, idle=lambda: None)
 
 
 def after_commit() -> None:
@@ -35,33 +40,4 @@ def after_commit() -> None:
 
 def wake() -> None:
     """Start the sender thread if needed and have it run a pass."""
-    global _thread
-    with _lock:
-        if _thread is None or not _thread.is_alive():
-            _thread = threading.Thread(target=_run, name="outbound-webhooks", daemon=True)
-            _thread.start()
-    _wanted.set()
-
-
-def _run() -> None:
-    from outbound import sender  # the thread's own import: wake is imported by the outbox
-
-    timeout: float | None = None
-    while True:
-        _wanted.wait(timeout)
-        _wanted.clear()
-        try:
-            while sender.deliver_due() == sender.BATCH:
-                pass  # a full batch: more are due
-            due = sender.next_due()
-            timeout = (
-                None
-                if due is None
-                else min(IDLE_CHECK, max(0.05, (due - timezone.now()) / timedelta(seconds=1)))
-            )
-        except Exception:
-            logger.exception("outbound webhook pass failed; retrying in %.0f s", IDLE_CHECK)
-            timeout = IDLE_CHECK
-        finally:
-            # This thread's connections only: back to the server between passes.
-            connections.close_all()
+    _clock.wake()

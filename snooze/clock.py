@@ -8,63 +8,39 @@ does the same from a worker; every waker claims each wake-up in one statement, s
 number of them may run at once (snooze/services.py).
 """
 
-import logging
-import threading
-from datetime import timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db import connections, transaction
-from django.utils import timezone
+from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from workers.clock import DueClock
 
-_wanted = threading.Event()
-_lock = threading.Lock()
-_thread: threading.Thread | None = None
+
+def _pass() -> datetime | None:
+    from snooze import services as snooze  # the thread's own: services imports this module
+
+    while snooze.wake_due() == snooze.BATCH:
+        pass  # a full batch: more are due
+    return snooze.next_due()
+
+
+def _interval() -> float:
+    return settings.NOTIFICATIONS_SNOOZE_CHECK_INTERVAL
+
+
+# With nothing snoozed it still looks every interval: snoozes set by other processes.
+_clock = DueClock("snooze-clock", _pass, longest=_interval, idle=_interval)
 
 
 def start() -> None:
     """Start this process's clock once (NOTIFICATIONS_SNOOZE_IN_PROCESS), and run a pass."""
-    global _thread
-    if _thread is not None or not settings.NOTIFICATIONS_SNOOZE_IN_PROCESS:
+    if _clock.started or not settings.NOTIFICATIONS_SNOOZE_IN_PROCESS:
         return  # every request calls this: one check once started
-    with _lock:
-        if _thread is None or not _thread.is_alive():
-            _thread = threading.Thread(target=_run, name="snooze-clock", daemon=True)
-            _thread.start()
-            _wanted.set()
+    _clock.wake()
 
 
 def after_commit() -> None:
     """Have a running clock look again once the current transaction commits (a new
     snooze may end before its planned wake-up)."""
-    if _thread is not None:
-        transaction.on_commit(_wanted.set)
-
-
-def _run() -> None:
-    from snooze import services as snooze  # the thread's own: services imports this module
-
-    while True:
-        _wanted.wait(_sleep)
-        _wanted.clear()
-        try:
-            while snooze.wake_due() == snooze.BATCH:
-                pass  # a full batch: more are due
-            due = snooze.next_due()
-            _set_sleep(None if due is None else (due - timezone.now()) / timedelta(seconds=1))
-        except Exception:
-            logger.exception("snooze wake-up pass failed; retrying")
-            _set_sleep(None)
-        finally:
-            # This thread's connections only: back to the server between passes.
-            connections.close_all()
-
-
-_sleep: float = 0.0
-
-
-def _set_sleep(seconds: float | None) -> None:
-    global _sleep
-    longest = settings.NOTIFICATIONS_SNOOZE_CHECK_INTERVAL
-    _sleep = longest if seconds is None else min(longest, max(0.05, seconds))
+    if _clock.started:
+        transaction.on_commit(_clock.wake)

@@ -3,5 +3,6 @@ standard library, none of our models).
 
 `writer_thread.WriterThread` is the batching writer's one thread and the cheap hop to it
 and back; `periodic.PeriodicCommand` is the loop of every worker command in the Procfile
-(one pass, or one pass every N seconds).
+(one pass, or one pass every N seconds); `clock.DueClock` is a process's thread for due
+work (the snooze clock, the in-process webhook sender).
 """
