@@ -2,26 +2,13 @@
 migration state only), and back when migrating backwards."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fanout.models import FanOutJob
+from tests.migrating import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("notifications", "0011_offline_moved_out"), ("fanout", None)]
-
-
-def migrate(targets: list[tuple[str, str | None]]):
-    """Migrate to `targets`; the apps (historical models) of the state reached."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
-
-
-def latest() -> list[tuple[str, str]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def test_a_job_stored_before_the_move_is_the_same_row_after_it_and_back():

@@ -7,31 +7,18 @@ from datetime import UTC, datetime
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from notifications import selectors, services
 from notifications.models import Message
 from offline.models import PushSubscription, Taken
 from tests.conftest import PASSWORD
+from tests.migrating import latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("notifications", "0010_snooze"), ("offline", None)]
 PUSHED = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 EMAILED = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
-
-
-def migrate(targets: list[tuple[str, str | None]]):
-    """Migrate to `targets`; the apps (historical models) of the state reached."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    executor.loader.build_graph()
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
-
-
-def latest() -> list[tuple[str, str]]:
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 def test_what_was_sent_is_carried_over_and_back():
