@@ -1,14 +1,13 @@
 """The inbox's threads (inbox/inbox_threads.py and the views): one row per group,
 "N updates", unread while any member is, actions on the whole thread, Mute and Unmute."""
 
-import re
-
 import pytest
 from django.test import Client
 
 from inbox import inbox_threads
 from notifications import follows, selectors, services
 from notifications.models import Message
+from tests.inbox.pages import row_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +17,6 @@ def alice_client(alice) -> Client:
     client = Client()
     client.force_login(alice)
     return client
-
-
-def row_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'class="inbox-item[^"]*" data-id="(\d+)"', html)]
 
 
 def thread(user, key: str, n: int) -> list[Message]:

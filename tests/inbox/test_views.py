@@ -7,6 +7,7 @@ from django.test import Client
 
 from notifications import services
 from notifications.models import Message
+from tests.inbox.pages import row_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +20,6 @@ def client_for():
         return client
 
     return make
-
-
-def row_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'class="inbox-item[^"]*" data-id="(\d+)"', html)]
 
 
 def test_inbox_needs_login(client):

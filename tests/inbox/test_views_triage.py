@@ -1,6 +1,5 @@
 """The inbox's snooze and unsnooze actions and the Snoozed view (inbox/views_triage.py)."""
 
-import re
 from datetime import UTC, datetime
 
 import pytest
@@ -11,18 +10,9 @@ from accounts.models import AccountSettings
 from notifications import services
 from notifications.models import Message
 from snooze import services as snooze
+from tests.inbox.pages import client_for, row_ids
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def row_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'class="inbox-item[^"]*" data-id="(\d+)"', html)]
 
 
 def test_snooze_from_a_script_answers_json_and_the_row_moves_to_the_snoozed_view(alice):

@@ -6,24 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 
 import search
 from notifications import selectors, services
 from notifications.models import Message
+from tests.inbox.pages import client_for, row_ids
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def row_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'class="inbox-item[^"]*" data-id="(\d+)"', html)]
 
 
 def found(user, **params) -> list[int]:
