@@ -127,6 +127,11 @@ def test_notify_selected_users_works_for_more_than_a_thousand_users(admin_client
     )
     assert page.status_code == 200
     assert "To 1100 active users" in page.content.decode()
+    assert re.search(
+        r'class="breadcrumbs">.*href="/admin/auth/user/">Users</a> &rsaquo;\s*Send a notification',
+        page.content.decode(),
+        re.S,
+    )
     fields = _form_fields(page.content.decode())
     data: dict[str, list[str]] = {}
     for name, value in fields:

@@ -2,6 +2,7 @@
 actions: a user's notifications exported whole, or erased with their counter."""
 
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -150,6 +151,12 @@ def test_admin_actions_export_and_erase_after_a_confirmation(admin_client, alice
     form = {"action": "erase_notifications", "_selected_action": [alice.pk]}
     confirm = admin_client.post(changelist, form)
     assert b"Yes, erase" in confirm.content
+    # The changelist's breadcrumbs, then the action's name (templates/admin/action_page.html).
+    assert re.search(
+        r'class="breadcrumbs">.*href="/admin/auth/user/">Users</a> &rsaquo;\s*Erase notifications',
+        confirm.content.decode(),
+        re.S,
+    )
     assert Message.objects.filter(recipient=alice).count() == 3  # not yet
     admin_client.post(changelist, {**form, "erase": "Yes, erase"})
     assert not Message.objects.filter(recipient=alice).exists()
