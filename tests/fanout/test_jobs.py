@@ -13,6 +13,7 @@ from fanout import jobs as fanout_jobs
 from fanout.models import FanOutJob
 from notifications import services
 from notifications.models import Message
+from tests.concurrently import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "s" * 40
@@ -111,11 +112,7 @@ def test_three_identical_fan_outs_at_once_all_succeed():
         finally:
             close_old_connections()
 
-    threads = [threading.Thread(target=fan_out) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([fan_out] * 3)
     assert all(not isinstance(o, Exception) for o in outcomes), outcomes
     assert sum(o.created for o in outcomes) == 60
     assert Message.objects.filter(source_id="same").count() == 60

@@ -1,4 +1,5 @@
 import asyncio
+import functools
 import threading
 import time
 
@@ -9,6 +10,7 @@ from django.db import connection
 import live
 from notifications import services
 from notifications.models import Message
+from tests.concurrently import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -176,11 +178,7 @@ def test_concurrent_acks_claim_each_message_once(alice, bob, pushed):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=ack, args=([*mine[k:], theirs],)) for k in (0, 5, 10, 15)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    run_together([functools.partial(ack, [*mine[k:], theirs]) for k in (0, 5, 10, 15)], timeout=30)
     assert sorted(i for ids in claimed for i in ids) == mine
     read_frames = [f for user, f in pushed if user == alice.pk and f["type"] == "read"]
     assert sorted(i for f in read_frames for i in f["ids"]) == mine

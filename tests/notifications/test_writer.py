@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import DatabaseError, OperationalError, connection
 import live
 from notifications import bulk, services, writer
 from notifications.models import Message
+from tests.concurrently import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -348,9 +350,5 @@ def test_loops_in_many_threads_start_writers_at_once_after_closed_ones(db):
             except BaseException as exc:
                 errors.append(exc)
 
-        threads = [threading.Thread(target=run, args=(barrier,)) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(10)
+        run_together([functools.partial(run, barrier)] * 6, timeout=10)
     assert errors == []

@@ -10,6 +10,7 @@ from notifications import services
 from notifications.models import Message
 from offline import taken
 from offline.models import Channel, Taken
+from tests.concurrently import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -97,10 +98,6 @@ def test_concurrent_workers_take_each_message_once(alice):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([worker] * 4)
     assert len(got) == 4
     assert sorted(i for claimed in got for i in claimed) == ids

@@ -16,6 +16,7 @@ from notifications import selectors, services
 from notifications.models import Message
 from snooze import services as snooze
 from snooze.times import InvalidSnooze
+from tests.concurrently import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -153,11 +154,7 @@ def test_concurrent_wakers_claim_each_message_exactly_once(alice):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=waker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together([waker] * 4)
     assert sum(woken) == 40
     assert selectors.unread_count(user_id=alice.pk) == 40
 

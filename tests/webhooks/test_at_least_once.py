@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from notifications.models import Message
+from tests.concurrently import run_together
 from tests.webhooks.factories import body, notification, post
 from uploads.models import AudioFile
 from webhooks import notify, services
@@ -127,11 +128,7 @@ def test_concurrent_deliveries_of_one_message_id_apply_once(signed, alice, monke
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    run_together([deliver] * 2, timeout=30)
     assert sorted(duplicates) == [False, True]
     assert list(Message.objects.values_list("text", "source_id")) == [("Hi", data["MessageId"])]
     assert ProcessedMessage.objects.filter(message_id=data["MessageId"]).count() == 1

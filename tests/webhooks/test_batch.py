@@ -9,6 +9,7 @@ from django.db import connections
 
 from notifications import writer
 from notifications.models import Message
+from tests.concurrently import run_together
 from tests.consumers.sockets import flush_layer, open_socket, receive
 from tests.webhooks.factories import body, notification, sns_headers
 from tests.webhooks.test_asgi import asgi_post
@@ -99,11 +100,7 @@ def test_concurrent_batches_in_two_processes_apply_each_message_id_once(signed, 
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=process) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_together([process] * 2, timeout=60)
     assert len(results) == 2
     for index, data in enumerate(deliveries):
         applied = [not outcomes[index].duplicate for outcomes in results]
