@@ -128,6 +128,24 @@ def registered_user_admin() -> type[admin.ModelAdmin]:
     return registered
 
 
+def action_page(
+    model_admin: admin.ModelAdmin, request: HttpRequest, template: str, title: str, **context: Any
+) -> TemplateResponse:
+    """An admin action's own page (a form or a confirmation) on a template extending
+    admin/action_page.html: the site's context, the changelist's breadcrumbs, `context`."""
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "opts": model_admin.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **context,
+        },
+    )
+
+
 # Whatever admin the user model has (Django's UserAdmin here), with one action more.
 _UserAdmin = registered_user_admin()
 
@@ -156,18 +174,17 @@ class UserAdmin(_UserAdmin):
                     messages.SUCCESS,
                 )
                 return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Send a notification",
-            "opts": self.model._meta,
+        return action_page(
+            self,
+            request,
+            "admin/notifications/notify_users.html",
+            "Send a notification",
             # "Select all" posts back as select_across (the changelist's filters, in this
             # URL, name the users), not one field per user: past ~1,000 users that post
             # went over DATA_UPLOAD_MAX_NUMBER_FIELDS and Django answered a bare 400.
-            "select_across": request.POST.get("select_across") == "1",
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            "selected_count": queryset.count(),
-            "active": queryset.filter(is_active=True).count(),
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/notifications/notify_users.html", context)
+            select_across=request.POST.get("select_across") == "1",
+            selected=request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            selected_count=queryset.count(),
+            active=queryset.filter(is_active=True).count(),
+            form=form,
+        )

@@ -5,13 +5,11 @@ INSTALLED_APPS)."""
 import json
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 
-from notifications.admin import registered_user_admin
+from notifications.admin import action_page, registered_user_admin
 from userdata import services as userdata
 
 User = get_user_model()
@@ -42,11 +40,10 @@ class UserAdmin(_UserAdmin):
                 messages.SUCCESS,
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Erase notifications",
-            "opts": self.model._meta,
-            "queryset": queryset,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/userdata/erase_users.html", context)
+        return action_page(
+            self,
+            request,
+            "admin/userdata/erase_users.html",
+            "Erase notifications",
+            queryset=queryset,
+        )
