@@ -59,7 +59,7 @@ class PipelinedPubSubLayer(RedisPubSubChannelLayer):
             del layer.groups[name]
             shard = layer._get_shard(name)
             subscriptions.drop(shard, name)
-            await shard.unsubscribe(name)
+            await subscriptions.unsubscribe(shard, name, lambda: name in layer.groups)
 
     async def forget(self, channel: str, groups: tuple[str, ...] = ()) -> None:
         """Drop `channel` and its memberships of `groups` for good, with their Redis
@@ -70,21 +70,22 @@ class PipelinedPubSubLayer(RedisPubSubChannelLayer):
         known = layer.channels.pop(channel, None) is not None
         # channels-redis's own cleanup (in receive) may have dropped the channel from its
         # map and then been cancelled before its UNSUBSCRIBE: still subscribed, so go on.
-        names = [channel] if known or channel in layer._get_shard(channel)._subscribed_to else []
+        shard = layer._get_shard(channel)
+        if known or channel in shard._subscribed_to:
+            subscriptions.drop(shard, channel)  # not sent yet: it never will be
+            await subscriptions.unsubscribe(shard, channel, lambda: False, unrecorded=True)
         for group in groups:
             name = layer._get_group_channel_name(group)
             members = layer.groups.get(name, set())
             members.discard(channel)
             if not members:
                 layer.groups.pop(name, None)
-                names.append(name)
-        for name in names:
-            shard = layer._get_shard(name)
-            subscriptions.drop(shard, name)  # not sent yet: it never will be
-            async with shard._lock:
-                if shard._pubsub is not None:
-                    await shard._pubsub.unsubscribe(name)
-                shard._subscribed_to.discard(name)
+                shard = layer._get_shard(name)
+                subscriptions.drop(shard, name)
+                # Another socket may join the group meanwhile: then it stays subscribed.
+                await subscriptions.unsubscribe(
+                    shard, name, lambda n=name: n in layer.groups, unrecorded=True
+                )
 
     async def group_send_many(self, messages: list[tuple[str, Message]]) -> None:
         """group_send for each (group, message); a group's messages arrive in order.

@@ -10,10 +10,18 @@ records its own.
 
 A name whose socket went away before its batch was sent is taken out of the batch
 (`drop`): it is never subscribed, so nothing is left behind for a cancelled handshake.
+
+`unsubscribe` is the way out: a group's last member leaving while another socket of the
+same user joins (a reload, the next tab taking the browser's socket over) must not leave
+the newcomer in a group Redis no longer sends it. channels-redis's own `unsubscribe`
+checks nothing under its lock and records the name as unsubscribed only once Redis has
+answered, so a join meanwhile saw the group still subscribed and sent nothing, then the
+UNSUBSCRIBE went through: that socket got no pushes until it reconnected.
 Reaches into channels-redis 4.3's shard objects, as `live.layers` does (pinned there).
 """
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 
@@ -46,6 +54,23 @@ def drop(shard: Any, name: str) -> None:
     batch: _Batch | None = getattr(shard, "_batch", None)
     if batch is not None:
         batch.names.discard(name)
+
+
+async def unsubscribe(
+    shard: Any, name: str, wanted: Callable[[], bool], *, unrecorded: bool = False
+) -> None:
+    """UNSUBSCRIBE `name` unless `wanted()` says a member joined while this waited for
+    the shard's lock. The name is recorded as unsubscribed before Redis answers, so a
+    join from then on sends its SUBSCRIBE, after this one under the same lock.
+
+    `unrecorded`: also when it is not recorded as subscribed (a SUBSCRIBE cut short by a
+    cancellation may have reached Redis without being recorded)."""
+    async with shard._lock:
+        if wanted() or not (unrecorded or name in shard._subscribed_to):
+            return
+        shard._subscribed_to.discard(name)
+        if shard._pubsub is not None:
+            await shard._pubsub.unsubscribe(name)
 
 
 def _send_later(shard: Any, batch: _Batch) -> None:

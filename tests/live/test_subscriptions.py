@@ -82,3 +82,53 @@ async def test_a_handshake_cancelled_before_its_batch_went_out_leaves_nothing(la
         await opening
     await asyncio.sleep(0.1)
     assert subscribed(redis_url, prefix) == set()
+
+
+async def test_a_socket_joining_while_the_last_one_leaves_keeps_the_group(layer, redis_url):
+    """A tab reloads, or the next tab takes the browser's socket over: the old socket's
+    discard (the group's last member) waits for the shard's lock while the new socket
+    joins. The group must stay subscribed for the new member."""
+    found, prefix = layer
+    old, new = await found.new_channel(), await found.new_channel()
+    await found.group_add("alice", old)
+    shard = found._get_layer()._get_shard(f"{prefix}__group__alice")
+    async with shard._lock:  # busy with another command: the discard waits here
+        leaving = asyncio.ensure_future(found.group_discard("alice", old))
+        await asyncio.sleep(0)
+        joining = asyncio.ensure_future(found.group_add("alice", new))
+        await asyncio.sleep(0)
+    await asyncio.wait_for(asyncio.gather(leaving, joining), GUARD)
+    assert f"{prefix}__group__alice" in subscribed(redis_url, prefix)
+    await found.group_send("alice", {"type": "frame.relay", "text": "after"})
+    got = await asyncio.wait_for(found.receive(new), GUARD)
+    assert got == {"type": "frame.relay", "text": "after"}
+
+
+async def test_a_socket_joining_while_the_unsubscribe_is_in_flight_keeps_the_group(
+    layer, redis_url, monkeypatch
+):
+    """The same, with the last member's UNSUBSCRIBE already on its way to Redis."""
+    from redis.asyncio.client import PubSub
+
+    found, prefix = layer
+    old, new = await found.new_channel(), await found.new_channel()
+    await found.group_add("alice", old)
+    sent, proceed = asyncio.Event(), asyncio.Event()
+    real = PubSub.unsubscribe
+
+    async def unsubscribe(self, *names):
+        sent.set()
+        await proceed.wait()
+        return await real(self, *names)
+
+    monkeypatch.setattr(PubSub, "unsubscribe", unsubscribe)
+    leaving = asyncio.ensure_future(found.group_discard("alice", old))
+    await asyncio.wait_for(sent.wait(), GUARD)
+    joining = asyncio.ensure_future(found.group_add("alice", new))
+    await asyncio.sleep(0.05)
+    proceed.set()
+    await asyncio.wait_for(asyncio.gather(leaving, joining), GUARD)
+    assert f"{prefix}__group__alice" in subscribed(redis_url, prefix)
+    await found.group_send("alice", {"type": "frame.relay", "text": "after"})
+    got = await asyncio.wait_for(found.receive(new), GUARD)
+    assert got == {"type": "frame.relay", "text": "after"}
