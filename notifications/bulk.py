@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -307,6 +308,13 @@ class AckHandler:
     @property
     def atomic(self) -> bool:
         return events.stored()
+
+    @property
+    def gather(self) -> float:
+        """Seconds an ack may wait to share a batch (notifications.writer): it goes with
+        the next delivery's batch, or with the other acks of that time. The toast is gone
+        from the user's tabs at once either way; only the `read` frame waits."""
+        return settings.NOTIFICATIONS_ACK_GATHER
 
     def run_batch(
         self, payloads: list[tuple[int, list[int]]]

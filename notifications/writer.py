@@ -6,6 +6,12 @@ while a batch runs is in the next one), runs the whole batch in one transaction 
 thread hop with multi-row statements, sends the batch's frames in one layer round trip,
 and only then answers every waiter. Under load batches grow and the cost per job falls.
 
+A handler may ask its jobs to wait (`gather`, seconds): they are held back for at most
+that long, so that several share one batch, and go with the next batch that starts for
+any other job before then. Acks do (NOTIFICATIONS_ACK_GATHER): at moderate load each
+ack was a batch of its own, a thread hop and a round trip per dismissal, while it can
+ride with the next delivery's batch instead (issue 17). Deliveries never wait.
+
 Guarantees:
 - nothing is sent or answered before it is committed;
 - a failing batch is retried (deadlocks, serialisation failures), then run job by job,
@@ -68,6 +74,11 @@ class JobHandler(Protocol):
         ...
 
 
+def _gather(handler: JobHandler) -> float:
+    """Seconds a job of `handler` may wait for others (its `gather`; 0: none)."""
+    return getattr(handler, "gather", 0.0)
+
+
 @dataclass
 class _Job:
     handler: JobHandler
@@ -85,6 +96,10 @@ class Writer:
         self.thread = WriterThread()
         self.idle_since = 0.0
         self.release: asyncio.TimerHandle | None = None
+        # Jobs held back to share a batch (a handler's `gather`), and the timer that
+        # queues them when the first of them has waited its time.
+        self.gathered: list[_Job] = []
+        self.gathering: asyncio.TimerHandle | None = None
 
     def submit(self, handler: JobHandler, payload: Any, *, bounded: bool = True) -> asyncio.Future:
         """Queue one job; its future resolves after commit (and send) with its result.
@@ -96,14 +111,39 @@ class Writer:
             metrics.WRITER_REFUSED.inc()
             raise Overloaded("the writer's queue is full")
         job = _Job(handler, payload, self.loop.create_future())
+        wait = _gather(handler)
+        if wait > 0 and self.task is None:
+            self.gathered.append(job)
+            if self.gathering is None:
+                self.gathering = self.loop.call_later(wait, self._queue_gathered)
+            return job.future
         self.pending.append(job)
         if self.task is None:
             self.task = self.loop.create_task(self._drain())
         return job.future
 
+    def _queue_gathered(self) -> None:
+        """The first held-back job has waited its time: all of them go in the next batch."""
+        self.gathering = None
+        if not self.gathered:
+            return
+        self.pending.extend(self.gathered)
+        self.gathered = []
+        if self.task is None:
+            self.task = self.loop.create_task(self._drain())
+
+    def _take_gathered(self) -> None:
+        """A batch is about to start: the held-back jobs go with it instead of waiting."""
+        if self.gathering is not None:
+            self.gathering.cancel()
+            self.gathering = None
+        self.pending.extend(self.gathered)
+        self.gathered = []
+
     async def _drain(self) -> None:
         try:
             while self.pending:
+                self._take_gathered()
                 batch, self.pending = self.pending[:BATCH], self.pending[BATCH:]
                 await self._run(batch)
         finally:

@@ -308,6 +308,9 @@ NOTIFICATIONS_RATE_BURST = env_int("NOTIFICATIONS_RATE_BURST", 30)
 # Writes waiting for the batching writer (notifications/writer.py) in one process; past
 # it the webhook and the notify API answer 503 with Retry-After instead of queueing.
 NOTIFICATIONS_WRITER_QUEUE = env_int("NOTIFICATIONS_WRITER_QUEUE", 2000)
+# Seconds a socket's ack may wait in the batching writer to share a batch with the next
+# delivery or other acks (notifications.writer); 0 writes each at once.
+NOTIFICATIONS_ACK_GATHER = env_float("NOTIFICATIONS_ACK_GATHER", 0.05)
 # Seconds a refused producer is told to wait (Retry-After).
 NOTIFICATIONS_RETRY_AFTER = env_int("NOTIFICATIONS_RETRY_AFTER", 5)
 # The server's edge (project/server.py, under daphne): the listen backlog; TCP

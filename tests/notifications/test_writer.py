@@ -198,6 +198,78 @@ async def test_acks_are_not_atomic_and_still_mark_and_push(alice, pushed):
     assert pushed == [(alice.pk, {"type": "read", "ids": [message.pk], "unread_count": 0})]
 
 
+class Gathering(Recording):
+    """A handler whose jobs wait up to `gather` seconds to share a batch."""
+
+    def __init__(self, gather: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.gather = gather
+
+
+@pytest.fixture
+def batches(monkeypatch) -> list[list]:
+    """Each writer batch as it reaches the thread: its payloads in order."""
+    seen: list[list] = []
+    write = writer._write
+
+    def recording(batch):
+        seen.append([job.payload for job in batch])
+        return write(batch)
+
+    monkeypatch.setattr(writer, "_write", recording)
+    return seen
+
+
+async def test_jobs_that_gather_wait_for_each_other_and_share_one_batch(batches):
+    handler = Gathering(0.2)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    first = writer.get_writer().submit(handler, 1)
+    await asyncio.sleep(0.05)  # apart in time: without gathering, two batches
+    second = writer.get_writer().submit(handler, 2)
+    assert await asyncio.gather(first, second) == [2, 4]
+    # Held for the first one's time, then written together.
+    assert loop.time() - started >= 0.2
+    assert handler.batches == [[1, 2]] and batches == [[1, 2]]
+
+
+async def test_a_gathering_job_goes_with_the_next_batch_and_does_not_wait_its_time(batches):
+    gathering, plain = Gathering(30.0), Recording()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    held = writer.get_writer().submit(gathering, "a")
+    await asyncio.sleep(0.05)
+    assert not held.done()  # waiting for company
+    assert await writer.get_writer().submit(plain, 3) == 6
+    assert await held == "aa"
+    # It rode with the plain job's batch, long before its 30 s.
+    assert loop.time() - started < 5
+    assert batches == [[3, "a"]]
+    assert gathering.batches == [["a"]] and plain.batches == [[3]]
+
+
+async def test_acks_gather_for_the_setting_and_zero_writes_each_at_once(alice, pushed, settings):
+    assert bulk.ACK.gather == settings.NOTIFICATIONS_ACK_GATHER == 0.05
+    create = database_sync_to_async(lambda text: Message.objects.create(recipient=alice, text=text))
+    first, second = await create("one"), await create("two")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    acks = [writer.get_writer().submit(bulk.ACK, (alice.pk, [first.pk]))]
+    await asyncio.sleep(0.01)
+    acks.append(writer.get_writer().submit(bulk.ACK, (alice.pk, [second.pk])))
+    assert await asyncio.gather(*acks) == [[first.pk], [second.pk]]
+    assert loop.time() - started >= 0.05
+    # Two dismissals, one write: one `read` frame for both.
+    assert pushed == [(alice.pk, {"type": "read", "ids": [first.pk, second.pk], "unread_count": 0})]
+
+    settings.NOTIFICATIONS_ACK_GATHER = 0
+    third = await create("three")
+    assert bulk.ACK.gather == 0
+    started = loop.time()
+    assert await writer.get_writer().submit(bulk.ACK, (alice.pk, [third.pk])) == [third.pk]
+    assert pushed[-1] == (alice.pk, {"type": "read", "ids": [third.pk], "unread_count": 0})
+
+
 async def test_a_socket_ack_and_an_http_read_write_alike(alice, bob, pushed, monkeypatch):
     """One writer for mark-read: services.ack (the batching writer) and services.mark_read
     (the request's transaction) run the same UPDATE and send the same `read` frame."""
