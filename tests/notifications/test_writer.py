@@ -248,6 +248,15 @@ async def test_a_gathering_job_goes_with_the_next_batch_and_does_not_wait_its_ti
     assert gathering.batches == [["a"]] and plain.batches == [[3]]
 
 
+async def test_gathered_jobs_past_a_batchs_size_go_in_the_batch_after(batches):
+    gathering, plain = Gathering(30.0), Recording()
+    held = [writer.get_writer().submit(gathering, n) for n in range(writer.BATCH + 2)]
+    assert await writer.get_writer().submit(plain, -1) == -2
+    assert await asyncio.wait_for(asyncio.gather(*held), 5) == [2 * n for n in range(len(held))]
+    # The plain job first, then as many as a batch holds; the rest right after.
+    assert batches == [[-1, *range(writer.BATCH - 1)], list(range(writer.BATCH - 1, len(held)))]
+
+
 async def test_acks_gather_for_the_setting_and_zero_writes_each_at_once(alice, pushed, settings):
     assert bulk.ACK.gather == settings.NOTIFICATIONS_ACK_GATHER == 0.05
     create = database_sync_to_async(lambda text: Message.objects.create(recipient=alice, text=text))
