@@ -7,6 +7,7 @@ credential ended are handled by `ClosesWithItsCredential` (consumers/credentials
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -31,6 +32,11 @@ from consumers.watch import watch
 from notifications import selectors, services
 
 logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "not stored; send it again later"
+# Acks handed to the batching writer and not yet written, held so none is collected
+# before it is (NotificationConsumer.ack).
+_acks_in_flight: set[asyncio.Future] = set()
 
 
 # Client frames that change messages through one service each; the service sends the
@@ -262,14 +268,32 @@ class NotificationConsumer(AsyncWebsocketConsumer, ClosesWithItsCredential):
             raise FrameError("unknown_type", f"unknown frame type {kind[:40]!r}")
 
     async def ack(self, ids: Any) -> None:
+        """Hand the ack to the batching writer and go on with the socket's next frame.
+
+        The ack may wait there (NOTIFICATIONS_ACK_GATHER) to share a write: awaited here,
+        that wait would hold up every frame of this socket behind it (pushes, pings, the
+        next acks, which could otherwise share the write). The `read` frame reaches every
+        socket of the user (this one too) via the group, after commit. Each socket's rate
+        limit bounds the acks in flight; one still waiting when the socket closes is
+        written all the same.
+        """
+        wanted = valid_ids(ids)  # a bad frame is refused now, as any other
+        task = asyncio.ensure_future(self.write_ack(wanted))
+        _acks_in_flight.add(task)
+        task.add_done_callback(_acks_in_flight.discard)
+
+    async def write_ack(self, ids: list[int]) -> None:
         started = time.perf_counter()
-        # Batched with every other write waiting; the `read` frame reaches every socket of
-        # the user (this one too) via the group, after commit.
         try:
-            await services.ack(user_id=self.user.pk, ids=valid_ids(ids))
+            await services.ack(user_id=self.user.pk, ids=ids)
         except DatabaseError:
             logger.warning("ack by user %s not stored: database unavailable", self.user.pk)
-            raise FrameError("unavailable", "not stored; send it again later") from None
+            metrics.FRAMES_REJECTED.labels("unavailable").inc()
+            with contextlib.suppress(Exception):  # the socket may have closed meanwhile
+                await self.send_frame(
+                    {"type": "error", "code": "unavailable", "detail": UNAVAILABLE}
+                )
+            return
         metrics.ACK_ROUND_TRIP.observe(time.perf_counter() - started)
 
     async def change(self, kind: str, ids: Any) -> None:
@@ -279,7 +303,7 @@ class NotificationConsumer(AsyncWebsocketConsumer, ClosesWithItsCredential):
             await database_sync_to_async(CHANGES[kind])(user=self.user, ids=wanted)
         except DatabaseError:
             logger.warning("%s by user %s not stored: database unavailable", kind, self.user.pk)
-            raise FrameError("unavailable", "not stored; send it again later") from None
+            raise FrameError("unavailable", UNAVAILABLE) from None
 
     async def seen(self, ids: Any) -> None:
         """Toasts shown in a focused tab; no reply and no frame sent (docs/protocol.md)."""

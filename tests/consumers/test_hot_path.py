@@ -1,6 +1,7 @@
 """The socket's hot path: relays without a thread hop, acks through the batching writer."""
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import SyncToAsync
@@ -109,3 +110,60 @@ async def test_acks_from_many_sockets_commit_together_and_reach_every_tab(layer,
     for tab in [*alice_tabs, bob_tab]:
         await assert_quiet(tab)
         await tab.disconnect()
+
+
+async def test_an_ack_waiting_to_be_written_holds_up_none_of_the_sockets_frames(
+    layer, alice, settings
+):
+    """An ack waits in the batching writer (NOTIFICATIONS_ACK_GATHER; long here, to
+    see it): meanwhile the socket still relays pushes and answers pings."""
+    settings.NOTIFICATIONS_ACK_GATHER = 3.0
+    first = await notify(alice, "first")
+    tab = await open_socket(alice)
+    assert (await receive(tab))["type"] == "sync"
+    await tab.send_to(text_data=f'{{"type":"ack","ids":[{first.pk}]}}')
+    await tab.send_to(text_data='{"type":"ping"}')
+    assert await receive(tab) == {"type": "pong"}
+    second = await notify(alice, "second")
+    pushed = await receive(tab)
+    assert pushed["type"] == "notification" and pushed["message"]["id"] == second.pk
+    # Then the ack, written once its wait is over.
+    read = json.loads(await tab.receive_from(timeout=10))
+    assert read == {"type": "read", "ids": [first.pk], "unread_count": 1}
+    await tab.disconnect()
+
+
+async def test_acks_a_socket_sends_in_quick_succession_share_one_write(layer, alice):
+    messages = [await notify(alice, f"m{i}") for i in range(3)]
+    tab = await open_socket(alice)
+    assert (await receive(tab))["type"] == "sync"
+    for message in messages:  # a user dismissing three toasts quickly
+        await tab.send_to(text_data=f'{{"type":"ack","ids":[{message.pk}]}}')
+    assert await receive(tab) == {
+        "type": "read",
+        "ids": [message.pk for message in messages],
+        "unread_count": 0,
+    }
+    await assert_quiet(tab)
+    await tab.disconnect()
+
+
+async def test_an_ack_the_database_refuses_gets_an_unavailable_frame(layer, alice, monkeypatch):
+    from django.db import OperationalError
+
+    async def refused(**kwargs):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(services, "ack", refused)
+    message = await notify(alice, "kept unread")
+    tab = await open_socket(alice)
+    assert (await receive(tab))["type"] == "sync"
+    await tab.send_to(text_data=f'{{"type":"ack","ids":[{message.pk}]}}')
+    assert await receive(tab) == {
+        "type": "error",
+        "code": "unavailable",
+        "detail": "not stored; send it again later",
+    }
+    await tab.send_to(text_data='{"type":"ping"}')  # the socket goes on
+    assert await receive(tab) == {"type": "pong"}
+    await tab.disconnect()
