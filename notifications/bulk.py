@@ -21,7 +21,7 @@ import live
 from notifications import events, frames, selectors
 from notifications.models import UNREAD_NULL, Message
 from notifications.validators import InvalidNotification, clean, clean_actions, clean_group
-from sqlreads import rawsql
+from sqlreads import Plan, Read, rawsql
 
 
 @dataclass(frozen=True)
@@ -197,29 +197,64 @@ def fan_out(
 
 def ack_many(acks: list[tuple[int, list[int]]]) -> tuple[list[list[int]], list[live.Send]]:
     """Mark each user's own unread messages among their ids read: one UPDATE for all."""
+    plan = ack_plan(acks)
+    if plan is not None:
+        return plan.run()
+    wanted = _wanted(acks)
+    changed: set[int] = set()
+    now = timezone.now()
+    for owners in _slices(wanted, ACK_IDS_PER_STATEMENT):
+        changed.update(
+            Message.objects.set_returning_ids(
+                values={"read_at": now}, owners=owners, null=UNREAD_NULL
+            )
+        )
+    counts = selectors.unread_counts({user_id for user_id, ids in wanted.items() if ids})
+    return _acked(acks, wanted, changed, counts)
+
+
+def ack_plan(
+    acks: list[tuple[int, list[int]]],
+) -> Plan[tuple[list[list[int]], list[live.Send]]] | None:
+    """`ack_many` as statements not yet run, for the usual batch on PostgreSQL: the UPDATE,
+    then its users' totals in the same round trip (the read sees the counter as the
+    UPDATE's trigger left it), which the batching writer may send with another handler's
+    (sqlreads.run_together). None when the batch needs more statements than that (more
+    than ACK_IDS_PER_STATEMENT ids, SQLite's limit on parameters) or nothing to update."""
+    if connection.vendor != "postgresql":
+        return None
+    wanted = _wanted(acks)
+    # The recipient is in the filter: another user's id changes nothing.
+    slices = _slices(wanted, ACK_IDS_PER_STATEMENT)
+    if len(slices) != 1:
+        return None
+    update = Message.objects.update_returning_ids
+    statement = update(values={"read_at": timezone.now()}, owners=slices[0], null=UNREAD_NULL)
+    if statement is None:
+        return None
+
+    def finish(values: list[Any]) -> tuple[list[list[int]], list[live.Send]]:
+        rows, counts = values
+        return _acked(acks, wanted, {row[0] for row in rows}, counts)
+
+    written = Read(*statement, list)
+    return Plan([written, selectors.unread_counts_read(wanted)], finish)
+
+
+def _wanted(acks: list[tuple[int, list[int]]]) -> dict[int, set[int]]:
     wanted: dict[int, set[int]] = defaultdict(set)
     for user_id, ids in acks:
         wanted[user_id].update(ids)
-    changed: set[int] = set()
-    now = timezone.now()
-    # The recipient is in the filter: another user's id changes nothing. Statements of at
-    # most ACK_IDS_PER_STATEMENT ids keep under SQLite's limit on parameters.
-    slices = _slices(wanted, ACK_IDS_PER_STATEMENT)
-    update = Message.objects.update_returning_ids
-    statement = update(values={"read_at": now}, owners=slices[0], null=UNREAD_NULL)
-    if len(slices) == 1 and connection.vendor == "postgresql" and statement is not None:
-        # The usual batch: the UPDATE, then its users' totals in the same round trip
-        # (rawsql.execute_then: the read sees the counter as the UPDATE's trigger left it).
-        rows, (counts,) = rawsql.execute_then(*statement, [selectors.unread_counts_read(wanted)])
-        changed.update(row[0] for row in rows)
-    else:
-        for owners in slices:
-            changed.update(
-                Message.objects.set_returning_ids(
-                    values={"read_at": now}, owners=owners, null=UNREAD_NULL
-                )
-            )
-        counts = selectors.unread_counts({user_id for user_id, ids in wanted.items() if ids})
+    return wanted
+
+
+def _acked(
+    acks: list[tuple[int, list[int]]],
+    wanted: dict[int, set[int]],
+    changed: set[int],
+    counts: dict[int, int],
+) -> tuple[list[list[int]], list[live.Send]]:
+    """Each ack's ids changed, and a `read` frame per user with any."""
     by_user = {user_id: sorted(ids & changed) for user_id, ids in wanted.items()}
     events.changed(events.READ, by_user)
     sends = [
@@ -320,6 +355,11 @@ class AckHandler:
         self, payloads: list[tuple[int, list[int]]]
     ) -> tuple[list[list[int]], list[live.Send]]:
         return ack_many(payloads)
+
+    def plan_batch(
+        self, payloads: list[tuple[int, list[int]]]
+    ) -> Plan[tuple[list[list[int]], list[live.Send]]] | None:
+        return ack_plan(payloads)
 
     def run_one(self, payload: tuple[int, list[int]]) -> tuple[list[int], list[live.Send]]:
         results, sends = ack_many([payload])

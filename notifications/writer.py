@@ -39,6 +39,7 @@ from django.db import DatabaseError, close_old_connections, transaction
 
 import live
 from notifications import metrics
+from sqlreads import Plan, run_together
 from workers.writer_thread import WriterThread
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class Writer:
             raise Overloaded("the writer's queue is full")
         job = _Job(handler, payload, self.loop.create_future())
         wait = _gather(handler)
+        # While a batch runs, the next one starts right after it: no reason to wait then.
         if wait > 0 and self.task is None:
             self.gathered.append(job)
             if self.gathering is None:
@@ -267,8 +269,20 @@ def _write_batch(
     sends: list[live.Send] = []
     with transaction.atomic() if atomic else nullcontext():
         _bound_lock_wait(local=atomic)
+        planned: list[tuple[list[int], Plan[Any]]] = []
         for key, indexes in by_handler.items():
-            results, handler_sends = handlers[key].run_batch([batch[i].payload for i in indexes])
+            handler, payloads = handlers[key], [batch[i].payload for i in indexes]
+            # A kind that can say its statements without running them (`plan_batch`)
+            # sends them in one round trip with the other kinds' (an ack riding with
+            # the delivery's batch costs no round trip of its own).
+            plan_batch = getattr(handler, "plan_batch", None)
+            plan = plan_batch(payloads) if plan_batch is not None else None
+            if plan is None:
+                planned.append((indexes, Plan([], lambda _, h=handler, p=payloads: h.run_batch(p))))
+            else:
+                planned.append((indexes, plan))
+        made = run_together([plan for _, plan in planned])
+        for (indexes, _), (results, handler_sends) in zip(planned, made, strict=True):
             for index, result in zip(indexes, results, strict=True):
                 outcomes[index] = (True, result)
             sends.extend(handler_sends)

@@ -1,4 +1,5 @@
-"""`Read`, and running several in one round trip on this thread's Django connection."""
+"""`Read`, and running several in one round trip on this thread's Django connection;
+`Plan`, statements and what their values make, several plans in one round trip."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -80,3 +81,30 @@ def fetch(reads: Sequence[Read[Any]], *, using: str = "default") -> list[Any]:
                 cursor.execute(read.sql, read.params)
                 results.append(cursor.fetchall())
     return finish(reads, results)
+
+
+@dataclass(frozen=True)
+class Plan(Generic[T]):
+    """Statements not yet run, each a `Read` (a write with RETURNING is one too), and
+    what their values make: run alone (`run`), or with other plans' statements in one
+    round trip (`run_together`). On PostgreSQL the statements of one round trip are one
+    implicit transaction (or part of the caller's): all of them commit, or none."""
+
+    reads: Sequence[Read[Any]]
+    finish: Callable[[list[Any]], T]
+
+    def run(self, *, using: str = "default") -> T:
+        return run_together([self], using=using)[0]
+
+
+def run_together(plans: Sequence[Plan[Any]], *, using: str = "default") -> list[Any]:
+    """Every plan's statements in one round trip (`fetch`), then each plan's value, in
+    order. A plan's `finish` runs after all of them, and may run more statements."""
+    values = fetch([read for plan in plans for read in plan.reads], using=using)
+    made: list[Any] = []
+    start = 0
+    for plan in plans:
+        end = start + len(plan.reads)
+        made.append(plan.finish(values[start:end]))
+        start = end
+    return made

@@ -12,6 +12,7 @@ is run again delivery by delivery through `services.process_envelope`, the class
 """
 
 import functools
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +27,7 @@ from notifications.frames import notification_frames_from, notification_reads
 from notifications.models import Message
 from notifications.services import Send
 from notifications.validators import InvalidNotification
-from sqlreads import rawsql
+from sqlreads import Plan, Read, rawsql
 from webhooks import notify, services, sns
 from webhooks.models import ProcessedMessage, UnmatchedMessage
 from webhooks.services import Dispatched, Outcome
@@ -38,32 +39,38 @@ class SNSNotifyHandler:
     atomic = False
 
     def run_batch(self, deliveries: list[notify.Delivery]) -> tuple[list[Outcome], list[Send]]:
-        envelopes = [delivery.envelope for delivery in deliveries]
+        plan = self.plan_batch(deliveries)
+        if plan is not None:
+            return plan.run()
+        by_id = {delivery.envelope.message_id: delivery for delivery in deliveries}
+        dispatched, sends = _claim_resolving(list(by_id.values()))
+        return _outcomes(deliveries, dispatched), sends
+
+    def plan_batch(
+        self, deliveries: list[notify.Delivery]
+    ) -> Plan[tuple[list[Outcome], list[Send]]] | None:
+        """The usual batch on PostgreSQL, as statements not yet run (the batching writer
+        may send them with another handler's, sqlreads.run_together): every delivery will
+        store a message if its user exists, and no lifecycle event needs to commit with
+        it, so the users are looked up, claimed and stored in one statement. Those whose
+        user does not exist are left unclaimed by it, and resolved after. None otherwise."""
+        if connection.vendor != "postgresql" or events.stored():
+            return None
         by_id = {delivery.envelope.message_id: delivery for delivery in deliveries}
         specs = _storable(list(by_id.values()))
-        if connection.vendor == "postgresql" and specs is not None and not events.stored():
-            # Every delivery will store a message if its user exists, and no lifecycle
-            # event needs to commit with it: look the users up, claim and store in one
-            # statement. Those whose user does not exist are left unclaimed by it.
-            dispatched, sends, unknown = _claim_and_store(specs)
+        if specs is None:
+            return None
+        reads, stored = _claim_and_store(specs)
+
+        def finish(values: list[Any]) -> tuple[list[Outcome], list[Send]]:
+            dispatched, sends, unknown = stored(values)
             if unknown:
                 more, more_sends = _claim_resolving([by_id[message_id] for message_id in unknown])
                 dispatched.update(more)
                 sends += more_sends
-        else:
-            dispatched, sends = _claim_resolving(list(by_id.values()))
-        outcomes = []
-        answered: set[str] = set()
-        for envelope in envelopes:
-            message_id = envelope.message_id
-            # Claimed by this batch, once: a MessageId twice in it is a duplicate the
-            # second time, as is one claimed before (another batch, another process).
-            if message_id in dispatched and message_id not in answered:
-                answered.add(message_id)
-                outcomes.append(Outcome(message_id, False, dispatched[message_id].summary))
-            else:
-                outcomes.append(Outcome(message_id, duplicate=True, summary="duplicate"))
-        return outcomes, sends
+            return _outcomes(deliveries, dispatched), sends
+
+        return Plan(reads, finish)
 
     def run_one(self, delivery: notify.Delivery) -> tuple[Outcome, list[Send]]:
         # The classic path registers its own sends on commit.
@@ -72,6 +79,24 @@ class SNSNotifyHandler:
 
 
 SNS_NOTIFY = SNSNotifyHandler()
+
+
+def _outcomes(
+    deliveries: list[notify.Delivery], dispatched: dict[str, Dispatched]
+) -> list[Outcome]:
+    """Each delivery's outcome, in order, from those of the MessageIds claimed."""
+    outcomes = []
+    answered: set[str] = set()
+    for delivery in deliveries:
+        message_id = delivery.envelope.message_id
+        # Claimed by this batch, once: a MessageId twice in it is a duplicate the
+        # second time, as is one claimed before (another batch, another process).
+        if message_id in dispatched and message_id not in answered:
+            answered.add(message_id)
+            outcomes.append(Outcome(message_id, False, dispatched[message_id].summary))
+        else:
+            outcomes.append(Outcome(message_id, duplicate=True, summary="duplicate"))
+    return outcomes
 
 
 Ready = dict[str, tuple[NotifySpec, sns.Envelope]]
@@ -153,19 +178,22 @@ def _claim(unique: list[sns.Envelope], dispatched: dict[str, Dispatched]) -> set
 
 def _claim_and_store(
     specs: Ready,
-) -> tuple[dict[str, Dispatched], list[Send], list[str]]:
+) -> tuple[
+    list[Read[Any]], Callable[[list[Any]], tuple[dict[str, Dispatched], list[Send], list[str]]]
+]:
     """PostgreSQL: look the recipients up by name, claim the MessageId of each delivery
     whose user exists, with its outcome, and store the message of each one claimed, in
     one statement (data-modifying CTEs); then read what the frames need (unread totals,
-    preferences), keyed by the same lookup, in the same round trip (rawsql.execute_then):
-    one Query message, one implicit transaction, so all of it commits or none, and a
-    failed read leaves nothing claimed for the writer's one-by-one retry to answer as a
-    duplicate. The lookup was a round trip of its own before (issue 17).
+    preferences), keyed by the same lookup, in the same round trip: one Query message,
+    one implicit transaction, so all of it commits or none, and a failed read leaves
+    nothing claimed for the writer's one-by-one retry to answer as a duplicate. The
+    lookup was a round trip of its own before (issue 17).
 
-    Returns the outcome of each MessageId claimed, the frames, and the MessageIds whose
-    user is not an active one (not claimed: the caller decides their outcome).
-    The messages are inserted in recipient order, as notify_many does (one lock order
-    for the counter rows across processes).
+    Returns those statements, not run, and what makes of their values the outcome of
+    each MessageId claimed, the frames, and the MessageIds whose user is not an active
+    one (not claimed: the caller decides their outcome). The messages are inserted in
+    recipient order, as notify_many does (one lock order for the counter rows across
+    processes).
     """
     ops = connection.ops
     names = [spec.username for spec, _ in specs.values()]
@@ -180,30 +208,35 @@ def _claim_and_store(
     ids = _active(names, ["pk"])
     reads = notification_reads(messages, recipients=rawsql.Keys(ids.sql, ids.params))
     users = _active(names, [get_user_model().USERNAME_FIELD, "pk"])
-    found, values = rawsql.execute_then(
+    written = Read(
         _claim_and_store_sql(users.sql, len(messages)),
         users.params + claim_params + message_params,
-        reads,
+        list,
     )
-    by_name = {name: user_id for kind, name, user_id in found if kind == "user"}
-    claimed = {message_id for kind, message_id, _ in found if kind == "claimed"}
-    stored = {source_id: pk_value for kind, source_id, pk_value in found if kind == "stored"}
-    created = []
-    for message, name in zip(messages, names, strict=True):
-        if message.source_id in stored:
-            message.recipient_id = by_name[name]
-            message.pk = stored[message.source_id]
-            message._state.adding = False
-            created.append(message)
-    dispatched = {
-        message_id: notify.summary(replace(spec, user_id=by_name[spec.username]))
-        for message_id, (spec, _) in specs.items()
-        if message_id in claimed
-    }
-    unknown = [
-        message_id for message_id, (spec, _) in specs.items() if spec.username not in by_name
-    ]
-    return dispatched, notification_frames_from(created, *values), unknown
+
+    def stored(values: list[Any]) -> tuple[dict[str, Dispatched], list[Send], list[str]]:
+        found, *read = values
+        by_name = {name: user_id for kind, name, user_id in found if kind == "user"}
+        claimed = {message_id for kind, message_id, _ in found if kind == "claimed"}
+        keys = {source_id: pk_value for kind, source_id, pk_value in found if kind == "stored"}
+        created = []
+        for message, name in zip(messages, names, strict=True):
+            if message.source_id in keys:
+                message.recipient_id = by_name[name]
+                message.pk = keys[message.source_id]
+                message._state.adding = False
+                created.append(message)
+        dispatched = {
+            message_id: notify.summary(replace(spec, user_id=by_name[spec.username]))
+            for message_id, (spec, _) in specs.items()
+            if message_id in claimed
+        }
+        unknown = [
+            message_id for message_id, (spec, _) in specs.items() if spec.username not in by_name
+        ]
+        return dispatched, notification_frames_from(created, *read), unknown
+
+    return [written, *reads], stored
 
 
 def _active(names: list[str], columns: list[str]) -> rawsql.Read[list[tuple]]:

@@ -347,3 +347,79 @@ async def test_an_inactive_user_is_unknown_to_a_batch(signed, alice, bob):
     messages, _, unmatched = await state()
     assert [user for user, _, _ in messages] == ["alice"]
     assert unmatched == [(datas[1]["MessageId"], "unknown user 'bob'")]
+
+
+def _riding_batch(signed, alice, text: str, *, ack_first: bool = False) -> tuple[list, Message]:
+    """A delivery to bob and, in the same batch, alice's ack of a message of hers."""
+    from notifications import bulk
+
+    acked = Message.objects.create(recipient=alice, text="to read")
+    jobs = [
+        writer._Job(SNS_NOTIFY, envelope(delivery(signed, "bob", text)), None),
+        writer._Job(bulk.ACK, (alice.pk, [acked.pk]), None),
+    ]
+    return (jobs[::-1] if ack_first else jobs), acked
+
+
+@pytest.fixture
+def writer_session():
+    """This thread's connection as the writer's thread keeps it (the lock bound set once
+    per connection), reset afterwards."""
+    writer._bound_lock_wait(local=False)
+    yield
+    writer._unbound_session()
+
+
+def test_on_postgresql_an_ack_riding_with_a_delivery_shares_its_round_trip(
+    signed, alice, bob, writer_session
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
+    jobs, acked = _riding_batch(signed, alice, "new")
+    with CaptureQueriesContext(connection) as queries:
+        outcomes, sends = writer._write_batch(jobs, atomic=False)
+    assert len(queries.captured_queries) == 1
+    (stored, outcome), (read, ids) = outcomes
+    assert stored and outcome.summary == f"notified user {bob.pk}"
+    assert read and ids == [acked.pk]
+    assert (alice.pk, {"type": "read", "ids": [acked.pk], "unread_count": 0}) in sends
+    [(user_id, frame)] = [(u, f) for u, f in sends if f["type"] == "notification"]
+    assert user_id == bob.pk and frame["message"]["text"] == "new" and frame["unread_count"] == 1
+    assert Message.objects.get(pk=acked.pk).read_at is not None
+
+
+def test_a_failure_in_the_shared_round_trip_undoes_the_ack_and_its_retry_sends_read(
+    signed, alice, bob, writer_session, monkeypatch
+):
+    """One round trip is one transaction: a delivery's statement failing rolls the ack
+    back too, so the one-by-one retry marks it read and sends its `read` frame (run
+    apart, the ack had committed, and its retry found nothing left to mark)."""
+    from django.db import connection
+
+    from webhooks import batch
+
+    if connection.vendor != "postgresql":
+        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
+    broken = {"left": 1}
+    real = batch._claim_and_store_sql
+
+    def failing_once(users, count):
+        if broken["left"]:
+            broken["left"] -= 1
+            return "SELECT 1 / 0"
+        return real(users, count)
+
+    monkeypatch.setattr(batch, "_claim_and_store_sql", failing_once)
+    # The ack first: its statement is the one that would have committed before the
+    # delivery's failed.
+    jobs, acked = _riding_batch(signed, alice, "after a failure", ack_first=True)
+    outcomes, sends, one_by_one = writer._write_group(jobs, atomic=False)
+    assert one_by_one
+    (read, ids), (stored, outcome) = outcomes
+    assert stored and outcome.summary == f"notified user {bob.pk}"
+    assert read and ids == [acked.pk]
+    assert (alice.pk, {"type": "read", "ids": [acked.pk], "unread_count": 0}) in sends
+    assert Message.objects.get(pk=acked.pk).read_at is not None
