@@ -77,6 +77,7 @@ test-reliability: install
 # options (--compare REF, --peer, --processes 1,2, --scale 10002, --py-spy 50,150).
 bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench --scenarios standard $(BENCH_ARGS)
+	$(BIN)/python -m bench --scenarios storm
 
 # A tiny run of the same tool (the floor and ours, on the Procfile's command; no peer, so
 # no bench extra): fails on any loss, duplicate or misroute.
