@@ -126,12 +126,8 @@ class Writer:
 
     def _queue_gathered(self) -> None:
         """The first held-back job has waited its time: all of them go in the next batch."""
-        self.gathering = None
-        if not self.gathered:
-            return
-        self.pending.extend(self.gathered)
-        self.gathered = []
-        if self.task is None:
+        self._take_gathered()
+        if self.pending and self.task is None:
             self.task = self.loop.create_task(self._drain())
 
     def _take_gathered(self) -> None:
