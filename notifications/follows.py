@@ -18,7 +18,7 @@ def muted_read(
     pairs: Iterable[tuple[int, str]] | rawsql.Keys,
 ) -> rawsql.Read[set[tuple[int, str]]]:
     """Which of the (user id, key) pairs are muted, as a read to run later (or in a
-    write's round trip, rawsql.execute_then): one query for a whole batch. For users
+    write's round trip, a `sqlreads.Plan`): one query for a whole batch. For users
     given as a subquery, every (user id, key) they muted."""
     if isinstance(pairs, rawsql.Keys):
         by_query = rawsql.select_in(

@@ -38,7 +38,7 @@ def notification_reads(
 ) -> list[rawsql.Read[Any]]:
     """What the messages' frames need read once they are stored: their recipients' unread
     totals and preferences, and which of their threads are muted when any has one
-    (rawsql.execute_then can run them in the write's round trip). `recipients`: the
+    (a `sqlreads.Plan` can run them in the write's round trip). `recipients`: the
     recipients as a subquery, when the write that stores the messages resolves them."""
     if recipients is not None:
         reads = [selectors.unread_counts_read(recipients), preferences.snapshots_read(recipients)]

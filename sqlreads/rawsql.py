@@ -150,37 +150,6 @@ def newest_read(
 _NEWEST: dict[tuple, str] = {}
 
 
-def execute_then(
-    sql: str, params: list[Any], reads: Sequence[Read[Any]], *, using: str = "default"
-) -> tuple[list[tuple], list[Any]]:
-    """PostgreSQL: the write `sql` (with RETURNING), then each read, in one round trip;
-    the write's rows and each read's value.
-
-    Django's psycopg cursor binds parameters on the client and sends the text as one
-    simple-protocol Query message, which may hold several statements: the server runs
-    them as one implicit transaction (or in the caller's), each statement with a fresh
-    snapshot, so a read sees what the write and its triggers (the unread counter) did,
-    as a read after the commit would, minus a round trip and its thread wake-ups. A
-    failure in any statement rolls every one back.
-    """
-    connection = connections[using]
-    assert connection.vendor == "postgresql", "several statements in one query: PostgreSQL"
-    wanted = [read for read in reads if read.sql]
-    text = "; ".join([sql, *(read.sql for read in wanted)])
-    every = list(params)
-    for read in wanted:
-        every += read.params
-    with connection.cursor() as cursor:
-        cursor.execute(text, every)
-        written = cursor.fetchall()
-        fetched = []
-        for _ in wanted:
-            cursor.nextset()
-            fetched.append(cursor.fetchall())
-    found = iter(fetched)
-    return written, [read.finish(next(found)) if read.sql else read.finish([]) for read in reads]
-
-
 def insert(objs: list[M], *, using: str = "default") -> list[M]:
     """`bulk_create` for a model with an auto primary key: one multi-row INSERT ...
     RETURNING the keys, in row order (as bulk_create relies on, on both databases).

@@ -15,7 +15,7 @@ U = TypeVar("U")
 class Read(Generic[T]):
     """A SELECT not yet run, and how its rows become the caller's value: run it alone
     (`run`), several in one round trip (`fetch`), or after a write in the write's own round trip
-    (sqlreads/rawsql.py's `execute_then`)."""
+    (a `Plan` whose first statement is the write)."""
 
     sql: str  # empty: nothing to read (no keys), the value of no rows
     params: list[Any]
@@ -65,7 +65,15 @@ def finish(reads: Sequence[Read[Any]], results: list[list[tuple]]) -> list[Any]:
 
 
 def fetch(reads: Sequence[Read[Any]], *, using: str = "default") -> list[Any]:
-    """Run `reads` on this thread's connection: their values, in order."""
+    """Run `reads` on this thread's connection: their values, in order.
+
+    On PostgreSQL, Django's psycopg cursor binds parameters on the client and sends the
+    text as one simple-protocol Query message, which may hold several statements: the
+    server runs them as one implicit transaction (or in the caller's), each statement
+    with a fresh snapshot, so a read after a write (with RETURNING) sees what the write
+    and its triggers (the unread counter) did, as a read after the commit would, minus a
+    round trip and its thread wake-ups. A failure in any statement rolls every one back.
+    Elsewhere (SQLite) they run one by one."""
     connection = connections[using]
     wanted = [read for read in reads if read.sql]
     results: list[list[tuple]] = []

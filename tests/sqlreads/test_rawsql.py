@@ -1,4 +1,4 @@
-"""rawsql.execute_then: a write and the reads after it in one round trip (PostgreSQL)."""
+"""A write and the reads after it in one round trip (sqlreads.Plan, PostgreSQL)."""
 
 import pytest
 from django.db import DatabaseError, connection
@@ -6,17 +6,17 @@ from django.utils import timezone
 
 from notifications import preferences, selectors
 from notifications.models import Message, NotificationPreference
-from sqlreads import rawsql
+from sqlreads import Plan, Read, rawsql
 
 # Autocommit, as the writer runs its acks and SNS batches: the Query message's statements
 # are then one implicit transaction of their own.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgresql_only")]
 
 
-@pytest.fixture(autouse=True)
-def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
+def write_then(sql: str, params: list, reads: list) -> tuple[list[tuple], list]:
+    """The write (with RETURNING), then each read, as the batching writer's plans run."""
+    rows, *values = Plan([Read(sql, params, list), *reads], list).run()
+    return rows, values
 
 
 def insert_unread(user_id: int) -> tuple[str, list]:
@@ -36,7 +36,7 @@ def test_the_reads_see_what_the_write_and_its_trigger_did(alice, bob):
         selectors.unread_counts_read({alice.pk, bob.pk}),
         preferences.snapshots_read({alice.pk, bob.pk}),
     ]
-    rows, (counts, snapshots) = rawsql.execute_then(*insert_unread(alice.pk), reads)
+    rows, (counts, snapshots) = write_then(*insert_unread(alice.pk), reads)
     assert [row[0] for row in rows] == list(
         Message.objects.filter(text="hi").values_list("pk", flat=True)
     )
@@ -49,7 +49,7 @@ def test_the_reads_see_what_the_write_and_its_trigger_did(alice, bob):
 def test_a_failing_read_rolls_the_write_back(alice):
     failing = rawsql.Read("SELECT 1 / (SELECT COUNT(*) - COUNT(*) FROM auth_user)", [], list)
     with pytest.raises(DatabaseError):
-        rawsql.execute_then(*insert_unread(alice.pk), [failing])
+        write_then(*insert_unread(alice.pk), [failing])
     assert not Message.objects.exists()
     assert selectors.unread_counts({alice.pk}) == {alice.pk: 0}
 
@@ -57,7 +57,7 @@ def test_a_failing_read_rolls_the_write_back(alice):
 def test_a_read_with_no_keys_adds_no_statement(alice):
     empty = selectors.unread_counts_read(set())
     assert empty.sql == ""
-    rows, (counts,) = rawsql.execute_then(*insert_unread(alice.pk), [empty])
+    rows, (counts,) = write_then(*insert_unread(alice.pk), [empty])
     assert len(rows) == 1 and counts == {}
 
 
@@ -78,7 +78,7 @@ def test_reads_keyed_by_a_subquery_see_the_write_and_default_the_rest(alice, bob
         preferences.snapshots_read(users),
         follows.muted_read(users),
     ]
-    _, (counts, snapshots, muted) = rawsql.execute_then(*insert_unread(alice.pk), reads)
+    _, (counts, snapshots, muted) = write_then(*insert_unread(alice.pk), reads)
     assert counts[alice.pk] == 1 and counts[bob.pk] == 0
     assert not snapshots[alice.pk].shows_toast("info", timezone.now())
     assert snapshots[bob.pk] is preferences.DEFAULTS
