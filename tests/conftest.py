@@ -52,6 +52,17 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+def postgresql_only() -> None:
+    """For tests of several statements in one Query message: PostgreSQL's simple query
+    protocol runs them in one round trip; SQLite (the embedded default) has none, and the
+    code under test runs them one by one there, which other tests cover."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
+
+
+@pytest.fixture
 def make_user(db):
     counter = iter(range(1, 10_000))
 

@@ -31,9 +31,8 @@ def test_each_plan_gets_the_values_of_its_own_statements(alice, bob):
     assert plans[2].run() == ("last", [1])
 
 
+@pytest.mark.usefixtures("postgresql_only")
 def test_on_postgresql_one_failing_statement_undoes_every_plans_writes(alice):
-    if connection.vendor != "postgresql":
-        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
     table = connection.ops.quote_name(Message._meta.db_table)
     group = connection.ops.quote_name("group")
     insert = Read(

@@ -271,14 +271,13 @@ async def test_a_bad_group_in_a_delivery_is_unmatched_alone(signed, alice):
     assert any("every value must be a string" in r for r in reasons)
 
 
+@pytest.mark.usefixtures("postgresql_only")
 def test_on_postgresql_a_batch_to_existing_users_is_one_statement(signed, alice, bob):
     """The users' lookup, the claim, the insert and the frames' reads in one round trip
     (issue 17): the lookup was a statement of its own before."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    if connection.vendor != "postgresql":
-        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
     datas = [delivery(signed, user, f"n{i}") for i, user in enumerate(["bob", "alice", "bob"])]
     with CaptureQueriesContext(connection) as queries:
         outcomes, pushes = SNS_NOTIFY.run_batch([envelope(d) for d in datas])
@@ -370,14 +369,13 @@ def writer_session():
     writer._unbound_session()
 
 
+@pytest.mark.usefixtures("postgresql_only")
 def test_on_postgresql_an_ack_riding_with_a_delivery_shares_its_round_trip(
     signed, alice, bob, writer_session
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    if connection.vendor != "postgresql":
-        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
     jobs, acked = _riding_batch(signed, alice, "new")
     with CaptureQueriesContext(connection) as queries:
         outcomes, sends = writer._write_batch(jobs, atomic=False)
@@ -391,18 +389,16 @@ def test_on_postgresql_an_ack_riding_with_a_delivery_shares_its_round_trip(
     assert Message.objects.get(pk=acked.pk).read_at is not None
 
 
+@pytest.mark.usefixtures("postgresql_only")
 def test_a_failure_in_the_shared_round_trip_undoes_the_ack_and_its_retry_sends_read(
     signed, alice, bob, writer_session, monkeypatch
 ):
     """One round trip is one transaction: a delivery's statement failing rolls the ack
     back too, so the one-by-one retry marks it read and sends its `read` frame (run
     apart, the ack had committed, and its retry found nothing left to mark)."""
-    from django.db import connection
 
     from webhooks import batch
 
-    if connection.vendor != "postgresql":
-        pytest.skip("several statements in one Query message are PostgreSQL's (simple protocol)")
     broken = {"left": 1}
     real = batch._claim_and_store_sql
 
