@@ -8,8 +8,10 @@ only the fetch: the URL rules, the name and validity checks and the signature st
 import functools
 import http.client
 import logging
+import os
 import re
 import ssl
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -89,20 +91,22 @@ def check_certificate(
     cert: x509.Certificate, *, expected_name: str, now: datetime
 ) -> rsa.RSAPublicKey:
     """Return the RSA key if `cert` is an SNS signing certificate valid at `now`."""
-    key, names = _key_and_names(cert)
+    key, names, not_before, not_after = _read(cert)
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size < MIN_RSA_BITS:
         raise Forbidden(f"certificate key is not RSA of at least {MIN_RSA_BITS} bits")
     if expected_name not in names:
         raise Forbidden(f"certificate names {sorted(names)} do not include {expected_name}")
-    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+    if not not_before <= now <= not_after:
         raise Forbidden("certificate is not valid at this time")
     return key
 
 
 @functools.lru_cache(maxsize=64)
-def _key_and_names(cert: x509.Certificate) -> tuple[Any, frozenset[str]]:
-    # Parsed once per certificate, not once per delivery; the checks still run each time.
-    return cert.public_key(), frozenset(certificate_names(cert))
+def _read(cert: x509.Certificate) -> tuple[Any, frozenset[str], datetime, datetime]:
+    # Read once per certificate, not once per delivery (each read builds new Python
+    # objects); the checks still run each time.
+    names = frozenset(certificate_names(cert))
+    return cert.public_key(), names, cert.not_valid_before_utc, cert.not_valid_after_utc
 
 
 def certificate_names(cert: x509.Certificate) -> set[str]:
@@ -204,9 +208,9 @@ def make_loader(*, cert_dir: str, timeout: float, cache_size: int, fetch: bool =
 
     def load(url: str, topic: Topic, now: datetime) -> rsa.RSAPublicKey:
         expected = signing_name(topic)
-        pinned = _pinned_path(cert_dir, url)
+        pinned = _pinned_cert(cert_dir, url)
         if pinned is not None:
-            return check_certificate(_pinned_cert(pinned), expected_name=expected, now=now)
+            return check_certificate(pinned, expected_name=expected, now=now)
         cert = cache.get(url)
         if cert is not None:
             return check_certificate(cert, expected_name=expected, now=now)
@@ -222,10 +226,19 @@ def make_loader(*, cert_dir: str, timeout: float, cache_size: int, fetch: bool =
     return load
 
 
-def _pinned_cert(path: Path) -> x509.Certificate:
-    stat = path.stat()
-    # Keyed on the file's identity and time: replacing a pinned file takes effect at once.
-    return _parse_pinned(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+def _pinned_cert(cert_dir: str, url: str) -> x509.Certificate | None:
+    """The certificate pinned for `url` in `cert_dir`, or None: one stat per delivery.
+    Keyed on the file's identity and time: replacing a pinned file takes effect at once."""
+    if not cert_dir:
+        return None
+    path = os.path.join(cert_dir, _file_name(url))
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    return _parse_pinned(path, found.st_mtime_ns, found.st_size, found.st_ino)
 
 
 @functools.lru_cache(maxsize=32)
@@ -233,9 +246,7 @@ def _parse_pinned(path: str, mtime_ns: int, size: int, inode: int) -> x509.Certi
     return parse_pem(Path(path).read_bytes())
 
 
-def _pinned_path(cert_dir: str, url: str) -> Path | None:
-    if not cert_dir:
-        return None
+@functools.lru_cache(maxsize=64)
+def _file_name(url: str) -> str:
     # The URL has passed sns_trust.check_signing_cert_url, so this is a bare file name.
-    path = Path(cert_dir) / urlsplit(url).path.rsplit("/", 1)[-1]
-    return path if path.is_file() else None
+    return urlsplit(url).path.rsplit("/", 1)[-1]

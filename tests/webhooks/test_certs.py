@@ -2,6 +2,7 @@
 
 import http.client
 import io
+import os
 import ssl
 from datetime import timedelta
 from pathlib import Path
@@ -157,6 +158,44 @@ def test_pinned_certificate_is_used_without_fetching(pki: Pki, monkeypatch) -> N
     monkeypatch.setattr(certs, "fetch_pem", lambda *a: pytest.fail("must not fetch"))
     data = notification("hello", key=pki.key, signing_cert_url=pki.url)
     verify_pure(body(data), cert_dir=pki.directory)
+
+
+def test_a_replaced_pinned_file_takes_effect_at_once(pki: Pki) -> None:
+    topic = sns.parse_topic_arn("arn:aws:sns:us-west-2:123456789012:t")
+    load = certs.make_loader(cert_dir=str(pki.directory), timeout=1, cache_size=2, fetch=False)
+    assert load(pki.url, topic, NOW).public_numbers() == pki.key.public_key().public_numbers()
+
+    other = rsa_key(2048, 2)
+    path = pki.directory / pki.url.rsplit("/", 1)[-1]
+    mtime = path.stat().st_mtime_ns
+
+    def replace(pem: bytes) -> None:
+        # A new modification time, as any later write has: the file's clock is coarser
+        # than two writes in a row of a test.
+        nonlocal mtime
+        path.write_bytes(pem)
+        mtime += 1_000_000_000
+        os.utime(path, ns=(mtime, mtime))
+
+    replace(certificate_pem(other))
+    assert load(pki.url, topic, NOW).public_numbers() == other.public_key().public_numbers()
+    # The validity read once per certificate is still checked against the clock each use.
+    replace(certificate_pem(other, not_after=NOW - timedelta(days=1)))
+    with pytest.raises(Forbidden, match="not valid"):
+        load(pki.url, topic, NOW)
+
+    path.unlink()
+    with pytest.raises(certs.NotCached):
+        load(pki.url, topic, NOW)
+
+
+def test_only_a_file_is_a_pin(pki: Pki) -> None:
+    # A directory named like the certificate is no pin: the certificate must be fetched.
+    url = cert_url()
+    (pki.directory / url.rsplit("/", 1)[-1]).mkdir()
+    load = certs.make_loader(cert_dir=str(pki.directory), timeout=1, cache_size=2, fetch=False)
+    with pytest.raises(certs.NotCached):
+        load(url, sns.parse_topic_arn("arn:aws:sns:us-west-2:123456789012:t"), NOW)
 
 
 def test_unpinned_url_is_fetched_checked_and_cached(pki: Pki, monkeypatch) -> None:
