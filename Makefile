@@ -72,11 +72,12 @@ test-fast: install
 test-reliability: install
 	$(BIN)/pytest -m slow tests/reliability
 
-# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 5 minutes.
-# The deployed shape (the Procfile's web command), the floor then ours; BENCH_ARGS adds
+# The load tool (docs/performance.md): needs PostgreSQL and Redis; about 12 minutes.
+# The deployed shape (the Procfile's web command), the floor then ours, three rounds (the
+# run's figure is the median of the rounds' ratios, every round printed); BENCH_ARGS adds
 # options (--compare REF, --peer, --processes 1,2, --scale 10002, --py-spy 50,150).
 bench: $(BIN)/.bench-installed
-	$(BIN)/python -m bench --scenarios standard $(BENCH_ARGS)
+	$(BIN)/python -m bench --scenarios standard --rounds 3 $(BENCH_ARGS)
 	$(BIN)/python -m bench --scenarios storm
 
 # A tiny run of the same tool (the floor and ours, on the Procfile's command; no peer, so

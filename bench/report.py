@@ -58,6 +58,9 @@ def table(results: dict) -> str:
     lines += _steps(results)
     lines += ["", *_connects(results)]
     lines += ["", *summary(results)]
+    medians = over_rounds(results)
+    if medians:
+        lines += ["", *medians]
     for extra in (overload.table(results), _peer_ratios(results), _scale_out(results)):
         if extra:
             lines += ["", *extra]
@@ -150,6 +153,71 @@ def summary(results: dict) -> list[str]:
             f" {_f(p99)} | {ratios[2]} |"
         )
     return lines
+
+
+def _round_of(target: str) -> tuple[str, int]:
+    """`ours@procfile#2` -> ("ours@procfile", 2); a target without `#k` is round 1."""
+    name, _, k = target.partition("#")
+    return name, int(k) if k else 1
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(v for v in values if v == v)
+    if not ordered:
+        return float("nan")
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def over_rounds(results: dict) -> list[str]:
+    """Per target measured in several rounds (`--rounds`): the median of its rounds' ratios
+    to the floor (each round against the floor of that round, measured minutes apart),
+    with every round's ratio beside it. On a shared virtual machine one round's CPU per
+    notification moves by 20 % from one minute to the next, for the floor as for ours;
+    the median of interleaved rounds is the run's figure, and the spread stays printed."""
+    by = _by_target(results)
+    conns = {c["target"]: c for c in results["connects"]}
+    kinds: dict[str, list[str]] = {}
+    for target in by:
+        name, _ = _round_of(target)
+        if floor_of(target):
+            kinds.setdefault(name, []).append(target)
+    lines: list[str] = []
+    for name, targets in kinds.items():
+        if len(targets) < 2:
+            continue
+        cpu, best, connects = [], [], []
+        for target in targets:
+            rows, f_rows = by[target], by.get(floor_of(target) or "")
+            if not f_rows:
+                continue
+            first = rows[0]
+            f_first = next((r for r in f_rows if r["rate"] == first["rate"]), None)
+            if f_first and cpu_ms(f_first):
+                cpu.append(cpu_ms(first) / cpu_ms(f_first))
+            if sustained(f_rows):
+                best.append(sustained(rows) / sustained(f_rows))
+            mine, floor = conns.get(target), conns.get(floor_of(target) or "")
+            if mine and floor and floor["connects_per_s"]:
+                connects.append(mine["connects_per_s"] / floor["connects_per_s"])
+        if not lines:
+            lines = [
+                "Over rounds: the median of each round's ÷ floor (every round's in brackets).",
+                "| target | rounds | CPU/notif at the lowest step ÷ floor | sustained ÷ floor |"
+                " connects/s ÷ floor |",
+                "|" + "---|" * 5,
+            ]
+        lines.append(
+            f"| {name} | {len(targets)} | {_spread(cpu)} | {_spread(best)} | {_spread(connects)} |"
+        )
+    return lines
+
+
+def _spread(ratios: list[float]) -> str:
+    if not ratios:
+        return "-"
+    each = ", ".join(f"x{r:.2f}" for r in ratios)
+    return f"x{_median(ratios):.2f} ({each})"
 
 
 def _peer_ratios(results: dict) -> list[str]:
