@@ -24,16 +24,28 @@ class Probe:
         self._layer: Any = layer if layer is not None else get_channel_layer()
         self._channel: str | None = None
         self.timed_out = False  # the last check failed by running out of time, not an error
+        # Redis's answer to the last check's PUBLISH: how many subscribers it delivered the
+        # probe to (0: none, the message is lost); None: no answer (the check ran out of
+        # time before, or failed) or a layer that does not say.
+        self.delivered: int | None = None
 
     async def check(self, *, within: float) -> bool:
         """True when a probe went through the layer and back within `within` seconds."""
         token = uuid.uuid4().hex
         self.timed_out = False
+        self.delivered = None
+        message = {"type": WATCH_PROBE, "token": token}
         try:
             async with asyncio.timeout(within):
                 if self._channel is None:
                     self._channel = await self._layer.new_channel("watch.")
-                await self._layer.send(self._channel, {"type": WATCH_PROBE, "token": token})
+                counted = getattr(self._layer, "send_counted", None)  # the Redis layer's
+                if counted is None:
+                    await self._layer.send(self._channel, message)
+                else:
+                    self.delivered = await counted(self._channel, message)
+                    if not self.delivered:
+                        raise LookupError("nobody is subscribed to the probe's channel")
                 while (await self._layer.receive(self._channel)).get("token") != token:
                     pass  # a late answer to an earlier probe
             return True

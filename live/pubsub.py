@@ -87,6 +87,16 @@ class PipelinedPubSubLayer(RedisPubSubChannelLayer):
                     shard, name, lambda n=name: n in layer.groups, unrecorded=True
                 )
 
+    async def send_counted(self, channel: str, message: Message) -> int:
+        """channels-redis's send, with Redis's answer to the PUBLISH: how many connections
+        it delivered the message to (0: nobody is subscribed, so it is lost)."""
+        layer = self._get_layer()
+        shard = layer._get_shard(channel)
+        data = self.serialize(message)
+        async with shard._lock:
+            shard._ensure_redis()
+            return int(await shard._redis.publish(channel, data))
+
     async def group_send_many(self, messages: list[tuple[str, Message]]) -> None:
         """group_send for each (group, message); a group's messages arrive in order.
 

@@ -15,13 +15,18 @@ class ScriptedProbe:
     """A probe whose answers are scripted: the watch's own logic, without a layer."""
 
     instances: list["ScriptedProbe"] = []
-    # True: through; False: failed by error; "timeout": ran out of time; "timeout, busy":
-    # ran out of time on a loop that then runs late (a blocked loop, as in a storm).
+    # True: through; False: failed by error; "lost": Redis answered that nobody is
+    # subscribed to it (failed at once); "unanswered": ran out of time before Redis
+    # answered its PUBLISH (queued behind the layer's own work); "undelivered": ran out of
+    # time after Redis said it delivered it; "timeout, busy": ran out of time on a loop
+    # that then runs late (a blocked loop, as in a storm).
     script: list = [True, False, False, True]
+    DELIVERED = {True: 1, False: None, "lost": 0, "unanswered": None, "undelivered": 1}
 
     def __init__(self) -> None:
         self.answers = list(ScriptedProbe.script)
         self.timed_out = False
+        self.delivered: int | None = None
         self.told: list[list[str]] = []
         self.closed = False
         self.done = asyncio.Event()
@@ -32,10 +37,13 @@ class ScriptedProbe:
             self.done.set()
             await asyncio.Event().wait()
         answer = self.answers.pop(0)
-        self.timed_out = isinstance(answer, str)
+        self.timed_out = answer in ("unanswered", "undelivered", "timeout, busy")
+        self.delivered = self.DELIVERED.get(answer)
         if answer == "timeout, busy":
             time.sleep(0.3)  # the loop blocked during the probe, as in a storm
             await asyncio.sleep(0.01)  # and caught up before it ended
+        elif self.timed_out:
+            await asyncio.sleep(0.02)  # the probe's time, the loop on time meanwhile
         return answer is True
 
     async def tell_recovered(self, channels) -> None:
@@ -94,8 +102,41 @@ async def test_a_probe_that_times_out_on_a_congested_loop_is_no_news(scripted, c
     watch.unregister(socket)
 
 
-async def test_a_probe_that_times_out_on_a_loop_on_time_marks_the_layer_down(scripted):
-    ScriptedProbe.script = [True, "timeout", True]
+@pytest.mark.parametrize("answer", ["unanswered", "undelivered"])
+async def test_a_probe_that_times_out_with_redis_busy_or_delivering_is_no_news(
+    scripted, caplog, answer
+):
+    # A reconnect storm on a loop that keeps time: the probe waits behind the layer's own
+    # queue of SUBSCRIBEs (no answer from Redis yet), or Redis delivered it and the
+    # process has not read it yet. Neither says the layer lost anything; resyncing every
+    # socket on top of the storm left handshakes hanging past their clients' timeouts.
+    ScriptedProbe.script = [True, answer, answer, True]
+    watch, socket = LayerWatch(), Socket("a")
+    watch.register(socket)
+    [probe] = ScriptedProbe.instances
+    await asyncio.wait_for(probe.done.wait(), GUARD)
+    assert probe.told == []
+    assert "unreachable" not in caplog.text
+    watch.unregister(socket)
+
+
+async def test_a_probe_redis_delivered_to_nobody_marks_the_layer_down(scripted, caplog):
+    # Redis restarted and our subscription is gone: what is published meanwhile is lost.
+    ScriptedProbe.script = [True, "lost", True]
+    watch, socket = LayerWatch(), Socket("a")
+    watch.register(socket)
+    [probe] = ScriptedProbe.instances
+    await asyncio.wait_for(probe.done.wait(), GUARD)
+    assert probe.told == [["a"]]
+    assert "unreachable" in caplog.text
+    watch.unregister(socket)
+
+
+async def test_no_news_for_too_long_marks_the_layer_down(scripted, monkeypatch):
+    # A Redis that hangs answers nothing, ever: past QUIET_LIMIT of probes that say
+    # nothing, the next one that runs out of time counts.
+    monkeypatch.setattr(watch_module, "QUIET_LIMIT", 0.05)
+    ScriptedProbe.script = [True, "unanswered", "unanswered", "unanswered", "unanswered", True]
     watch, socket = LayerWatch(), Socket("a")
     watch.register(socket)
     [probe] = ScriptedProbe.instances

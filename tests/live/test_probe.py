@@ -1,9 +1,13 @@
 """The layer watch's probe: through the layer and back, or False; its channel let go."""
 
 import asyncio
+import os
+from collections.abc import AsyncIterator
+
+import pytest
 
 import live
-from live.layers import LocalChannelLayer
+from live.layers import LocalChannelLayer, PipelinedPubSubLayer
 from live.probe import Probe
 
 GUARD = 5  # seconds: only a bound on a hang, never a measurement
@@ -66,3 +70,42 @@ async def test_recovery_reaches_every_socket_even_past_a_failing_one():
     await layer.send(full, {"type": "x"})  # at capacity: its send raises ChannelFull
     await Probe(layer).tell_recovered([full, fine])
     assert await asyncio.wait_for(layer.receive(fine), GUARD) == {"type": live.LAYER_RECOVERED}
+
+
+# --- through Redis: busy is not down, lost is ------------------------------------------
+
+
+@pytest.fixture
+async def redis_layer(redis_url: str) -> AsyncIterator[PipelinedPubSubLayer]:
+    found = PipelinedPubSubLayer(hosts=[redis_url], prefix=f"probe{os.getpid()}.")
+    yield found
+    await found.flush()
+
+
+async def test_a_probe_through_redis_knows_redis_delivered_it(redis_layer):
+    probe = Probe(redis_layer)
+    assert await probe.check(within=GUARD)
+    assert probe.delivered == 1  # Redis's answer to the PUBLISH: one subscriber, ours
+
+
+async def test_a_probe_stuck_behind_the_layers_own_queue_had_no_answer_from_redis(redis_layer):
+    # A reconnect storm: thousands of SUBSCRIBEs and UNSUBSCRIBEs queue on the shard's
+    # lock, the loop itself on time. The probe runs out of time before Redis has said
+    # anything: no news about the layer (consumers/watch.py).
+    probe = Probe(redis_layer)
+    assert await probe.check(within=GUARD)
+    shard = redis_layer._get_layer()._get_shard(probe._channel)
+    async with shard._lock:
+        assert not await probe.check(within=0.1)
+    assert probe.timed_out and probe.delivered is None
+
+
+async def test_a_probe_redis_has_no_subscriber_for_fails_at_once(redis_layer, redis_url):
+    # Redis restarted and the subscription is gone: what is published now is lost.
+    probe = Probe(redis_layer)
+    assert await probe.check(within=GUARD)
+    shard = redis_layer._get_layer()._get_shard(probe._channel)
+    async with shard._lock:
+        await shard._pubsub.unsubscribe(probe._channel)  # behind the layer's back
+    assert not await probe.check(within=GUARD)
+    assert probe.delivered == 0 and not probe.timed_out
