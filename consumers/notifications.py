@@ -247,10 +247,14 @@ class NotificationConsumer(AsyncWebsocketConsumer, ClosesWithItsCredential):
             self.rate.take()
             await self.handle(parse_frame(text_data, bytes_data))
         except FrameError as exc:
-            metrics.FRAMES_REJECTED.labels(exc.code).inc()
-            await self.send_frame({"type": "error", "code": exc.code, "detail": exc.detail})
+            await self.reject(exc)
             if self.rate.exhausted:
                 await self.close(code=CLOSE_RATE_LIMITED)
+
+    async def reject(self, exc: FrameError) -> None:
+        """The client's frame refused: an `error` frame with the FrameError's code."""
+        metrics.FRAMES_REJECTED.labels(exc.code).inc()
+        await self.send_frame({"type": "error", "code": exc.code, "detail": exc.detail})
 
     async def handle(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
@@ -288,11 +292,8 @@ class NotificationConsumer(AsyncWebsocketConsumer, ClosesWithItsCredential):
             await services.ack(user_id=self.user.pk, ids=ids)
         except DatabaseError:
             logger.warning("ack by user %s not stored: database unavailable", self.user.pk)
-            metrics.FRAMES_REJECTED.labels("unavailable").inc()
             with contextlib.suppress(Exception):  # the socket may have closed meanwhile
-                await self.send_frame(
-                    {"type": "error", "code": "unavailable", "detail": UNAVAILABLE}
-                )
+                await self.reject(FrameError("unavailable", UNAVAILABLE))
             return
         metrics.ACK_ROUND_TRIP.observe(time.perf_counter() - started)
 
