@@ -5,6 +5,8 @@ floor (bench/floor/) on the same server, measured in the same run at the same ra
 Targets are named `<what>@<server>`: floor, ours, ours-noack, peer, procs-N, ...
 """
 
+import statistics
+
 from bench import overload
 from bench.scenarios import SUSTAINED_P99_MS
 from bench.steps import clean
@@ -155,18 +157,10 @@ def summary(results: dict) -> list[str]:
     return lines
 
 
-def _round_of(target: str) -> tuple[str, int]:
-    """`ours@procfile#2` -> ("ours@procfile", 2); a target without `#k` is round 1."""
-    name, _, k = target.partition("#")
-    return name, int(k) if k else 1
-
-
 def _median(values: list[float]) -> float:
-    ordered = sorted(v for v in values if v == v)
-    if not ordered:
-        return float("nan")
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    """The median of the values that are numbers (NaN: not measured); NaN if none."""
+    measured = [v for v in values if v == v]
+    return statistics.median(measured) if measured else float("nan")
 
 
 def over_rounds(results: dict) -> list[str]:
@@ -179,9 +173,9 @@ def over_rounds(results: dict) -> list[str]:
     conns = {c["target"]: c for c in results["connects"]}
     kinds: dict[str, list[str]] = {}
     for target in by:
-        name, _ = _round_of(target)
         if floor_of(target):
-            kinds.setdefault(name, []).append(target)
+            # `ours@procfile#2` is round 2 of `ours@procfile`.
+            kinds.setdefault(target.partition("#")[0], []).append(target)
     lines: list[str] = []
     for name, targets in kinds.items():
         if len(targets) < 2:
